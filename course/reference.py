@@ -1,0 +1,40 @@
+"""The seed page's reference pipeline, as the course's calibration target.
+
+This is *not* a lesson solution handed to students: it is the fixed model the
+dataset is calibrated against and the one the pipeline trace demo renders.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: The seed page's epoch table: (loss, accuracy) per epoch.
+SEED_EPOCH_TABLE = [(0.65, 0.60), (0.50, 0.75), (0.40, 0.82), (0.35, 0.86), (0.30, 0.89)]
+EPOCHS = 5
+BATCH_SIZE = 32
+
+
+def build_reference_model(x: np.ndarray):
+    """Normalization (adapted on ``x``) -> Dense 64 ReLU -> Dense 32 ReLU -> Dense 1 sigmoid."""
+    import keras
+
+    normalizer = keras.layers.Normalization(name="normalization")
+    normalizer.adapt(x)
+    model = keras.Sequential([
+        keras.Input(shape=(x.shape[1],), name="features"),
+        normalizer,
+        keras.layers.Dense(64, activation="relu", name="dense_1"),
+        keras.layers.Dense(32, activation="relu", name="dense_2"),
+        keras.layers.Dense(1, activation="sigmoid", name="output"),
+    ], name="seed_pipeline")
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train_reference(x: np.ndarray, y: np.ndarray, seed: int = 42):
+    """Seed Keras, build and fit the reference model for 5 epochs; return (model, history)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = build_reference_model(x)
+    history = model.fit(x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=0)
+    return model, history

@@ -1,0 +1,35 @@
+"""nbgrader configuration: the repository root is the course directory.
+
+Stock commands work from here with no extra flags, e.g.
+``nbgrader generate_assignment 01_input_data --force`` or
+``nbgrader autograde 05_training``.
+"""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader/traitlets)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+ASSIGNMENTS = [
+    "01_input_data",
+    "02_normalization",
+    "03_dense_layers",
+    "04_output_layer",
+    "05_training",
+    "06_prediction_trace",
+    "07_quiz",
+]
+
+c.CourseDirectory.course_id = "keras-sequential"
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
+c.CourseDirectory.db_assignments = [dict(name=name) for name in ASSIGNMENTS]
+
+# Training five epochs takes about a second here; 120 s per cell leaves room for
+# slow laptops without letting a runaway cell hold a grader for long.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+
+# Release notebooks keep cell outputs cleared; the student runs them.
+c.ClearOutput.enabled = True
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""One entry point for people and CI; needs nothing but Python 3.10+.
+
+    python3 tasks.py lab    # first time: create .venv and install; then open JupyterLab
+    python3 tasks.py test   # first time: create .venv and install; then run every test
+
+Extra arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test -k data``.
+The environment is re-installed only when ``pyproject.toml`` changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
+STAMP = VENV / ".install-stamp"
+
+
+def venv_python() -> Path:
+    """The virtual environment's interpreter on Windows, macOS and Linux."""
+    scripts = "Scripts" if os.name == "nt" else "bin"
+    return VENV / scripts / ("python.exe" if os.name == "nt" else "python")
+
+
+def install_fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_environment() -> Path:
+    """Create ``.venv`` and install the course (with test tools) unless already current."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    python = venv_python()
+    if not python.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if STAMP.exists() and STAMP.read_text() == install_fingerprint():
+        return python
+    print("Installing the course and its dependencies (first run only; a few minutes) ...", flush=True)
+    run([python, "-m", "pip", "install", "--upgrade", "pip"])
+    run([python, "-m", "pip", "install", "-e", f"{ROOT}[dev]"])
+    STAMP.write_text(install_fingerprint())
+    return python
+
+
+def run(command: list, **kwargs) -> None:
+    result = subprocess.run([str(part) for part in command], cwd=ROOT, **kwargs)
+    if result.returncode != 0:
+        sys.exit(f"Command failed with exit code {result.returncode}: {' '.join(map(str, command))}")
+
+
+def lab(args: list[str]) -> int:
+    """Open JupyterLab on the course, starting in ``release/``, nbgrader extension on."""
+    python = ensure_environment()
+    command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+               "--LabApp.default_url=/lab/tree/release", *args]
+    return subprocess.call(command, cwd=ROOT)
+
+
+def test(args: list[str]) -> int:
+    """Run the whole test suite; 'no tests collected' (pytest exit 5) counts as failure."""
+    python = ensure_environment()
+    code = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
+    if code == 5:
+        print("pytest collected no tests: treating that as a failure.", file=sys.stderr)
+        return 1
+    return code
+
+
+COMMANDS = {"lab": lab, "test": test, "setup": lambda args: (ensure_environment(), 0)[1]}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        print(f"Commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
