@@ -59,6 +59,8 @@ def lab(args: list[str]) -> int:
     python = ensure_environment()
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
                "--LabApp.default_url=/lab/tree/release", *args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI often run as root
     return subprocess.call(command, cwd=ROOT)
 
 

@@ -20,9 +20,9 @@ DATA_SEED = 2024
 
 #: Parameters of the generator, calibrated against real Keras training
 #: (see ``scripts/calibrate_dataset.py`` and ``tests/test_calibration.py``).
-SIGNAL_SCALE = 2.4
-INFORMATIVE = 6
-INTERACTION = 0.6
+SIGNAL_SCALE = 4.5
+INFORMATIVE = 8
+INTERACTION = 0.2
 
 
 @dataclass(frozen=True)
