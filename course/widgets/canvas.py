@@ -1,0 +1,74 @@
+"""Matplotlib figures as PNG bytes for ``ipywidgets.Image``, fast enough to follow a slider.
+
+A widget's figure is an Agg :class:`~matplotlib.figure.Figure` created without
+pyplot (so the notebook's inline backend never shows a stray copy). Redrawing
+the axes, ticks and labels is what costs time, so :class:`BlitCanvas` draws
+them once per *scene* (e.g. one per layer), keeps the pixels, and afterwards
+only paints the artists that change (marked ``animated=True``) on top.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Hashable, Iterable
+
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+#: zlib level 1: a few milliseconds per frame, files about 15 % larger than the default.
+PNG_COMPRESSION = 1
+
+
+def new_figure(width: float, height: float, dpi: int = 100) -> Figure:
+    """A pyplot-free figure with an Agg canvas attached."""
+    figure = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def canvas_png(canvas: FigureCanvasAgg) -> bytes:
+    """Encode what the canvas currently holds (no redraw) as PNG."""
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=PNG_COMPRESSION)
+    return buffer.getvalue()
+
+
+def figure_png(figure: Figure) -> bytes:
+    """Draw the whole figure and return it as PNG bytes."""
+    figure.canvas.draw()
+    return canvas_png(figure.canvas)
+
+
+class BlitCanvas:
+    """Draw static parts once per scene, then repaint only the changing artists.
+
+    ``render(scene, prepare, dynamic)`` calls ``prepare()`` to put the figure in
+    that scene's static state (limits, titles, histograms: cheap setters), draws
+    the static pixels the first time a scene is seen, then paints ``dynamic``
+    over them and returns PNG bytes.
+    """
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+        self._backgrounds: dict[Hashable, object] = {}
+
+    def render(self, scene: Hashable, prepare: Callable[[], None],
+               dynamic: Iterable[Artist]) -> bytes:
+        canvas = self.figure.canvas
+        prepare()
+        background = self._backgrounds.get(scene)
+        if background is None:
+            canvas.draw()  # animated artists are skipped: this is the static layer
+            background = self._backgrounds[scene] = canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            canvas.restore_region(background)
+        for artist in dynamic:
+            if artist.get_visible():
+                artist.axes.draw_artist(artist)
+        return canvas_png(canvas)
+
+    def has_scene(self, scene: Hashable) -> bool:
+        return scene in self._backgrounds

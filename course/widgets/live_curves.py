@@ -1,0 +1,137 @@
+"""Training curves that grow while ``model.fit`` runs, then the seed's epoch table.
+
+    curves = LiveCurves()
+    history = model.fit(x, y, epochs=5, callbacks=[curves], verbose=0)
+
+In JupyterLab the cell shows loss and accuracy per epoch (validation curves too,
+when ``fit`` has validation data), redrawn after every epoch, and the epoch
+table below them. When nobody is watching (nbgrader, a script; see
+:mod:`course.widgets.frontend`) nothing is drawn during training: at the end
+the cell gets one static figure and the table (a script prints the table).
+Nothing is ever written to stderr and nothing waits for a browser.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import ipywidgets as widgets
+import keras
+from matplotlib.ticker import MaxNLocator
+
+from course.widgets.canvas import figure_png, new_figure
+from course.widgets.epoch_table import EpochRow, epoch_rows, metric_key, metric_label, table_bundle
+from course.widgets.frontend import resolve_live, show, show_widget
+
+
+class LiveCurves(keras.callbacks.Callback):
+    """A Keras callback drawing loss and a metric per epoch, and the epoch table at the end.
+
+    ``metric`` names the history key to plot beside the loss (default: the first
+    one that is not the loss, e.g. "accuracy"); ``live`` forces live (True) or
+    headless (False) drawing instead of detecting it; ``observations=False``
+    leaves the table's Observation column empty.
+    After training, :attr:`history` holds every logged value per key and
+    :meth:`rows` the table.
+    """
+
+    def __init__(self, metric: str | None = None, *, live: bool | None = None,
+                 observations: bool = True):
+        super().__init__()
+        self.metric = metric
+        self.observations = observations
+        self._live_argument = live
+        self.live = False
+        self.history: dict[str, list[float]] = {}
+        self.figure = new_figure(7.2, 2.6)
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.18, top=0.86, wspace=0.25)
+        self.loss_axes, self.metric_axes = self.figure.subplots(1, 2)
+        for axes in (self.loss_axes, self.metric_axes):
+            axes.set_xlabel("epoch", fontsize=8)
+            axes.tick_params(labelsize=8)
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.lines = {
+            "train": {axes: axes.plot([], [], "o-", color="#1f77b4", label="training")[0]
+                      for axes in (self.loss_axes, self.metric_axes)},
+            "val": {axes: axes.plot([], [], "s--", color="#ff7f0e", label="validation")[0]
+                    for axes in (self.loss_axes, self.metric_axes)},
+        }
+        self.image = widgets.Image(format="png")
+        self.table = widgets.HTML()
+        self.widget = widgets.VBox([self.image, self.table])
+
+    # -- Keras callback hooks -------------------------------------------------------
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.history = {}
+        self.live = resolve_live(self._live_argument)
+        if self.live:
+            self.image.value = b""
+            self.table.value = "<i>Training: the curves appear after the first epoch.</i>"
+            show_widget(self.widget)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        if self.live:
+            self._update_widget()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.live:
+            self._update_widget()
+            return
+        self._draw()
+        bundle = table_bundle(self.rows(), self.metric_label)
+        png = base64.b64encode(figure_png(self.figure)).decode("ascii")
+        bundle["text/html"] = f"<img src='data:image/png;base64,{png}'/>" + bundle["text/html"]
+        show(bundle)
+
+    # -- what is shown --------------------------------------------------------------
+    @property
+    def metric_key(self) -> str | None:
+        return metric_key(self.history.keys(), self.metric)
+
+    @property
+    def metric_label(self) -> str:
+        return metric_label(self.metric_key)
+
+    def rows(self) -> list[EpochRow]:
+        """The epoch table so far: epoch, loss, metric, observation."""
+        return epoch_rows(self.history, self.metric_key, self.observations)
+
+    def plotted(self) -> dict[str, list[float]]:
+        """The y values currently drawn, read back from the figure, by history key."""
+        shown = {}
+        for kind, lines in self.lines.items():
+            for axes, line in lines.items():
+                key = self._key(kind, axes)
+                if key and line.get_visible():
+                    shown[key] = [float(v) for v in line.get_ydata()]
+        return shown
+
+    def _key(self, kind: str, axes: Any) -> str | None:
+        base = "loss" if axes is self.loss_axes else self.metric_key
+        if base is None:
+            return None
+        return base if kind == "train" else f"val_{base}"
+
+    def _draw(self) -> None:
+        """Put the history into the figure's lines and rescale the axes."""
+        for kind, lines in self.lines.items():
+            for axes, line in lines.items():
+                key = self._key(kind, axes)
+                values = self.history.get(key, []) if key else []
+                line.set_data(range(1, len(values) + 1), values)
+                line.set_visible(bool(values))
+        self.loss_axes.set_title("Loss ↓", fontsize=9)
+        self.metric_axes.set_title(f"{self.metric_label} ↑", fontsize=9)
+        for axes in (self.loss_axes, self.metric_axes):
+            axes.relim(visible_only=True)
+            axes.autoscale_view()
+            shown = [line for line in axes.get_lines() if line.get_visible()]
+            if len(shown) > 1:
+                axes.legend(handles=shown, fontsize=7, loc="best")
+
+    def _update_widget(self) -> None:
+        self._draw()
+        self.image.value = figure_png(self.figure)
+        self.table.value = table_bundle(self.rows(), self.metric_label)["text/html"]
