@@ -1,0 +1,103 @@
+"""Exercise objects in the style of Kaggle's learntools: ``check()`` and ``hint()``.
+
+A lesson notebook binds its namespace once, then each visible test runs
+``ex.q1.check()``. The check reads the student's variables by name, so a
+missing answer is reported as "not attempted yet" instead of a ``NameError``,
+and a wrong one lists every mismatch at once. Hidden tests call the same check
+with other data (``ex.q1.check(data=other)``).
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Sequence
+
+from course import errors
+from course.feedback import CheckFailed, NotAttempted, Problems, passed
+
+STUB_HELP = ("Replace `raise NotImplementedError()` in the answer cell above with your code, "
+             "run that cell, then run this one again.")
+
+
+class Notebook:
+    """The namespace of the notebook a lesson's exercises read answers from."""
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] | None = None
+
+    def bind(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+
+    def lookup(self, exercise: str, name: str) -> Any:
+        """The student's value for ``name``, or the reason it is missing."""
+        if self.namespace is None:
+            raise RuntimeError("Run the notebook's first cell (it calls ex.bind(globals())) first.")
+        if name in self.namespace:
+            return self.namespace[name]
+        raise missing_answer(exercise, name)
+
+
+def missing_answer(exercise: str, name: str) -> CheckFailed:
+    """Tell "not started" apart from "started, but the answer cell failed"."""
+    last_error = getattr(sys, "last_value", None)
+    if last_error is None or isinstance(last_error, NotImplementedError):
+        return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP}")
+    return CheckFailed(exercise, [f"`{name}` is not defined: the last cell that failed stopped with "
+                                  f"{errors.explain(last_error)}"])
+
+
+def call_student(exercise: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call a function the student wrote; turn its errors into feedback."""
+    if not callable(function):
+        raise CheckFailed(exercise, [f"expected a function, got {type(function).__name__}"])
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise NotAttempted(exercise, f"`{function.__name__}` still raises NotImplementedError. "
+                                     f"{STUB_HELP}") from None
+    except CheckFailed:
+        raise
+    except Exception as error:  # the student's code failed: explain it, don't crash the check
+        raise CheckFailed(exercise, [f"calling `{function.__name__}` failed: "
+                                     f"{errors.explain(error)}"]) from None
+
+
+Checker = Callable[..., "str | None"]
+
+
+class Exercise:
+    """One graded step: the names it defines, its check, and tiered hints."""
+
+    def __init__(self, notebook: Notebook, title: str, names: Sequence[str],
+                 checker: Checker, hints: Sequence[str]):
+        self.notebook = notebook
+        self.title = title
+        self.names = tuple(names)
+        self.checker = checker
+        self.hints = tuple(hints)
+
+    def answers(self) -> dict[str, Any]:
+        return {name: self.notebook.lookup(self.title, name) for name in self.names}
+
+    def check(self, **inputs: Any) -> str:
+        """Print ✔ when the answer is right; raise with every problem when not."""
+        values = self.answers()
+        problems = Problems(self.title)
+        detail = self.checker(problems, **values, **inputs)
+        problems.raise_if_any()
+        return passed(self.title, detail or "")
+
+    def hint(self, level: int = 1) -> str:
+        """Print hint ``level`` (1 = gentle nudge, higher = more specific)."""
+        if not self.hints:
+            text = "No hints for this one."
+        elif level < 1 or level > len(self.hints):
+            text = (f"Hints go from 1 to {len(self.hints)}; "
+                    f"hint({len(self.hints)}) is the most specific.")
+        else:
+            more = f"  (more: hint({level + 1}))" if level < len(self.hints) else ""
+            text = f"Hint {level}/{len(self.hints)}: {self.hints[level - 1]}{more}"
+        print(text)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.title!r}: define {', '.join(self.names)}; .check(), .hint()>"

@@ -1,0 +1,76 @@
+"""What a student sees when a check runs: one short, readable verdict.
+
+A failed check raises :class:`CheckFailed` (an ``AssertionError``, so nbgrader
+scores the test cell 0) listing *every* mismatch, numbered. An exercise not
+started yet raises :class:`NotAttempted`. Both render as a few plain lines
+instead of a Python traceback, through IPython's ``_render_traceback_`` hook.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+class CheckFailed(AssertionError):
+    """The answer is there but wrong; ``problems`` lists each mismatch."""
+
+    symbol = "✘"
+
+    def __init__(self, exercise: str, problems: Iterable[str]):
+        self.exercise = exercise
+        self.problems = [str(p) for p in problems]
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        head = f"{self.symbol} {self.exercise}: {count} problem{'s' if count != 1 else ''} to fix"
+        lines = [head] + [f"  {n}. {problem}" for n, problem in enumerate(self.problems, 1)]
+        return "\n".join(lines)
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows these lines instead of a traceback."""
+        return self.render().splitlines()
+
+
+class NotAttempted(CheckFailed):
+    """The exercise still holds its ``raise NotImplementedError()`` stub."""
+
+    symbol = "…"
+
+    def __init__(self, exercise: str, what: str):
+        self.what = what
+        super().__init__(exercise, [what])
+
+    def render(self) -> str:
+        return f"{self.symbol} {self.exercise}: not attempted yet. {self.what}"
+
+
+@dataclass
+class Problems:
+    """Collects mismatches so a check can report all of them at once."""
+
+    exercise: str
+    found: list[str] = field(default_factory=list)
+
+    def add(self, message: str) -> None:
+        self.found.append(message)
+
+    def expect(self, condition: bool, message: str) -> bool:
+        """Record ``message`` unless ``condition`` holds; return ``condition``."""
+        if not condition:
+            self.add(message)
+        return bool(condition)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise CheckFailed(self.exercise, self.found)
+
+
+def passed(exercise: str, detail: str = "") -> str:
+    """Print (and return) the success line a student sees."""
+    message = f"✔ {exercise}: correct." + (f" {detail}" if detail else "")
+    print(message)
+    return message

@@ -1,0 +1,106 @@
+"""Lesson 1 · Input data: the 1000 x 20 feature table and its labels."""
+from __future__ import annotations
+
+import numpy as np
+
+from course.data import Dataset, load_data
+from course.exercise import Exercise, Notebook, call_student
+
+notebook = Notebook()
+bind = notebook.bind
+
+
+def _load(problems, x, y):
+    expected = load_data()
+    for name, value, shape in (("x", x, (1000, 20)), ("y", y, (1000,))):
+        if not isinstance(value, np.ndarray):
+            problems.add(f"`{name}` should be a NumPy array from load_data(); it is a {type(value).__name__}.")
+        elif value.shape != shape:
+            problems.add(f"`{name}` has shape {value.shape}; the seed's {'features' if name == 'x' else 'labels'} "
+                         f"have shape {shape}.")
+    if problems:
+        return None
+    if x.dtype != np.float32:
+        problems.add(f"`x` has dtype {x.dtype}; load_data() gives float32 (what Keras computes in).")
+    problems.expect(np.array_equal(x, expected.x) and np.array_equal(y, expected.y),
+                    "`x, y` differ from course.load_data(): load them unchanged (no shuffling or scaling yet).")
+    return "1000 samples, 20 features each."
+
+
+def _shape(problems, n_samples, n_features):
+    for name, value in (("n_samples", n_samples), ("n_features", n_features)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            problems.add(f"`{name}` should be a whole number (an int); it is {value!r}.")
+    if problems:
+        return None
+    if (n_samples, n_features) == (20, 1000):
+        problems.add("`n_samples` and `n_features` are swapped: x.shape is (rows, columns), "
+                     "and each row is one sample.")
+        return None
+    problems.expect(n_samples == 1000, f"`n_samples` is {n_samples}; x has 1000 rows (samples).")
+    problems.expect(n_features == 20, f"`n_features` is {n_features}; x has 20 columns (features).")
+    return None
+
+
+def _balance(problems, positive_fraction, balance, data: Dataset | None = None):
+    data = data or load_data()
+    got = call_student("Exercise 3 · Class balance", positive_fraction, data.y)
+    expected = float(np.mean(data.y == 1))
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        problems.add(f"positive_fraction(labels) should return one number; it returned {got!r}.")
+        return None
+    if abs(got - (1 - expected)) < 1e-6 and abs(expected - 0.5) > 1e-6:
+        problems.add("positive_fraction returns the fraction of 0 labels; count the 1 labels.")
+    elif abs(got - expected * len(data.y)) < 1e-6:
+        problems.add("positive_fraction returns a count; divide by the number of labels for a fraction.")
+    else:
+        problems.expect(abs(got - expected) < 1e-6,
+                        f"positive_fraction gives {got:.4f}; the fraction of labels equal to 1 is {expected:.4f}.")
+    if not problems:
+        problems.expect(isinstance(balance, (float, np.floating)) and abs(balance - float(np.mean(load_data().y))) < 1e-6,
+                        "`balance` should be positive_fraction(y) for the course labels y.")
+    return None
+
+
+def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None):
+    data = data or load_data()
+    got = call_student("Exercise 4 · Feature scales", feature_spread, data.x)
+    got = np.asarray(got, dtype=float)
+    expected = data.x.std(axis=0)
+    if got.shape != expected.shape:
+        hint = " (one value per column: use axis=0)" if got.shape in ((), (data.x.shape[0],)) else ""
+        problems.add(f"feature_spread returns shape {got.shape}; expected one spread per feature, "
+                     f"shape {expected.shape}{hint}.")
+        return None
+    if np.allclose(got, data.x.var(axis=0), rtol=1e-3):
+        problems.add("feature_spread returns variances; the spread here is the standard deviation (np.std).")
+    else:
+        problems.expect(np.allclose(got, expected, rtol=1e-3),
+                        "feature_spread does not match each column's standard deviation (np.std(x, axis=0)).")
+    course_spread = load_data().x.std(axis=0)
+    expected_ratio = course_spread.max() / course_spread.min()
+    problems.expect(isinstance(scale_ratio, (float, int, np.number)) and
+                    np.isclose(float(scale_ratio), expected_ratio, rtol=1e-2),
+                    f"`scale_ratio` should be the largest spread divided by the smallest "
+                    f"(about {expected_ratio:,.0f} for the course data).")
+    return f"The widest feature is about {expected_ratio:,.0f} times wider than the narrowest."
+
+
+q1 = Exercise(notebook, "Exercise 1 · Load the data", ["x", "y"], _load, [
+    "course.load_data() returns the features and the labels together.",
+    "Unpack both at once: `x, y = load_data()`.",
+])
+q2 = Exercise(notebook, "Exercise 2 · Dataset shape", ["n_samples", "n_features"], _shape, [
+    "Every NumPy array has a .shape attribute: (rows, columns).",
+    "`n_samples, n_features = x.shape`",
+])
+q3 = Exercise(notebook, "Exercise 3 · Class balance", ["positive_fraction", "balance"], _balance, [
+    "Labels are 0 or 1, so the mean of the labels is the fraction of 1s.",
+    "`return float(np.mean(labels))`, then `balance = positive_fraction(y)`.",
+])
+q4 = Exercise(notebook, "Exercise 4 · Feature scales", ["feature_spread", "scale_ratio"], _spread, [
+    "The spread of a feature is its standard deviation; NumPy computes it per column with axis=0.",
+    "`return np.std(features, axis=0)`; then divide the max of `feature_spread(x)` by its min.",
+])

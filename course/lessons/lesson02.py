@@ -1,0 +1,50 @@
+"""Lesson 2 · Normalization: a layer that learns each feature's mean and variance."""
+from __future__ import annotations
+
+import numpy as np
+
+from course.data import Dataset, load_data
+from course.exercise import Exercise, Notebook, call_student
+from course.model_checks import check_normalizer
+
+notebook = Notebook()
+bind = notebook.bind
+
+
+def _make_normalizer(problems, make_normalizer, normalizer, data: Dataset | None = None):
+    if data is not None:  # hidden test: the function must work on any features
+        fresh = call_student(q1.title, make_normalizer, data.x)
+        check_normalizer(fresh, problems, data.x)
+        return None
+    check_normalizer(normalizer, problems, load_data().x)
+    return "It learned 20 means and 20 variances from x."
+
+
+def _normalized(problems, x_normalized):
+    x = load_data().x
+    values = np.asarray(x_normalized)
+    if values.shape != x.shape:
+        problems.add(f"`x_normalized` has shape {values.shape}; normalization keeps the shape {x.shape}.")
+        return None
+    if np.allclose(values, x):
+        problems.add("`x_normalized` equals the raw x: pass the data through the layer, "
+                     "`normalizer(x)`, after adapting it.")
+        return None
+    mean, variance = values.mean(axis=0), values.var(axis=0)
+    problems.expect(np.abs(mean).max() < 0.01,
+                    f"feature means should be 0 after normalization; the largest is {np.abs(mean).max():.3f}.")
+    problems.expect(np.abs(variance - 1).max() < 0.01,
+                    f"feature variances should be 1; one is {variance[np.abs(variance - 1).argmax()]:.3f}.")
+    return "Every feature now has mean 0 and variance 1."
+
+
+q1 = Exercise(notebook, "Exercise 1 · Adapt a Normalization layer",
+              ["make_normalizer", "normalizer"], _make_normalizer, [
+                  "A Normalization layer learns its statistics from data with .adapt(...).",
+                  "Create `keras.layers.Normalization()`, call `.adapt(features)` on it and return it; "
+                  "then `normalizer = make_normalizer(x)`.",
+              ])
+q2 = Exercise(notebook, "Exercise 2 · Normalize the features", ["x_normalized"], _normalized, [
+    "A Keras layer is called like a function on data.",
+    "`x_normalized = np.asarray(normalizer(x))`",
+])

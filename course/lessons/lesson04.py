@@ -1,0 +1,71 @@
+"""Lesson 4 · Output layer and the whole Sequential model, compiled."""
+from __future__ import annotations
+
+import numpy as np
+
+from course.data import Dataset, load_data
+from course.exercise import Exercise, Notebook, call_student
+from course.feedback import Problems
+from course.lessons.lesson03 import _dense_stage
+from course.model_checks import (check_compiled, check_input, check_is_sequential,
+                                 check_model_layers, check_output_shape)
+from course.pipeline import STAGES
+
+notebook = Notebook()
+bind = notebook.bind
+
+
+def _output(problems, output_layer, probabilities):
+    _dense_stage(problems, output_layer, probabilities, STAGES[4], "output_layer", "probabilities")
+    values = np.asarray(probabilities)
+    if values.size and not problems:
+        problems.expect(values.min() > 0 and values.max() < 1,
+                        "`probabilities` should lie strictly between 0 and 1 (sigmoid).")
+    return "One probability per sample, between 0 and 1."
+
+
+def check_whole_model(model, problems: Problems, x: np.ndarray) -> None:
+    """Sequential, keras.Input(shape=(20,)), the four layers in order, output (n, 1)."""
+    if not check_is_sequential(model, problems):
+        return
+    input_ok = check_input(model, problems, n_features=x.shape[1])
+    check_model_layers(model, problems, x)
+    if input_ok and not problems:
+        check_output_shape(model, problems, x, (x.shape[0], 1))
+
+
+def _build(problems, build_model, model, data: Dataset | None = None):
+    if data is not None:  # hidden test: a fresh model around another adapted normalizer
+        import keras
+
+        normalizer = keras.layers.Normalization()
+        normalizer.adapt(data.x)
+        fresh = call_student(q2.title, build_model, normalizer)
+        check_whole_model(fresh, problems, data.x)
+        problems.expect(fresh is not model, "build_model should build a new model on every call.")
+        return None
+    check_whole_model(model, problems, load_data().x)
+    return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the seed's five stages."
+
+
+def _compile(problems, model):
+    if not check_is_sequential(model, problems):
+        return None
+    check_compiled(model, problems)
+    return "Adam, binary cross-entropy and accuracy: ready to train."
+
+
+q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabilities"], _output, [
+    "Stage 5 has one unit; its activation squeezes any number into (0, 1).",
+    "`output_layer = keras.layers.Dense(1, activation='sigmoid')`, then "
+    "`probabilities = np.asarray(output_layer(hidden_2))`.",
+])
+q2 = Exercise(notebook, "Exercise 2 · The Sequential model", ["build_model", "model"], _build, [
+    "keras.Sequential takes a list: the Input first, then the layers in the seed's order.",
+    "`keras.Sequential([keras.Input(shape=(20,)), normalizer, keras.layers.Dense(64, activation='relu'), "
+    "keras.layers.Dense(32, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])`",
+])
+q3 = Exercise(notebook, "Exercise 3 · Compile", ["model"], _compile, [
+    "compile() chooses the optimizer, the loss and the metrics to report.",
+    "`model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])`",
+])

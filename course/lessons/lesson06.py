@@ -1,0 +1,99 @@
+"""Lesson 6 · The prediction trace: one sample through the five stages."""
+from __future__ import annotations
+
+import numpy as np
+
+from course.data import load_data
+from course.exercise import Exercise, Notebook, call_student
+from course.model_facts import stage_outputs
+
+notebook = Notebook()
+bind = notebook.bind
+
+STAGE_WIDTHS = [20, 20, 64, 32, 1]
+
+
+def _trace_model(problems, make_trace_model, model=None):
+    model = model if model is not None else notebook.lookup(q1.title, "model")
+    trace_model = call_student(q1.title, make_trace_model, model)
+    x = load_data().x[:50]
+    try:
+        outputs = trace_model(x)
+    except Exception as error:  # noqa: BLE001
+        from course import errors
+
+        problems.add(f"calling the trace model on data failed: {errors.explain(error)}")
+        return None
+    if not isinstance(outputs, (list, tuple)):
+        problems.add("the trace model returns one array; it should return a list with one output "
+                     "per layer: outputs=[layer.output for layer in model.layers].")
+        return None
+    expected = stage_outputs(model, x)
+    if len(outputs) != len(expected):
+        problems.add(f"the trace model has {len(outputs)} outputs; the model has {len(expected)} layers "
+                     "(Keras does not list the Input as a layer).")
+        return None
+    for index, (got, want) in enumerate(zip(outputs, expected)):
+        got = np.asarray(got)
+        if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
+            problems.add(f"output {index} (layer '{model.layers[index].name}') has shape {got.shape}; "
+                         f"that layer gives {want.shape}.")
+    return "One output per layer: 4 layers after the input."
+
+
+def _trace_sample(problems, trace_sample, model=None, index=0):
+    model = model if model is not None else notebook.lookup(q2.title, "model")
+    x = load_data().x
+    steps = call_student(q2.title, trace_sample, model, x, index)
+    if not isinstance(steps, (list, tuple)):
+        problems.add(f"trace_sample should return a list of 5 arrays; got {type(steps).__name__}.")
+        return None
+    if len(steps) == 4:
+        problems.add("trace_sample returned 4 stages; the seed's trace counts the input as stage 1, "
+                     "so there are 5: the raw sample, then one per layer.")
+        return None
+    if len(steps) != 5:
+        problems.add(f"trace_sample returned {len(steps)} stages; the seed's trace has 5.")
+        return None
+    expected = [x[index]] + [out[0] for out in stage_outputs(model, x[index:index + 1])]
+    for number, (got, want) in enumerate(zip(steps, expected), start=1):
+        got = np.asarray(got).reshape(-1) if np.asarray(got).size == want.size else np.asarray(got)
+        if got.shape != want.shape:
+            problems.add(f"stage {number} has shape {np.asarray(got).shape}; for one sample it is {want.shape}.")
+        elif not np.allclose(got, want, atol=1e-5):
+            problems.add(f"stage {number} values differ from the model's layer output for sample {index}.")
+    return "Sample traced through all 5 stages."
+
+
+def _classes(problems, to_classes, probabilities=None):
+    probabilities = (np.array([[0.1], [0.7], [0.49], [0.51], [0.99]]) if probabilities is None
+                     else np.asarray(probabilities))
+    got = np.asarray(call_student(q3.title, to_classes, probabilities))
+    expected = (probabilities.reshape(-1) > 0.5).astype(int)
+    if got.shape != expected.shape:
+        problems.add(f"to_classes returns shape {got.shape}; expected one class per sample, {expected.shape} "
+                     "(flatten the (n, 1) probabilities).")
+        return None
+    if np.array_equal(got, 1 - expected):
+        problems.add("to_classes has the classes flipped: a probability above 0.5 means class 1.")
+    else:
+        problems.expect(np.array_equal(got, expected), "to_classes should give 1 where the probability "
+                                                       "is above 0.5 and 0 elsewhere.")
+    problems.expect(np.issubdtype(got.dtype, np.integer),
+                    f"classes should be integers 0 and 1; got dtype {got.dtype}.")
+    return None
+
+
+q1 = Exercise(notebook, "Exercise 1 · A model that returns every layer's output",
+              ["make_trace_model"], _trace_model, [
+                  "A functional keras.Model can have several outputs: one per layer of the Sequential model.",
+                  "`return keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])`",
+              ])
+q2 = Exercise(notebook, "Exercise 2 · Trace one sample", ["trace_sample"], _trace_sample, [
+    "Keep the batch dimension when you call the model: x[index:index + 1].",
+    "`outputs = make_trace_model(model)(x[index:index + 1])`; return `[x[index]] + [np.asarray(o)[0] for o in outputs]`",
+])
+q3 = Exercise(notebook, "Exercise 3 · From probabilities to classes", ["to_classes"], _classes, [
+    "The sigmoid output is the probability of class 1.",
+    "`return (np.asarray(probabilities).reshape(-1) > 0.5).astype(int)`",
+])

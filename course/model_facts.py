@@ -1,0 +1,112 @@
+"""Read a Keras 3 model's structure through stable APIs, without changing it.
+
+Everything here uses layer classes, ``get_config()``, ``count_params()`` and
+real calls on data: never removed attributes such as ``layer.input_shape``,
+never ``compile`` or ``build`` on the student's model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    kind: str                 # class name: "Dense", "Normalization", ...
+    name: str
+    units: int | None
+    activation: str | None
+    params: int | None
+
+    def label(self) -> str:
+        if self.kind == "Dense":
+            return f"Dense({self.units}, {self.activation})"
+        return self.kind
+
+
+def activation_name(config: dict[str, Any]) -> str | None:
+    """'relu', 'sigmoid', 'linear' (no activation) ... from a layer config."""
+    activation = config.get("activation")
+    if activation is None:
+        return None
+    if isinstance(activation, dict):  # a serialized activation object
+        activation = activation.get("config", {}).get("name") or activation.get("class_name")
+    return str(activation).lower()
+
+
+def layer_facts(layer) -> LayerFacts:
+    config = layer.get_config()
+    params = layer.count_params() if getattr(layer, "built", False) else None
+    return LayerFacts(kind=type(layer).__name__, name=layer.name, units=config.get("units"),
+                      activation=activation_name(config), params=params)
+
+
+def is_model(obj) -> bool:
+    import keras
+
+    return isinstance(obj, keras.Model)
+
+
+def is_sequential(obj) -> bool:
+    import keras
+
+    return isinstance(obj, keras.Sequential)
+
+
+def input_shape(model) -> tuple | None:
+    """One sample's input shape with the batch as None, e.g. (None, 20); None if unbuilt."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs:
+        return None
+    return tuple(inputs[0].shape)
+
+
+def stage_outputs(model, x: np.ndarray) -> list[np.ndarray]:
+    """Run ``x`` through ``model.layers`` one at a time; one array per layer."""
+    outputs, h = [], x
+    for layer in model.layers:
+        h = layer(h)
+        outputs.append(np.asarray(h))
+    return outputs
+
+
+def is_adapted(normalizer) -> bool:
+    """False for a Normalization layer that was never adapted (it is the identity)."""
+    mean = getattr(normalizer, "mean", None)
+    variance = getattr(normalizer, "variance", None)
+    if mean is None or variance is None:
+        config = normalizer.get_config()
+        return config.get("mean") is not None
+    mean, variance = np.asarray(mean), np.asarray(variance)
+    return not (np.allclose(mean, 0.0) and np.allclose(variance, 1.0))
+
+
+def compile_facts(model) -> dict[str, Any] | None:
+    """Loss, optimizer and metrics the model was compiled with; None if not compiled."""
+    if not getattr(model, "compiled", False):
+        return None
+    config = model.get_compile_config() or {}
+    loss = config.get("loss")
+    from_logits = False
+    if isinstance(loss, dict):
+        from_logits = bool(loss.get("config", {}).get("from_logits", False))
+        loss = loss.get("config", {}).get("name") or loss.get("class_name")
+    optimizer = config.get("optimizer")
+    if isinstance(optimizer, dict):
+        optimizer = optimizer.get("config", {}).get("name") or optimizer.get("class_name")
+    metrics = config.get("metrics") or []
+    if not isinstance(metrics, (list, tuple)):
+        metrics = [metrics]
+    metric_names = []
+    for metric in metrics:
+        if isinstance(metric, dict):
+            metric = metric.get("config", {}).get("name") or metric.get("class_name")
+        metric_names.append(str(metric))
+    return {"loss": str(loss).lower() if loss is not None else None, "from_logits": from_logits,
+            "optimizer": str(optimizer).lower() if optimizer is not None else None,
+            "metrics": metric_names}

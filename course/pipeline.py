@@ -1,0 +1,43 @@
+"""The seed page's pipeline: the five stages every lesson builds toward."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    name: str
+    kind: str            # Keras layer class name, or "Input"
+    units: int | None    # output columns
+    activation: str | None
+    purpose: str
+
+    def label(self) -> str:
+        if self.kind == "Dense":
+            return f"Dense({self.units}, {self.activation})"
+        return self.kind
+
+
+STAGES = (
+    Stage(1, "Input data", "Input", 20, None, "Raw numerical features representing samples"),
+    Stage(2, "Normalization layer", "Normalization", 20, None,
+          "Scale features to have mean 0 and variance 1"),
+    Stage(3, "Dense layer 1", "Dense", 64, "relu",
+          "Fully connected layer with 64 neurons and ReLU activation"),
+    Stage(4, "Dense layer 2", "Dense", 32, "relu",
+          "Fully connected layer with 32 neurons and ReLU activation"),
+    Stage(5, "Output layer", "Dense", 1, "sigmoid",
+          "Fully connected layer with 1 neuron and sigmoid activation for binary classification"),
+)
+
+#: The stages that are layers of the Sequential model (Keras does not list the Input).
+LAYER_STAGES = STAGES[1:]
+
+SEED_ORDER = " → ".join(stage.label() for stage in LAYER_STAGES)
+
+ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+
+
+def ordinal(index: int) -> str:
+    return ORDINALS[index] if index < len(ORDINALS) else f"#{index + 1}"
