@@ -10,14 +10,12 @@
 They work live in JupyterLab and stay quick and silent (nothing on stderr, no
 waiting) when nbgrader or a script runs the notebook: see
 :mod:`course.widgets.frontend`. Given a model or data they cannot show, they
-raise :class:`WidgetSetupError` with a message that names the fix.
+raise :class:`course.trace.TraceError` (a ``ValueError``) with a message that
+names the fix, worded as the pipeline trace words it.
 """
-from course.widgets.epoch_table import EpochRow, epoch_rows
 from course.widgets.frontend import is_headless
 from course.widgets.inspector import ActivationInspector
 from course.widgets.live_curves import LiveCurves
 from course.widgets.quiz import QuizQuestion, answer_of
-from course.widgets.validation import WidgetSetupError
 
-__all__ = ["ActivationInspector", "EpochRow", "LiveCurves", "QuizQuestion", "WidgetSetupError",
-           "answer_of", "epoch_rows", "is_headless"]
+__all__ = ["ActivationInspector", "LiveCurves", "QuizQuestion", "answer_of", "is_headless"]

@@ -3,8 +3,9 @@
 The data goes through ``model.layers`` one layer at a time (``h = layer(h)``),
 which is exactly what ``model.predict`` does, and each stage's output is kept:
 stage 1 is the input itself, then one stage per layer. For the seed's pipeline
-that gives its five stages: input (20), normalization (20), dense 64 ReLU,
-dense 32 ReLU, output (1, sigmoid). Widgets read everything from this record,
+that gives its five stages: Input Data (20 values), Normalization Layer
+(20 values), Dense Layer 1 (64 units, ReLU), Dense Layer 2 (32 units, ReLU),
+Output Layer (1 unit, sigmoid). Widgets read everything from this record,
 so moving a slider never calls the model again.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from course.widgets.validation import WidgetSetupError
+from course.trace import THRESHOLD, activation_name, layer_outputs, stage_names
 
 #: Histogram bins for a stage's distribution over all samples.
 HISTOGRAM_BINS = 40
@@ -55,8 +56,8 @@ class Stage:
 class Activations:
     """All stages for all samples, plus the model's prediction for each sample.
 
-    ``probability`` is P(class 1) for a one-unit output and the predicted
-    class's probability for several units; ``output_kind`` says which.
+    ``probability`` is P(class 1) for a one-unit output ("threshold") and the
+    predicted class's probability for several units ("argmax"): ``output_kind``.
     """
 
     model_name: str
@@ -73,59 +74,42 @@ class Activations:
 def record_activations(model: Any, x: np.ndarray) -> Activations:
     """Run ``x`` through ``model.layers`` once and keep every stage's output.
 
-    ``model`` must already be validated (built Sequential); ``x`` a float32 table.
-    Layers run in inference mode (``training=False``), so Dropout and
-    BatchNormalization behave as in ``predict`` and no weight changes.
+    ``model`` must already be checked (a built Sequential) and ``x`` a float32
+    table that fits it. The outputs come from :func:`course.trace.layer_outputs`,
+    the same pass the pipeline trace makes, and stages are named as there
+    ("Dense Layer 1", "Output Layer").
     """
-    import keras
-
-    width = x.shape[1]
-    stages = [_stage(1, "input", f"1 Input ({width} features)", x, relu=False)]
-    h = x
-    for number, layer in enumerate(model.layers, start=2):
-        try:
-            h = layer(h, training=False)
-        except Exception as error:  # noqa: BLE001 - re-raised with the stage named
-            raise WidgetSetupError(
-                f"Stage {number} (layer {layer.name!r}) failed on the data: {error}. "
-                "Check that the layers fit together and the data has the right width.") from None
-        output = np.asarray(keras.ops.convert_to_numpy(h), dtype="float32")
-        values = output.reshape(len(output), -1)
-        title = f"{number} {describe_layer(layer)}"
-        if number == len(model.layers) + 1:
-            title += " (output)"
-        stages.append(_stage(number, layer.name, title, values, relu=is_relu(layer)))
-    probability, predicted, kind = _predictions(stages[-1].values, activation_name(model.layers[-1]))
+    names = ["Input Data", *stage_names(model.layers)]
+    layers = [None, *model.layers]
+    outputs = [x, *layer_outputs(model, x)]
+    stages = []
+    for number, (name, layer, output) in enumerate(zip(names, layers, outputs), start=1):
+        values = np.asarray(output, dtype="float32").reshape(len(output), -1)
+        stages.append(_stage(number, "input" if layer is None else layer.name,
+                             _title(number, name, layer, values.shape[1]), values,
+                             relu=layer is not None and is_relu(layer)))
+    probability, predicted, kind = _predictions(stages[-1].values)
     return Activations(model_name=model.name, stages=stages, probability=probability,
                        predicted_class=predicted, output_kind=kind)
 
 
-def activation_name(layer: Any) -> str | None:
-    """The layer's activation as a name ("relu", "sigmoid", ...), or None if it has none."""
-    config = layer.get_config()
-    name = config.get("activation")
-    if isinstance(name, str):
-        return name
-    if type(layer).__name__ == "ReLU" and not config.get("negative_slope") and not config.get("threshold"):
-        return "relu"
-    return None
-
-
 def is_relu(layer: Any) -> bool:
-    """True for layers whose output is ReLU: Dense(..., activation="relu"), ReLU(), Activation("relu")."""
+    """True for layers whose output is a ReLU: Dense(..., activation="relu"), ReLU(), Activation("relu")."""
+    if type(layer).__name__ == "ReLU":
+        config = layer.get_config()
+        return not config.get("negative_slope") and not config.get("threshold") \
+            and config.get("max_value") is None
     return activation_name(layer) == "relu"
 
 
-def describe_layer(layer: Any) -> str:
-    """How the course names a layer: "Dense 64 ReLU", "Normalization", "Dense 1 sigmoid"."""
-    config = layer.get_config()
-    parts = [type(layer).__name__]
-    if "units" in config:
-        parts.append(str(config["units"]))
-    activation = activation_name(layer)
-    if activation and activation != "linear" and type(layer).__name__ != "ReLU":
-        parts.append("ReLU" if activation == "relu" else activation)
-    return " ".join(parts)
+def _title(number: int, name: str, layer: Any, units: int) -> str:
+    """The stage picker's label: "3 Dense Layer 1 (64 units, ReLU)", "1 Input Data (20 values)"."""
+    activation = None if layer is None else activation_name(layer)
+    size = f"{units} unit{'s' if units != 1 else ''}" if layer is not None and "units" in \
+        layer.get_config() else f"{units} value{'s' if units != 1 else ''}"
+    if activation and activation != "linear":
+        size += ", " + ("ReLU" if activation == "relu" else activation)
+    return f"{number} {name} ({size})"
 
 
 def _stage(number: int, layer_name: str, title: str, values: np.ndarray, relu: bool) -> Stage:
@@ -142,22 +126,13 @@ def _stage(number: int, layer_name: str, title: str, values: np.ndarray, relu: b
                  relu=relu, histogram=histogram)
 
 
-def _predictions(output: np.ndarray, activation: str | None) -> tuple[np.ndarray, np.ndarray, str]:
-    """The shown probability, the predicted class, and how the output was read.
+def _predictions(output: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """The shown probability, the predicted class, and which rule made the class.
 
-    One unit: the sigmoid output (or a logit, passed through a sigmoid) is
-    P(class 1), and the class is 1 when it is at least 0.5. Several units: the
-    softmax output (or logits, passed through a softmax); the class is the most
-    probable unit and the shown probability is that unit's.
+    The pipeline trace's rule, for all samples at once: one output is P(class 1),
+    class 1 when it is at least :data:`course.trace.THRESHOLD`; several outputs
+    give the most probable unit and its probability.
     """
     if output.shape[1] == 1:
-        p1 = output[:, 0] if activation == "sigmoid" else 1.0 / (1.0 + np.exp(-output[:, 0]))
-        predicted = (p1 >= 0.5).astype(int)
-        return p1.astype("float32"), predicted, "sigmoid" if activation == "sigmoid" else "logit"
-    if activation == "softmax":
-        probabilities = output
-    else:
-        shifted = np.exp(output - output.max(axis=1, keepdims=True))
-        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
-    predicted = probabilities.argmax(axis=1)
-    return probabilities.max(axis=1).astype("float32"), predicted, "softmax"
+        return output[:, 0], (output[:, 0] >= THRESHOLD).astype(int), "threshold"
+    return output.max(axis=1), output.argmax(axis=1), "argmax"

@@ -26,16 +26,14 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.ticker import MaxNLocator
 
-from course.data import Dataset
+from course.trace import number_text, preview_values
 from course.widgets.activations import Activations, Stage, record_activations
 from course.widgets.canvas import BlitCanvas, new_figure
 from course.widgets.frontend import resolve_live
-from course.widgets.validation import WidgetSetupError, feature_table, require_sequential_model
+from course.widgets.validation import model_data_labels
 
 SAMPLE_COLOR = "#1f77b4"
 PINNED_COLOR = "#ff7f0e"
-#: How many values the table previews before "..." (the seed shows 3 and the last).
-PREVIEW = 3
 
 
 class ActivationInspector:
@@ -49,12 +47,7 @@ class ActivationInspector:
 
     def __init__(self, model: Any, x: Any, y: Any = None, *, sample: int = 0,
                  stage: int | None = None, live: bool | None = None):
-        name = type(self).__name__
-        if isinstance(x, Dataset):
-            x, y = x.x, (x.y if y is None else y)
-        require_sequential_model(model, name)
-        table = feature_table(x, model, name)
-        self.labels = _labels(y, len(table), name)
+        table, self.labels = model_data_labels(model, x, y, type(self).__name__)
         self.activations: Activations = record_activations(model, table)
         stages = self.activations.stages
         if stage is None:
@@ -178,7 +171,7 @@ class ActivationInspector:
     def text(self) -> str:
         """What the table shows, as plain text (for scripts and graded feedback)."""
         s = self.summary
-        lines = [f"Stage {s['stage_title']}, sample {s['sample']}: {_preview(s['values'])}"]
+        lines = [f"Stage {s['stage_title']}, sample {s['sample']}: {preview_values(s['values'])}"]
         if s["zero_units"] is not None:
             lines.append(f"ReLU units at zero: {s['zero_units']} of {s['units']}; "
                          f"dead for all {self.activations.samples} samples: {s['dead_units']}")
@@ -275,29 +268,8 @@ class _StagePlot:
         return shown
 
 
-def _labels(y: Any, samples: int, widget: str) -> np.ndarray | None:
-    if y is None:
-        return None
-    labels = np.asarray(y).reshape(-1)
-    if len(labels) != samples:
-        raise WidgetSetupError(
-            f"{widget}: there are {samples} samples but {len(labels)} labels; pass the y "
-            "that belongs to x (x, y = load_data()).")
-    return labels
-
-
-def _preview(values: np.ndarray) -> str:
-    """Seed-style preview: ``[0.00, 1.23, 0.00, ..., 0.51]``."""
-    shown = [*values[:PREVIEW], None, values[-1]] if len(values) > PREVIEW + 2 else list(values)
-    return "[" + ", ".join("..." if v is None else _number(v) for v in shown) + "]"
-
-
-def _number(value: float) -> str:
-    return f"{value:.2f}" if abs(value) < 1e4 else f"{value:.3g}"
-
-
 def _probability_label(activations: Activations) -> str:
-    return "P(class 1)" if activations.output_kind in ("sigmoid", "logit") else "P(predicted class)"
+    return "P(class 1)" if activations.output_kind == "threshold" else "P(predicted class)"
 
 
 def _table_html(summary: dict[str, Any], activations: Activations) -> str:
@@ -315,8 +287,8 @@ def _table_html(summary: dict[str, Any], activations: Activations) -> str:
     rows = [f"<tr><th></th>{head}</tr>"]
     if summary["label"] is not None:
         rows.append(row("true label", lambda c: f"{float(c['label']):g}"))
-    rows.append(row(f"stage {html.escape(summary['stage_title'])}", lambda c: _preview(c["values"])))
-    rows.append(row("mean / max", lambda c: f"{_number(c['mean'])} / {_number(c['max'])}"))
+    rows.append(row("values", lambda c: preview_values(c["values"])))
+    rows.append(row("mean / max", lambda c: f"{number_text(c['mean'])} / {number_text(c['max'])}"))
     if summary["zero_units"] is not None:
         rows.append(row(f"ReLU units at 0 (of {summary['units']})", lambda c: c["zero_units"]))
         rows.append(f"<tr><th style='text-align:left'>dead units (0 for all {activations.samples} "

@@ -19,42 +19,41 @@ import ipywidgets as widgets
 import keras
 from matplotlib.ticker import MaxNLocator
 
+from course.trace import EpochRow, accuracy_key, epoch_table, html_table
 from course.widgets.canvas import figure_png, new_figure
-from course.widgets.epoch_table import EpochRow, epoch_rows, metric_key, metric_label, table_bundle
 from course.widgets.frontend import resolve_live, show, show_widget
+
+HEADERS = ("Epoch", "Loss \u2193", "Accuracy \u2191", "Observation")
 
 
 class LiveCurves(keras.callbacks.Callback):
-    """A Keras callback drawing loss and a metric per epoch, and the epoch table at the end.
+    """A Keras callback drawing loss and accuracy per epoch, and the epoch table at the end.
 
-    ``metric`` names the history key to plot beside the loss (default: the first
-    one that is not the loss, e.g. "accuracy"); ``live`` forces live (True) or
-    headless (False) drawing instead of detecting it; ``observations=False``
-    leaves the table's Observation column empty.
-    After training, :attr:`history` holds every logged value per key and
-    :meth:`rows` the table.
+    Accuracy is whichever accuracy the model was compiled with ("accuracy",
+    "binary_accuracy", ...; see :func:`course.trace.accuracy_key`). ``live``
+    forces live (True) or headless (False) drawing instead of detecting it.
+    After training, :attr:`history` holds every logged value per key,
+    :meth:`rows` the epoch table (the pipeline trace's, with its observations)
+    and :meth:`plotted` the values drawn.
     """
 
-    def __init__(self, metric: str | None = None, *, live: bool | None = None,
-                 observations: bool = True):
+    def __init__(self, *, live: bool | None = None) -> None:
         super().__init__()
-        self.metric = metric
-        self.observations = observations
         self._live_argument = live
         self.live = False
         self.history: dict[str, list[float]] = {}
         self.figure = new_figure(7.2, 2.6)
         self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.18, top=0.86, wspace=0.25)
-        self.loss_axes, self.metric_axes = self.figure.subplots(1, 2)
-        for axes in (self.loss_axes, self.metric_axes):
+        self.loss_axes, self.accuracy_axes = self.figure.subplots(1, 2)
+        for axes in (self.loss_axes, self.accuracy_axes):
             axes.set_xlabel("epoch", fontsize=8)
             axes.tick_params(labelsize=8)
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.lines = {
             "train": {axes: axes.plot([], [], "o-", color="#1f77b4", label="training")[0]
-                      for axes in (self.loss_axes, self.metric_axes)},
+                      for axes in (self.loss_axes, self.accuracy_axes)},
             "val": {axes: axes.plot([], [], "s--", color="#ff7f0e", label="validation")[0]
-                    for axes in (self.loss_axes, self.metric_axes)},
+                    for axes in (self.loss_axes, self.accuracy_axes)},
         }
         self.image = widgets.Image(format="png")
         self.table = widgets.HTML()
@@ -80,23 +79,34 @@ class LiveCurves(keras.callbacks.Callback):
             self._update_widget()
             return
         self._draw()
-        bundle = table_bundle(self.rows(), self.metric_label)
         png = base64.b64encode(figure_png(self.figure)).decode("ascii")
-        bundle["text/html"] = f"<img src='data:image/png;base64,{png}'/>" + bundle["text/html"]
-        show(bundle)
+        show({"text/html": f"<img src='data:image/png;base64,{png}'/>" + self.table_html(),
+              "text/plain": self.table_text()})
 
     # -- what is shown --------------------------------------------------------------
     @property
-    def metric_key(self) -> str | None:
-        return metric_key(self.history.keys(), self.metric)
-
-    @property
-    def metric_label(self) -> str:
-        return metric_label(self.metric_key)
+    def accuracy_key(self) -> str | None:
+        """The history key plotted as accuracy, or None if the model records none."""
+        return accuracy_key(self.history)
 
     def rows(self) -> list[EpochRow]:
-        """The epoch table so far: epoch, loss, metric, observation."""
-        return epoch_rows(self.history, self.metric_key, self.observations)
+        """The epoch table so far: epoch, loss, accuracy, observation."""
+        return epoch_table(self.history) if self.history.get("loss") else []
+
+    def _cells(self) -> list[list[str]]:
+        return [[str(row.epoch), _cell(row.loss), _cell(row.accuracy), row.observation]
+                for row in self.rows()]
+
+    def table_html(self) -> str:
+        """The epoch table as HTML, as the seed page shows it."""
+        return html_table(HEADERS, self._cells())
+
+    def table_text(self) -> str:
+        """The epoch table as aligned plain text (what a script prints)."""
+        lines = [HEADERS, *self._cells()]
+        widths = [max(len(line[i]) for line in lines) for i in range(3)]
+        return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(line, widths)), line[3]]).rstrip()
+                         for line in lines)
 
     def plotted(self) -> dict[str, list[float]]:
         """The y values currently drawn, read back from the figure, by history key."""
@@ -109,7 +119,7 @@ class LiveCurves(keras.callbacks.Callback):
         return shown
 
     def _key(self, kind: str, axes: Any) -> str | None:
-        base = "loss" if axes is self.loss_axes else self.metric_key
+        base = "loss" if axes is self.loss_axes else self.accuracy_key
         if base is None:
             return None
         return base if kind == "train" else f"val_{base}"
@@ -122,9 +132,9 @@ class LiveCurves(keras.callbacks.Callback):
                 values = self.history.get(key, []) if key else []
                 line.set_data(range(1, len(values) + 1), values)
                 line.set_visible(bool(values))
-        self.loss_axes.set_title("Loss ↓", fontsize=9)
-        self.metric_axes.set_title(f"{self.metric_label} ↑", fontsize=9)
-        for axes in (self.loss_axes, self.metric_axes):
+        self.loss_axes.set_title(HEADERS[1], fontsize=9)
+        self.accuracy_axes.set_title(HEADERS[2], fontsize=9)
+        for axes in (self.loss_axes, self.accuracy_axes):
             axes.relim(visible_only=True)
             axes.autoscale_view()
             shown = [line for line in axes.get_lines() if line.get_visible()]
@@ -134,4 +144,9 @@ class LiveCurves(keras.callbacks.Callback):
     def _update_widget(self) -> None:
         self._draw()
         self.image.value = figure_png(self.figure)
-        self.table.value = table_bundle(self.rows(), self.metric_label)["text/html"]
+        self.table.value = self.table_html()
+
+
+def _cell(value: float | None) -> str:
+    """Two decimals, as in the seed's table; "-" for a missing or diverged value."""
+    return "-" if value is None else f"{value:.2f}"
