@@ -1,0 +1,332 @@
+"""Grade a class in parallel, resumably, and say what happened to every student.
+
+:func:`grade` hands each (assignment, student) submission to a pool of worker
+processes (:mod:`autograder.worker`), shows a progress bar with one line per
+student, and ends with a summary: graded, crashed, timed out, failed, and why.
+
+Nothing is lost: every finished submission is appended to the run log
+``.autograder/<assignment>.jsonl`` (with a fingerprint of the submitted files)
+right after nbgrader has written its grades to the gradebook. Running the same
+command again, after Ctrl-C or ``kill -9``, skips the submissions already in the
+log and grades only the rest; nbgrader's gradebook keeps exactly one submission
+per student and assignment, so a submission graded twice is not duplicated.
+A worker that dies or exceeds the hard time limit is replaced and its submission
+tried once more in a fresh worker before it is recorded as failed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from autograder.coursedir import Course, CourseError
+
+STATUSES = ("graded", "crashed", "timed_out", "failed")
+DEFAULT_NOTEBOOK_TIMEOUT = 600
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_size(text: str | int | None) -> int | None:
+    """'4G', '512M', '0' (no limit) -> bytes."""
+    if text in (None, "", 0, "0", "none"):
+        return None
+    if isinstance(text, int):
+        return text
+    units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+    text = text.strip().lower().rstrip("b")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise CourseError(f"Not a memory size: {text!r} (use e.g. 4G or 512M).") from None
+
+
+# -- the run log -----------------------------------------------------------------
+def fingerprint(course: Course, assignment: str, student: str) -> str:
+    """A hash of the student's submitted files, to notice a re-submission."""
+    digest = hashlib.sha256()
+    folder = course.folder("submitted") / student / assignment
+    for path in sorted(folder.rglob("*")) if folder.exists() else []:
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class RunLog:
+    """``.autograder/<assignment>.jsonl``: one line per graded submission, appended and fsynced."""
+
+    def __init__(self, course: Course, assignment: str):
+        self.path = course.state_dir / f"{assignment}.jsonl"
+
+    def records(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        records = []
+        for line in self.path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:  # a line cut short by kill -9
+                continue
+        return records
+
+    def latest(self) -> dict[str, dict]:
+        """The last record per student."""
+        return {r["student"]: r for r in self.records()}
+
+    def append(self, record: dict) -> None:
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+# -- workers ---------------------------------------------------------------------
+class Worker:
+    """A ``python -m autograder.worker`` process and a thread that reads its replies."""
+
+    def __init__(self, setup: dict, env: dict[str, str], replies: "queue.Queue[tuple[Worker, dict | None]]"):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1, env=env,
+            start_new_session=True,  # Ctrl-C in the terminal reaches the parent only
+        )
+        self.replies = replies
+        self.job: dict | None = None
+        self.started = 0.0
+        self.info: dict = {}
+        self.ready = threading.Event()
+        self.send(setup)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if message.get("ready"):
+                self.info = message
+                self.ready.set()
+            else:
+                self.replies.put((self, message))
+        self.ready.set()
+        self.replies.put((self, None))  # the worker exited
+
+    def send(self, obj: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def start(self, job: dict) -> None:
+        self.job = job
+        self.started = time.monotonic()
+        self.send(job)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.kill()
+
+
+# -- the run ---------------------------------------------------------------------
+@dataclass
+class Summary:
+    """What a grading run did: one result per submission, plus import problems."""
+
+    results: list[dict] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    workers: list[dict] = field(default_factory=list)
+    interrupted: bool = False
+
+    def counts(self) -> Counter:
+        return Counter(r["status"] for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(r["status"] != "failed" for r in self.results)
+
+
+def _worker_env(threads: int) -> dict[str, str]:
+    env = os.environ.copy()
+    env["COURSE_TF_THREADS"] = str(threads)
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        env.setdefault(name, str(threads))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def plan_jobs(course: Course, assignments: Iterable[str], students: list[str] | None,
+              force: bool) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The submissions still to grade, and those the run log says are done."""
+    jobs, skipped = [], []
+    for assignment in assignments:
+        done = RunLog(course, assignment).latest()
+        for student in course.submitted_students(assignment):
+            if students and student not in students:
+                continue
+            stamp = fingerprint(course, assignment, student)
+            record = done.get(student)
+            if not force and record and record.get("fingerprint") == stamp and record["status"] != "failed":
+                skipped.append((assignment, student))
+                continue
+            jobs.append({"id": f"{assignment}/{student}", "assignment": assignment,
+                         "student": student, "fingerprint": stamp})
+    return jobs, skipped
+
+
+def grade(course: Course, assignments: list[str], *, students: list[str] | None = None,
+          workers: int | None = None, notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
+          memory_limit: int | None = None, force: bool = False, warm: bool = True,
+          threads: int = 1, on_result: Callable[[dict, int, int], None] | None = None,
+          on_start: Callable[[dict], None] | None = None, retries: int = 1) -> Summary:
+    """Autograde every submission of ``assignments`` not graded yet; return a :class:`Summary`.
+
+    ``on_result(result, done, total)`` is called as each submission finishes (the
+    CLI draws its progress from it). KeyboardInterrupt stops the workers at once;
+    what finished is in the run log and the gradebook, the rest is graded next time.
+    """
+    from autograder.pool import plan_preload
+
+    for assignment in assignments:
+        course.ensure_gradebook(assignment)
+    jobs, skipped = plan_jobs(course, assignments, students, force)
+    summary = Summary(skipped=skipped)
+    start = time.monotonic()
+    if not jobs:
+        return summary
+
+    sources = [p for a in assignments for p in course.source_notebooks(a)]
+    preload, forget = plan_preload(sources)
+    setup = {"course": str(course.root), "notebook_timeout": notebook_timeout, "warm": warm,
+             "preload": preload, "forget": forget, "memory_limit": memory_limit}
+    notebooks = {a: max(1, len(course.source_notebooks(a))) for a in assignments}
+    count = max(1, min(workers or default_workers(), len(jobs)))
+    env = _worker_env(threads)
+    replies: "queue.Queue[tuple[Worker, dict | None]]" = queue.Queue()
+    pending = list(jobs)
+    attempts: Counter = Counter()
+    pool = [Worker(setup, env, replies) for _ in range(count)]
+    logs = {a: RunLog(course, a) for a in assignments}
+    total = len(jobs)
+
+    def hard_limit(job: dict) -> float:
+        per_notebook = notebook_timeout or DEFAULT_NOTEBOOK_TIMEOUT
+        return per_notebook * notebooks[job["assignment"]] + 120
+
+    def dispatch(worker: Worker) -> None:
+        if pending and worker.alive():
+            job = pending.pop(0)
+            attempts[job["id"]] += 1
+            worker.start(job)
+            if on_start:
+                on_start(job)
+
+    def finish(job: dict, result: dict) -> None:
+        result = {**result, "fingerprint": job["fingerprint"], "finished": time.time(),
+                  "attempt": attempts[job["id"]]}
+        logs[job["assignment"]].append(result)
+        summary.results.append(result)
+        if on_result:
+            on_result(result, len(summary.results), total)
+
+    def lost(worker: Worker, why: str) -> Worker:
+        """The worker died or overran: retry its job once in a fresh worker, or record it."""
+        job = worker.job
+        worker.kill()
+        if job is not None:
+            if attempts[job["id"]] <= retries:
+                pending.insert(0, job)
+            else:
+                status = "timed_out" if "time" in why else "failed"
+                finish(job, {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
+                             "status": status, "reason": why, "seconds": round(time.monotonic() - worker.started, 3),
+                             "cells": [], "notebooks": [], "score": 0.0, "max_score": 0.0})
+        fresh = Worker(setup, env, replies)
+        pool[pool.index(worker)] = fresh
+        fresh.ready.wait(300)
+        dispatch(fresh)
+        return fresh
+
+    try:
+        for worker in pool:
+            worker.ready.wait(300)
+            if not worker.info:
+                raise CourseError("A grading worker failed to start (try `autograder check`).")
+            summary.workers.append(worker.info)
+            dispatch(worker)
+        while len(summary.results) < total:
+            try:
+                worker, message = replies.get(timeout=1.0)
+            except queue.Empty:
+                for worker in list(pool):
+                    if worker.job and time.monotonic() - worker.started > hard_limit(worker.job):
+                        lost(worker, f"killed after the hard time limit of {hard_limit(worker.job):.0f} s")
+                continue
+            if worker not in pool:
+                continue  # a reply from a worker already replaced
+            if message is None:
+                if worker.job is not None:
+                    lost(worker, f"the grading worker died (exit code {worker.proc.poll()})")
+                continue
+            if "stats" in message or worker.job is None:
+                continue
+            job, worker.job = worker.job, None
+            finish(job, message)
+            dispatch(worker)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        for worker in pool:
+            if summary.interrupted or worker.job is not None:
+                worker.kill()
+            else:
+                try:
+                    worker.send({"command": "stats"})
+                    deadline = time.monotonic() + 5
+                    while time.monotonic() < deadline:
+                        got, message = replies.get(timeout=deadline - time.monotonic())
+                        if got is worker and message and message.get("stats"):
+                            worker.info.update(message)
+                            break
+                except Exception:
+                    pass
+                worker.close()
+        summary.workers = [w.info for w in pool]
+        summary.wall_seconds = time.monotonic() - start
+    return summary

@@ -1,0 +1,264 @@
+"""Warm kernels for nbclient: a jupyter_client kernel manager backed by the zygote.
+
+nbgrader's ``Execute`` preprocessor is an nbclient ``NotebookClient``; it creates
+its kernel through the configurable ``kernel_manager_class``. Setting that to
+:class:`WarmKernelManager` is the only hook the speed-up needs: the manager is a
+stock ``AsyncKernelManager`` (same connection file, ports, messages, interrupt,
+shutdown) whose *provisioner* starts the kernel process by asking this worker's
+zygote (see :mod:`autograder.zygote`) to fork one, instead of ``Popen``-ing a new
+interpreter. Kernels that cannot be forked (another language, another Python,
+no zygote in this process) start the stock way.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import sysconfig
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+from autograder import zygote as _zygote
+
+#: Libraries never imported ahead of the notebook: they configure themselves for
+#: the running kernel at import time (matplotlib's inline backend, widget comms).
+NEVER_PRELOAD = {"matplotlib", "pylab", "seaborn", "ipywidgets", "IPython", "ipykernel",
+                 "plotly", "bokeh", "tqdm", "__future__"}
+
+
+class ForkedProcess:
+    """A ``Popen``-like handle on a kernel the zygote forked (our adopted child)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # not ours (no subreaper): fall back to a liveness probe
+                try:
+                    os.kill(self.pid, 0)
+                    return None
+                except ProcessLookupError:
+                    self.returncode = -signal.SIGKILL
+                    return self.returncode
+            if pid == 0:
+                return None
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.01)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Zygote:
+    """The worker's handle on its zygote process (start, warm up, fork kernels)."""
+
+    def __init__(self, preload: list[str], forget: list[str], memory_limit: int | None = None,
+                 env: dict[str, str] | None = None, kernel_log: str | None = None):
+        self.preload_modules = preload
+        self.forget = forget
+        self.memory_limit = memory_limit
+        self.kernel_log = kernel_log
+        self.info: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.adopts = _zygote.become_subreaper()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.zygote"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            env=env if env is not None else os.environ.copy(),
+        )
+        self._send({"preload": preload, "forget": forget})
+        self.info = self._receive()
+        self.kernels_started = 0
+
+    def _send(self, obj: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def _receive(self) -> dict:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the kernel zygote exited (code {self.proc.poll()})")
+        return json.loads(line)
+
+    @property
+    def usable(self) -> bool:
+        """Forking is safe: we adopt kernels and TensorFlow's runtime is not started yet."""
+        return (self.adopts and self.proc.poll() is None and bool(self.info.get("ready"))
+                and not self.info.get("tf_context"))
+
+    def can_fork(self, argv: list[str]) -> bool:
+        """Only ``<this python> -m ipykernel_launcher ...`` kernels are forked."""
+        return (self.usable and len(argv) >= 3 and argv[1] == "-m"
+                and argv[2] in ("ipykernel_launcher", "ipykernel")
+                and os.path.realpath(argv[0]) == os.path.realpath(sys.executable))
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+        with self._lock:
+            self._send({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
+                        "memory_limit": self.memory_limit, "log": self.kernel_log})
+            answer = self._receive()
+        if "pid" not in answer or not answer["pid"]:
+            raise RuntimeError(answer.get("error", "the zygote could not fork a kernel"))
+        self.kernels_started += 1
+        return int(answer["pid"])
+
+    def peak_rss(self) -> int:
+        """Peak resident memory of the zygote, in bytes (Linux ``VmHWM``)."""
+        return _peak_rss(self.proc.pid)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _peak_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+#: The zygote of this process, set by the grading worker; None means stock kernels.
+CURRENT: Zygote | None = None
+
+
+class WarmProvisioner(LocalProvisioner):
+    """LocalProvisioner that forks ``python -m ipykernel_launcher`` kernels from the zygote."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        zyg = CURRENT
+        if zyg is None or not zyg.can_fork(cmd):
+            return await super().launch_kernel(cmd, **kwargs)
+        env = kwargs.get("env") or os.environ.copy()
+        cwd = kwargs.get("cwd")
+        pid = zyg.spawn(cmd, env, str(cwd) if cwd else None)
+        self.process = ForkedProcess(pid)
+        self.pid = pid
+        self.pgid = pid  # the kernel calls setsid(): its pid is its process group
+        self.cwd = cwd or os.getcwd()
+        return self.connection_info
+
+
+class WarmKernelManager(AsyncKernelManager):
+    """nbclient's kernel manager, with kernels forked from a warm zygote when possible."""
+
+    async def _async_pre_start_kernel(self, **kw: Any):  # type: ignore[override]
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        if self.provisioner is None:
+            self.provisioner = WarmProvisioner(kernel_id=self.kernel_id,
+                                               kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+    pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
+
+
+def _site_dirs() -> list[str]:
+    paths = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return [os.path.realpath(p) for p in paths]
+
+
+def is_third_party(module: str) -> bool | None:
+    """True for stdlib/site-packages modules, False for project code, None if not importable."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    origin = spec.origin or (list(spec.submodule_search_locations or [])[:1] or [None])[0]
+    if origin in (None, "built-in", "frozen"):
+        return True
+    origin = os.path.realpath(origin)
+    return any(origin.startswith(site + os.sep) for site in _site_dirs())
+
+
+def notebook_imports(paths: list[Path]) -> list[str]:
+    """Top-level module names imported by the code cells of these notebooks, in order."""
+    import nbformat
+
+    names: list[str] = []
+    for path in paths:
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines()
+                               if not line.lstrip().startswith(("%", "!")))
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found = [alias.name.split(".")[0] for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    found = [node.module.split(".")[0]]
+                else:
+                    continue
+                names.extend(n for n in found if n not in names)
+    return names
+
+
+def plan_preload(source_notebooks: list[Path], extra: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """What a zygote imports ahead, and which of those it forgets again.
+
+    Project modules (outside site-packages, e.g. the course's ``course`` library)
+    are imported first, so that the environment they set before TensorFlow loads
+    (quiet logs, thread limits) is in force, and then forgotten, so every notebook
+    re-runs their import with its side effects (seeding). Third-party libraries
+    stay imported. Libraries in :data:`NEVER_PRELOAD` are left to the notebook.
+    """
+    wanted = [m for m in notebook_imports(source_notebooks) + list(extra or []) if m not in NEVER_PRELOAD]
+    project, third = [], []
+    for name in dict.fromkeys(wanted):
+        kind = is_third_party(name)
+        if kind is None:
+            continue
+        (third if kind else project).append(name)
+    return project + third, project

@@ -1,0 +1,217 @@
+"""A grading worker: one long-lived process that autogrades submissions one by one.
+
+The worker imports nbgrader once, starts its zygote (warm TensorFlow, see
+:mod:`autograder.zygote`), then for each job runs nbgrader's own autograde
+(``NbGraderAPI.autograde``: the same sanitize and autograde preprocessors as
+``nbgrader autograde``) with :class:`autograder.execute.GuardedExecute` in place
+of ``Execute``. It answers with the per-cell scores nbgrader saved in the
+gradebook and the first line of each failed test's message.
+
+Protocol, one JSON object per line: a setup object, then jobs
+``{"id", "assignment", "student"}``; replies ``{"ready": ...}`` then one result per job.
+Started by :mod:`autograder.grading` as ``python -m autograder.worker``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from traitlets.config import Config
+
+EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute"}
+
+
+def worker_config(config: Config, notebook_timeout: int) -> Config:
+    """The course config with GuardedExecute in nbgrader's autograde pipeline."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from autograder.execute import GuardedExecute
+
+    config = Config(config)
+    configured = config.Autograde.get("autograde_preprocessors")
+    pipeline = list(configured if isinstance(configured, (list, tuple))
+                    else Autograde.class_traits()["autograde_preprocessors"].default())
+    swapped = [GuardedExecute if (pp is Execute or (isinstance(pp, str) and pp in EXECUTE_NAMES)) else pp
+               for pp in pipeline]
+    config.Autograde.autograde_preprocessors = swapped
+    config.GuardedExecute.notebook_timeout = int(notebook_timeout or 0)
+    url = config.CourseDirectory.get("db_url", "")
+    if url.startswith("sqlite") and "?" not in url:
+        # Several workers write to one sqlite gradebook: wait for the lock, do not fail.
+        config.CourseDirectory.db_url = url + "?timeout=120"
+    return config
+
+
+def first_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def cell_results(course, assignment: str, student: str) -> list[dict[str, Any]]:
+    """Per graded cell: points, max points, passed, and the failure message if any."""
+    import nbformat
+    from nbgrader.api import MissingEntry
+
+    messages: dict[tuple[str, str], str] = {}
+    folder = course.folder("autograded") / student / assignment
+    for path in folder.glob("*.ipynb"):
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if grade_id and errors:
+                err = errors[-1]
+                messages[(path.stem, grade_id)] = first_line(f"{err.get('ename')}: {err.get('evalue')}")
+    rows = []
+    with course.gradebook() as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return []
+        for nb in submission.notebooks:
+            for grade in nb.grades:
+                score = grade.score
+                rows.append({
+                    "notebook": nb.name, "cell": grade.name,
+                    "points": None if score is None else float(score),
+                    "max_points": float(grade.max_score),
+                    "autograded": grade.cell_type == "code" and not grade.needs_manual_grade,
+                    "passed": score is not None and float(score) >= float(grade.max_score),
+                    "message": messages.get((nb.name, grade.name), ""),
+                })
+    return rows
+
+
+def flag_submission(course, assignment: str, student: str, flagged: bool) -> None:
+    """Flag crashed or timed-out notebooks so the formgrader shows them to the instructor."""
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return
+        for nb in submission.notebooks:
+            nb.flagged = flagged
+        gb.db.commit()
+
+
+def grade_job(api, course, job: dict) -> dict:
+    from autograder import execute
+
+    assignment, student = job["assignment"], job["student"]
+    start = time.monotonic()
+    result: dict[str, Any] = {}
+    for attempt in range(6):
+        execute.OUTCOMES.clear()
+        result = api.autograde(assignment, student, force=True, create=True)
+        text = (result.get("error") or "") + (result.get("log") or "")
+        if result.get("success") or "database is locked" not in text:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    outcomes = list(execute.OUTCOMES)
+    bad = [o for o in outcomes if o["status"] != "ok"]
+    if not result.get("success"):
+        status = "failed"
+        reason = first_line(_nbgrader_error(result))
+    elif bad:
+        status = bad[0]["status"]
+        reason = f"{bad[0]['notebook']}: {bad[0]['reason']}"
+    else:
+        status, reason = "graded", ""
+    try:
+        flag_submission(course, assignment, student, status in ("crashed", "timed_out"))
+        cells = cell_results(course, assignment, student)
+    except Exception as exc:  # the grade is in the gradebook; do not lose the job over a summary
+        cells = []
+        reason = reason or f"could not read back the scores: {exc}"
+    return {
+        "id": job["id"], "assignment": assignment, "student": student, "status": status,
+        "reason": reason, "seconds": round(time.monotonic() - start, 3), "cells": cells,
+        "notebooks": outcomes, "score": sum(c["points"] or 0 for c in cells),
+        "max_score": sum(c["max_points"] for c in cells), "worker": os.getpid(),
+        "log": "" if status == "graded" else (result.get("log") or "")[-4000:],
+    }
+
+
+def _nbgrader_error(result: dict) -> str:
+    log = result.get("log") or ""
+    for line in log.splitlines():
+        if "ERROR" in line or "Error" in line:
+            return line
+    return result.get("error") or log or "nbgrader autograde failed"
+
+
+def main() -> int:
+    proto_in = os.fdopen(os.dup(0), "r")
+    proto_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    from autograder.zygote import die_with_parent
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def reply(obj: dict) -> None:
+        proto_out.write(json.dumps(obj) + "\n")
+        proto_out.flush()
+
+    setup = json.loads(proto_in.readline())
+    from autograder import pool
+    from autograder.coursedir import Course, working_directory
+
+    course = Course(Path(setup["course"]))
+    os.chdir(course.root)
+    config = worker_config(course.config, setup.get("notebook_timeout", 0))
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=config)
+    info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False}
+    if setup.get("warm", True):
+        try:
+            zyg = pool.Zygote(setup.get("preload", []), setup.get("forget", []),
+                              memory_limit=setup.get("memory_limit"))
+            if zyg.usable:
+                pool.CURRENT = zyg
+                info.update(warm=True, zygote=zyg.info)
+            else:
+                info["warning"] = f"warm kernels unavailable here, using stock kernels ({zyg.info})"
+                zyg.close()
+        except Exception as exc:
+            info["warning"] = f"warm kernels unavailable, using stock kernels: {exc}"
+    reply(info)
+    for line in proto_in:
+        if not line.strip():
+            continue
+        job = json.loads(line)
+        if job.get("command") == "stats":
+            zyg = pool.CURRENT
+            reply({"stats": True, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                   "zygote_peak_rss": zyg.peak_rss() if zyg else 0,
+                   "kernel_peak_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024})
+            continue
+        try:
+            with working_directory(course.root):
+                reply(grade_job(api, course, job))
+        except Exception:
+            reply({"id": job.get("id"), "assignment": job.get("assignment"), "student": job.get("student"),
+                   "status": "failed", "reason": first_line(traceback.format_exc().splitlines()[-1]),
+                   "log": traceback.format_exc(), "cells": [], "notebooks": []})
+    if pool.CURRENT:
+        pool.CURRENT.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

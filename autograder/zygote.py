@@ -1,0 +1,221 @@
+"""The warm kernel factory: pay interpreter and TensorFlow start-up once per worker.
+
+A grading worker starts one *zygote* process (``python -m autograder.zygote``).
+The zygote imports the heavy libraries the assignment uses (TensorFlow, Keras,
+NumPy...) once, then waits. For every notebook to grade, the worker asks it for a
+kernel; the zygote ``fork()``s a brand-new process that becomes an ordinary
+IPython kernel (``ipykernel``) with the connection file, environment and working
+directory that nbclient asked for. Each submission therefore still runs in its
+own fresh, isolated process (nothing a student's code does can reach another
+submission, the zygote never runs student code), but that process starts in
+about 0.1 s with TensorFlow already imported, instead of about 4 s.
+
+The forked kernel is handed over to the worker: the zygote double-forks and the
+worker is a Linux *child subreaper*, so the kernel becomes the worker's own child
+(the worker can ``waitpid`` it and read its exit status, e.g. "killed by SIGKILL").
+The kernel also dies with its worker (``PR_SET_PDEATHSIG``), so killing a grading
+run never leaves kernels behind.
+
+Protocol, one JSON object per line on stdin/stdout:
+
+* first line in:  ``{"preload": [...], "forget": [...]}``;
+  reply: ``{"ready": true, "seconds": 2.3, "preloaded": [...], "failed": {...}}``
+* then, per kernel: ``{"argv": [...], "env": {...}, "cwd": "...", "reaper": PID,
+  "memory_limit": BYTES or null, "log": PATH or null}``; reply: ``{"pid": PID}``.
+
+Linux only (``fork`` plus ``prctl``); elsewhere the worker uses stock kernels.
+"""
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int) -> bool:
+    """Call Linux ``prctl``; False where it is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def become_subreaper() -> bool:
+    """Make this process adopt orphaned descendants (the kernels the zygote forks)."""
+    return sys.platform.startswith("linux") and _prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies."""
+    if sys.platform.startswith("linux"):
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def tensorflow_context_initialized() -> bool:
+    """True if TensorFlow already created its runtime (thread pools do not survive fork)."""
+    if "tensorflow" not in sys.modules:
+        return False
+    try:
+        from tensorflow.python.eager import context
+
+        return context.context()._context_handle is not None
+    except Exception:  # pragma: no cover - private API moved: be safe, say yes
+        return True
+
+
+def preload(modules: list[str], forget: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Import ``modules`` in order; then drop ``forget`` packages from ``sys.modules``.
+
+    Forgotten packages (the course's own library, whose import seeds and configures
+    the runtime) are imported again, for real, by the notebook in its kernel: only
+    the third-party libraries they pulled in stay loaded.
+    """
+    loaded, failed = [], {}
+    for name in modules:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except BaseException as exc:  # a missing optional library is not fatal
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    for name in list(sys.modules):
+        if name.split(".")[0] in forget:
+            del sys.modules[name]
+    return loaded, failed
+
+
+def _reset_signals() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _become_kernel(request: dict, report_fd: int) -> None:
+    """In the grandchild: become an ipykernel exactly as ``python -m ipykernel_launcher`` would."""
+    os.write(report_fd, str(os.getpid()).encode())
+    os.close(report_fd)
+    os.setsid()  # own process group: interrupts and kills reach the kernel and its children only
+    reaper = int(request.get("reaper") or 0)
+    deadline = time.monotonic() + 5
+    while reaper and os.getppid() != reaper and time.monotonic() < deadline:
+        time.sleep(0.0005)  # wait until the worker has adopted us
+    die_with_parent()
+    if reaper and os.getppid() != reaper:
+        os._exit(70)  # the worker is gone: nobody wants this kernel
+    _reset_signals()
+
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    log = request.get("log")
+    out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if log else devnull
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+
+    cwd = request.get("cwd") or os.getcwd()
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(request.get("env") or {})
+    limit = request.get("memory_limit")
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+
+    argv = list(request["argv"])
+    # ``python -m ipykernel_launcher ARGS``: sys.path[0] is the working directory,
+    # exactly as for ``-m`` (so a notebook imports helper modules beside it).
+    sys.path[0] = os.getcwd()
+    module = argv[2]
+    sys.argv = [module] + argv[3:]
+    from ipykernel import kernelapp
+
+    code = 0
+    try:
+        kernelapp.launch_new_instance(argv=argv[3:])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def spawn(request: dict) -> int:
+    """Fork a kernel for ``request``; return its pid (it becomes the reaper's child)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_fd, write_fd = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.close(read_fd)
+            if os.fork() == 0:
+                _become_kernel(request, write_fd)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    os.close(write_fd)
+    os.waitpid(middle, 0)
+    data = b""
+    while True:
+        chunk = os.read(read_fd, 64)
+        if not chunk:
+            break
+        data += chunk
+    os.close(read_fd)
+    return int(data or 0)
+
+
+def main() -> int:
+    proto_in = os.fdopen(os.dup(0), "r")
+    proto_out = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # anything a library prints must not corrupt the protocol
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading run's to handle
+
+    def reply(obj: dict) -> None:
+        proto_out.write(json.dumps(obj) + "\n")
+        proto_out.flush()
+
+    first = proto_in.readline()
+    if not first:
+        return 0
+    setup = json.loads(first)
+    start = time.perf_counter()
+    loaded, failed = preload(setup.get("preload", []), setup.get("forget", []))
+    # The kernel machinery itself: every stock kernel imports it before any user code.
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    reply({"ready": True, "seconds": time.perf_counter() - start, "preloaded": loaded,
+           "failed": failed, "tf_context": tensorflow_context_initialized(),
+           "pid": os.getpid()})
+    for line in proto_in:
+        if not line.strip():
+            continue
+        try:
+            reply({"pid": spawn(json.loads(line))})
+        except Exception as exc:
+            reply({"error": f"{type(exc).__name__}: {exc}"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
