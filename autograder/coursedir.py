@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Iterator
 
 from traitlets.config import Config
+
+
+def ensure_scripts_on_path() -> None:
+    """nbgrader runs the ``alembic`` script when it creates a gradebook: make this
+    interpreter's scripts folder findable even when the virtualenv is not activated."""
+    scripts = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if scripts not in parts:
+        os.environ["PATH"] = os.pathsep.join([scripts, *[p for p in parts if p]])
 
 
 class CourseError(Exception):
@@ -58,7 +68,8 @@ class Course:
     """One nbgrader course directory and its gradebook."""
 
     def __init__(self, root: Path | str | None = None):
-        self.root = find_course_root(Path(root)) if root is None else Path(root).resolve()
+        ensure_scripts_on_path()
+        self.root = find_course_root() if root is None else Path(root).resolve()
         self.config = load_config(self.root)
         from nbgrader.coursedir import CourseDirectory
 

@@ -1,0 +1,116 @@
+"""What the instructor sees in the terminal: import problems, progress, the final summary."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+STYLE = {"graded": "green", "crashed": "red", "timed_out": "yellow", "failed": "bold red"}
+LABEL = {"graded": "graded", "crashed": "crashed", "timed_out": "timed out", "failed": "FAILED"}
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_import(report: Any) -> None:
+    """Imported notebooks, new students, and every rejected file with its reason."""
+    out = console()
+    out.print(f"[bold]{report.assignment}[/]: imported {len(report.imported)} notebook(s) "
+              f"from {len(report.students)} student(s)"
+              + (f"; {len(report.new_students)} new student(s) added to the gradebook" if report.new_students else ""))
+    if report.problems:
+        table = Table(title=f"{len(report.problems)} file(s) not imported", title_justify="left")
+        table.add_column("student")
+        table.add_column("file")
+        table.add_column("reason")
+        for problem in report.problems:
+            table.add_row(problem.student, problem.file, problem.reason)
+        out.print(table)
+
+
+def _line(result: dict) -> str:
+    status = result["status"]
+    score = f"{result.get('score', 0):g}/{result.get('max_score', 0):g}" if result.get("max_score") else "-"
+    text = (f"[{STYLE.get(status, 'white')}]{LABEL.get(status, status):9}[/] "
+            f"{result['assignment']:<20} {result['student']:<20} {score:>9} {result.get('seconds', 0):6.1f} s")
+    if result.get("reason"):
+        text += f"  [dim]{result['reason']}[/]"
+    return text
+
+
+class GradingDisplay:
+    """A progress bar over the class, with one line per student as each finishes."""
+
+    def __init__(self, plain: bool = False):
+        self.out = console()
+        self.plain = plain or not self.out.is_terminal
+        self.progress: Progress | None = None
+        self.task = None
+        self.counts: Counter = Counter()
+
+    def __enter__(self) -> "GradingDisplay":
+        if not self.plain:
+            self.progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.description}"), TimeElapsedColumn(), console=self.out)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("", total=None)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def start(self, job: dict) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=f"[dim]{job['student']}[/]")
+
+    def result(self, result: dict, done: int, total: int) -> None:
+        self.counts[result["status"]] += 1
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=done, total=total,
+                                 description=" ".join(f"{LABEL[s]} {n}" for s, n in self.counts.items()))
+            self.progress.console.print(_line(result))
+        else:
+            self.out.print(f"[{done}/{total}] " + _line(result))
+            sys.stdout.flush()
+
+
+def print_summary(summary: Any, rejected: Any = None) -> None:
+    """Totals per status, then every submission that did not grade cleanly, with its reason."""
+    out = console()
+    counts = summary.counts()
+    graded = len(summary.results)
+    table = Table(title="summary", title_justify="left", show_header=False)
+    table.add_column()
+    table.add_column(justify="right")
+    for status in ("graded", "crashed", "timed_out", "failed"):
+        table.add_row(f"[{STYLE[status]}]{LABEL[status]}[/]", str(counts.get(status, 0)))
+    if summary.skipped:
+        table.add_row("already graded (skipped)", str(len(summary.skipped)))
+    if rejected is not None and rejected.problems:
+        table.add_row("files not imported", str(len(rejected.problems)))
+    if graded:
+        table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per submission)")
+    out.print(table)
+    problems = [r for r in summary.results if r["status"] != "graded"]
+    if problems:
+        detail = Table(title="needs a look (crashed and timed-out notebooks are flagged in the formgrader)",
+                       title_justify="left")
+        for column in ("status", "assignment", "student", "reason"):
+            detail.add_column(column)
+        for r in problems:
+            detail.add_row(f"[{STYLE.get(r['status'], 'white')}]{LABEL.get(r['status'], r['status'])}[/]",
+                           r["assignment"], r["student"], r.get("reason", ""))
+        out.print(detail)
+    for worker in summary.workers:
+        if worker.get("warning"):
+            out.print(f"[yellow]note:[/] {worker['warning']}")
+            break
+    if summary.interrupted:
+        out.print("[yellow]Interrupted.[/] Every submission listed above is saved; "
+                  "run the same command again to grade the rest.")

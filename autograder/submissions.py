@@ -1,0 +1,254 @@
+"""Bring a class's submissions into the course: a folder, a zip, or nbgrader's own layout.
+
+``autograder import ASSIGNMENT SOURCE`` (or ``grade --from SOURCE``) accepts:
+
+* nbgrader's layout: ``SOURCE/<student>/<assignment>/<notebook>.ipynb``
+  (e.g. a ``submitted/`` folder copied from another machine);
+* a folder per student: ``SOURCE/<student>/<notebook>.ipynb``;
+* a flat folder, or a zip of one (as an LMS download gives): each file is named
+  by its student: ``<student>_<notebook>.ipynb`` or ``<student>-<notebook>.ipynb``,
+  or ``<student>.ipynb`` when the assignment has a single notebook. With
+  ``--regexp`` the names are read as nbgrader's ``ZipCollectApp`` reads them
+  (``FileNameCollectorPlugin.named_regexp`` with ``student_id``, ``file_id`` and
+  optional ``timestamp`` groups).
+
+Zips are unpacked with nbgrader's ``ExtractorPlugin``. Every file that cannot be
+graded is reported with its student and the reason (not a notebook, empty,
+corrupt, named for no notebook of the assignment, a notebook of another
+assignment) and skipped; the rest are copied to
+``submitted/<student>/<assignment>/`` and every student seen is added to the
+gradebook, so even a student whose only file was rejected appears in exports
+(with zero), as nbgrader shows any student without a submission.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.coursedir import Course, CourseError
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+\-]*$")
+IGNORED = {".DS_Store", "Thumbs.db", "__MACOSX", ".ipynb_checkpoints"}
+
+
+@dataclass
+class Problem:
+    """A file that was not imported, and why."""
+
+    student: str
+    file: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What ``import`` did, for the instructor."""
+
+    assignment: str
+    imported: list[tuple[str, str]] = field(default_factory=list)  # (student, notebook file)
+    problems: list[Problem] = field(default_factory=list)
+    new_students: list[str] = field(default_factory=list)
+
+    @property
+    def students(self) -> list[str]:
+        return sorted({s for s, _ in self.imported})
+
+    def problems_by_student(self) -> dict[str, list[Problem]]:
+        out: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            out.setdefault(problem.student, []).append(problem)
+        return out
+
+
+def _graded_ids(nb: nbformat.NotebookNode) -> set[str]:
+    return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def check_notebook(path: Path, expected: nbformat.NotebookNode | None = None) -> str | None:
+    """Why ``path`` cannot be graded as ``expected``'s notebook, or None if it can."""
+    if path.suffix.lower() != ".ipynb":
+        return f"not a notebook ({path.suffix or 'no extension'}): submit the .ipynb file"
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot be read: {exc}"
+    if size == 0:
+        return "empty file (0 bytes): the notebook was not saved before submitting"
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        return f"corrupt notebook, not valid JSON/nbformat: {text}"
+    try:
+        nbformat.validate(nb)
+    except Exception as exc:
+        return f"corrupt notebook, invalid structure: {str(exc).strip().splitlines()[0][:160]}"
+    if expected is not None:
+        want = _graded_ids(expected)
+        if want and not (want & _graded_ids(nb)):
+            return "none of its graded cells belong to this notebook: is it another assignment's notebook?"
+    return None
+
+
+class Importer:
+    """Reads one source (folder or zip) for one assignment into ``submitted/``."""
+
+    def __init__(self, course: Course, assignment: str, regexp: str | None = None):
+        self.course = course
+        self.assignment = assignment
+        self.regexp = regexp
+        self.sources = {p.stem: p for p in course.source_notebooks(assignment)}
+        if not self.sources:
+            raise CourseError(f"Assignment {assignment!r} has no notebooks in source/{assignment}.")
+        self.expected = {}
+        for name, path in self.sources.items():
+            try:
+                self.expected[name] = nbformat.read(str(path), as_version=4)
+            except Exception:
+                self.expected[name] = None
+
+    # -- naming ---------------------------------------------------------------
+    def names_from_filename(self, path: Path) -> tuple[str | None, str | None, str | None, str | None]:
+        """(student, notebook, timestamp, problem) for a flat file's name."""
+        if self.regexp:
+            from nbgrader.plugins import FileNameCollectorPlugin
+
+            plugin = FileNameCollectorPlugin(named_regexp=self.regexp, valid_ext=[path.suffix or ".none"])
+            found = plugin.collect(str(path))
+            if not found or not found.get("student_id"):
+                return None, None, None, f"name does not match --regexp {self.regexp!r}"
+            notebook = Path(found.get("file_id") or "").stem
+            if notebook not in self.sources and len(self.sources) == 1:
+                notebook = next(iter(self.sources))
+            return found["student_id"], notebook, found.get("timestamp"), None
+        stem = path.stem
+        for name in sorted(self.sources, key=len, reverse=True):
+            for sep in ("_", "-", "."):
+                if stem.endswith(sep + name) and len(stem) > len(name) + 1:
+                    return stem[: -len(name) - 1], name, None, None
+        if stem in self.sources:
+            return None, None, None, (f"named like the assignment notebook, without the student: "
+                                      f"name it <student>_{stem}{path.suffix}")
+        if len(self.sources) == 1:
+            return stem, next(iter(self.sources)), None, None
+        wanted = ", ".join(f"<student>_{n}.ipynb" for n in self.sources)
+        return stem, None, None, f"cannot tell which notebook this is: name it one of {wanted}"
+
+    # -- scanning -------------------------------------------------------------
+    def scan(self, folder: Path) -> list[tuple[Path, str | None, str | None, str | None, str | None]]:
+        """(file, student, notebook, timestamp, problem) for every file under ``folder``."""
+        entries = []
+        files = sorted(p for p in folder.rglob("*") if p.is_file()
+                       and not any(part in IGNORED or part.startswith(".") for part in p.relative_to(folder).parts))
+        for path in files:
+            parts = path.relative_to(folder).parts
+            timestamp = None
+            if len(parts) == 3 and parts[1] == self.assignment:  # <student>/<assignment>/<file>
+                student, name = parts[0], path.stem
+                if path.name == "timestamp.txt":
+                    continue
+                ts = path.parent / "timestamp.txt"
+                timestamp = ts.read_text().strip() if ts.exists() else None
+                problem = None if name in self.sources else self._unknown(path.name)
+            elif len(parts) == 3 and parts[1] != self.assignment:
+                entries.append((path, parts[0], None, None,
+                                f"belongs to assignment {parts[1]!r}, not {self.assignment!r}"))
+                continue
+            elif len(parts) == 2 and not self.regexp:  # <student>/<file>
+                student, name = parts[0], path.stem
+                problem = None if name in self.sources else self._unknown(path.name)
+            else:
+                student, name, timestamp, problem = self.names_from_filename(path)
+            entries.append((path, student, name, timestamp, problem))
+        return entries
+
+    def _unknown(self, filename: str) -> str:
+        wanted = ", ".join(f"{n}.ipynb" for n in self.sources)
+        return f"{filename!r} is not a notebook of {self.assignment} (expected {wanted})"
+
+    # -- importing ------------------------------------------------------------
+    def run(self, source: Path, overwrite: bool = True) -> ImportReport:
+        source = Path(source)
+        if not source.exists():
+            raise CourseError(f"Nothing to import: {source} does not exist.")
+        report = ImportReport(self.assignment)
+        with tempfile.TemporaryDirectory(prefix="autograder-import-") as tmp:
+            folder = self._unpack(source, Path(tmp)) if source.is_file() else source
+            chosen: dict[tuple[str, str], tuple[Path, str | None]] = {}
+            seen_students: set[str] = set()
+            for path, student, name, timestamp, problem in self.scan(folder):
+                shown = str(path.relative_to(folder))
+                if student is not None and not STUDENT_ID.match(student):
+                    report.problems.append(Problem(student, shown, f"{student!r} is not a usable student id"))
+                    continue
+                if student:
+                    seen_students.add(student)
+                if path.suffix.lower() != ".ipynb":
+                    problem = check_notebook(path)  # "not a notebook" says more than its name
+                elif problem is None:
+                    problem = check_notebook(path, self.expected.get(name or ""))
+                if problem is not None or not student or not name:
+                    report.problems.append(Problem(student or "?", shown, problem or "cannot tell whose file this is"))
+                    continue
+                key = (student, name)
+                if key in chosen:
+                    older = chosen[key][0]
+                    report.problems.append(Problem(student, str(older.relative_to(folder)),
+                                                   f"duplicate of {shown}: the later file is graded"))
+                chosen[key] = (path, timestamp)
+            for (student, name), (path, timestamp) in sorted(chosen.items()):
+                dest_dir = self.course.folder("submitted") / student / self.assignment
+                dest = dest_dir / f"{name}.ipynb"
+                if dest.exists() and not overwrite:
+                    report.problems.append(Problem(student, dest.name, "already submitted; kept the existing file"))
+                    continue
+                dest_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+                if timestamp:
+                    (dest_dir / "timestamp.txt").write_text(timestamp)
+                report.imported.append((student, dest.name))
+            report.new_students = self._add_students(sorted(seen_students))
+        return report
+
+    def _unpack(self, archive: Path, tmp: Path) -> Path:
+        if archive.suffix.lower() not in (".zip", ".gz"):
+            raise CourseError(f"{archive} is neither a folder nor a zip of submissions.")
+        from nbgrader.plugins import ExtractorPlugin
+
+        incoming, extracted = tmp / "archive", tmp / "extracted"
+        incoming.mkdir()
+        extracted.mkdir()
+        shutil.copy(archive, incoming / archive.name)
+        try:
+            ExtractorPlugin(force=True).extract(str(incoming), str(extracted))
+        except Exception as exc:
+            raise CourseError(f"Could not unpack {archive}: {exc}") from None
+        # ExtractorPlugin puts each archive in a folder named after it.
+        inner = [p for p in extracted.iterdir()]
+        return inner[0] if len(inner) == 1 and inner[0].is_dir() else extracted
+
+    def _add_students(self, students: list[str]) -> list[str]:
+        from nbgrader.api import MissingEntry
+
+        added = []
+        with self.course.gradebook() as gb:
+            for student in students:
+                try:
+                    gb.find_student(student)
+                except MissingEntry:
+                    gb.add_student(student)
+                    added.append(student)
+        return added
+
+
+def import_submissions(course: Course, assignment: str, source: Path | str,
+                       regexp: str | None = None, overwrite: bool = True) -> ImportReport:
+    """Import ``source`` (folder or zip) as submissions of ``assignment``; see the module doc."""
+    course.ensure_gradebook(assignment)
+    return Importer(course, assignment, regexp).run(Path(source), overwrite=overwrite)
