@@ -22,6 +22,7 @@ gradebook, so even a student whose only file was rejected appears in exports
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -214,7 +215,19 @@ class Importer:
                     (dest_dir / "timestamp.txt").write_text(timestamp)
                 report.imported.append((student, dest.name))
             report.new_students = self._add_students(sorted(seen_students))
+        self._remember(report)
         return report
+
+    def _remember(self, report: ImportReport) -> None:
+        """Keep the rejected files in ``.autograder/<assignment>.import.json`` for exports and the report."""
+        path = rejected_path(self.course, self.assignment)
+        known = json.loads(path.read_text()) if path.exists() else {}
+        for student in report.students:
+            known.pop(student, None)  # a good file now replaces an earlier rejection
+        for problem in report.problems:
+            if problem.student not in report.students:
+                known.setdefault(problem.student, []).append({"file": problem.file, "reason": problem.reason})
+        path.write_text(json.dumps(known, indent=1))
 
     def _unpack(self, archive: Path, tmp: Path) -> Path:
         if archive.suffix.lower() not in (".zip", ".gz"):
@@ -245,6 +258,16 @@ class Importer:
                     gb.add_student(student)
                     added.append(student)
         return added
+
+
+def rejected_path(course: Course, assignment: str) -> Path:
+    return course.state_dir / f"{assignment}.import.json"
+
+
+def rejected_files(course: Course, assignment: str) -> dict[str, list[dict]]:
+    """Students with no gradable file, and their rejected files with reasons."""
+    path = rejected_path(course, assignment)
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def import_submissions(course: Course, assignment: str, source: Path | str,
