@@ -54,9 +54,16 @@ def run(command: list, **kwargs) -> None:
         sys.exit(f"Command failed with exit code {result.returncode}: {' '.join(map(str, command))}")
 
 
+def use_environment(python: Path) -> None:
+    """Put the environment's scripts first on PATH (nbgrader runs `alembic` by name)."""
+    os.environ["PATH"] = str(python.parent) + os.pathsep + os.environ.get("PATH", "")
+    os.environ["VIRTUAL_ENV"] = str(VENV)
+
+
 def lab(args: list[str]) -> int:
     """Open JupyterLab on the course, starting in ``release/``, nbgrader extension on."""
     python = ensure_environment()
+    use_environment(python)
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
                "--LabApp.default_url=/lab/tree/release", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -67,6 +74,7 @@ def lab(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     """Run the whole test suite; 'no tests collected' (pytest exit 5) counts as failure."""
     python = ensure_environment()
+    use_environment(python)
     code = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
     if code == 5:
         print("pytest collected no tests: treating that as a failure.", file=sys.stderr)

@@ -35,12 +35,35 @@ class Notebook:
             return self.namespace[name]
         raise missing_answer(exercise, name)
 
+    def show_stage(self, number: int, before: str, after: str | None = None) -> None:
+        """Print the seed's picture of stage ``number`` from the notebook's variables, by name.
+
+        If an exercise above is unfinished, say which variable is missing instead of failing.
+        """
+        from course.stage_picture import show_stage
+
+        names = [before] + ([after] if after else [])
+        if self.ready(*names, what=f"Stage {number}"):
+            show_stage(number, *(self.namespace[name] for name in names))
+
+    def ready(self, *names: str, what: str = "This output") -> bool:
+        """True when every name is defined; otherwise print which exercise to finish first."""
+        missing = [name for name in names if name not in (self.namespace or {})]
+        if missing:
+            print(f"({what} appears here once `{'`, `'.join(missing)}` is defined: "
+                  "finish the exercise above.)")
+        return not missing
+
 
 def missing_answer(exercise: str, name: str) -> CheckFailed:
     """Tell "not started" apart from "started, but the answer cell failed"."""
     last_error = getattr(sys, "last_value", None)
     if last_error is None or isinstance(last_error, NotImplementedError):
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP}")
+    if isinstance(last_error, NameError):
+        return NotAttempted(exercise, f"`{name}` is not defined yet: a cell stopped at "
+                                      f"\"{last_error}\". Finish the exercises above first, "
+                                      "then run this one.")
     return CheckFailed(exercise, [f"`{name}` is not defined: the last cell that failed stopped with "
                                   f"{errors.explain(last_error)}"])
 
@@ -68,23 +91,24 @@ class Exercise:
     """One graded step: the names it defines, its check, and tiered hints."""
 
     def __init__(self, notebook: Notebook, title: str, names: Sequence[str],
-                 checker: Checker, hints: Sequence[str]):
+                 checker: Checker, hints: Sequence[str], verdict: str = "correct"):
         self.notebook = notebook
         self.title = title
         self.names = tuple(names)
         self.checker = checker
         self.hints = tuple(hints)
+        self.verdict = verdict
 
     def answers(self) -> dict[str, Any]:
         return {name: self.notebook.lookup(self.title, name) for name in self.names}
 
-    def check(self, **inputs: Any) -> str:
+    def check(self, **inputs: Any) -> None:
         """Print ✔ when the answer is right; raise with every problem when not."""
         values = self.answers()
         problems = Problems(self.title)
         detail = self.checker(problems, **values, **inputs)
         problems.raise_if_any()
-        return passed(self.title, detail or "")
+        passed(self.title, detail or "", verdict=self.verdict)
 
     def hint(self, level: int = 1) -> str:
         """Print hint ``level`` (1 = gentle nudge, higher = more specific)."""

@@ -69,8 +69,8 @@ class Problems:
             raise CheckFailed(self.exercise, self.found)
 
 
-def passed(exercise: str, detail: str = "") -> str:
+def passed(exercise: str, detail: str = "", verdict: str = "correct") -> str:
     """Print (and return) the success line a student sees."""
-    message = f"✔ {exercise}: correct." + (f" {detail}" if detail else "")
+    message = f"✔ {exercise}: {verdict}." + (f" {detail}" if detail else "")
     print(message)
     return message

@@ -7,7 +7,7 @@ from course.data import Dataset, load_data
 from course.exercise import Exercise, Notebook, call_student
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _load(problems, x, y):

@@ -8,7 +8,7 @@ from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import check_normalizer
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _make_normalizer(problems, make_normalizer, normalizer, data: Dataset | None = None):

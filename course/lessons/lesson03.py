@@ -9,7 +9,7 @@ from course.model_facts import layer_facts
 from course.pipeline import STAGES
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _dense_stage(problems, layer, output, stage, layer_name, output_name, rows=1000):

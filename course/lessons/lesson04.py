@@ -12,7 +12,7 @@ from course.model_checks import (check_compiled, check_input, check_is_sequentia
 from course.pipeline import STAGES
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _output(problems, output_layer, probabilities):

@@ -8,7 +8,7 @@ from course.exercise import Exercise, Notebook, call_student
 from course.model_facts import stage_outputs
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 STAGE_WIDTHS = [20, 20, 64, 32, 1]
 
@@ -18,7 +18,7 @@ def _trace_model(problems, make_trace_model, model=None):
     trace_model = call_student(q1.title, make_trace_model, model)
     x = load_data().x[:50]
     try:
-        outputs = trace_model(x)
+        outputs = trace_model.predict(x, verbose=0)
     except Exception as error:  # noqa: BLE001
         from course import errors
 
@@ -91,7 +91,8 @@ q1 = Exercise(notebook, "Exercise 1 · A model that returns every layer's output
               ])
 q2 = Exercise(notebook, "Exercise 2 · Trace one sample", ["trace_sample"], _trace_sample, [
     "Keep the batch dimension when you call the model: x[index:index + 1].",
-    "`outputs = make_trace_model(model)(x[index:index + 1])`; return `[x[index]] + [np.asarray(o)[0] for o in outputs]`",
+    "`outputs = make_trace_model(model).predict(x[index:index + 1], verbose=0)`; "
+    "return `[x[index]] + [output[0] for output in outputs]`",
 ])
 q3 = Exercise(notebook, "Exercise 3 · From probabilities to classes", ["to_classes"], _classes, [
     "The sigmoid output is the probability of class 1.",

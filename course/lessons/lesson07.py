@@ -10,7 +10,7 @@ from course.quiz import QUESTIONS, Question, is_correct
 from course.widgets.quiz import answer_of
 
 notebook = Notebook()
-bind = notebook.bind
+bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _checker(question: Question):
@@ -24,7 +24,7 @@ def _checker(question: Question):
         if graded:
             problems.expect(is_correct(question, letter), f"{letter} is not the right answer.")
             return None
-        return f"answer {letter} recorded."
+        return f"You answered {letter}; whether it is right is graded after you submit."
     return check
 
 
@@ -32,7 +32,7 @@ def _exercise(question: Question) -> Exercise:
     return Exercise(notebook, f"Question {question.number}", [question.variable], _checker(question), [
         f"Revisit lesson {question.lesson}.",
         "Rule out the options that describe a different layer or step, then pick what is left.",
-    ])
+    ], verdict="answer recorded")
 
 
 q1, q2, q3, q4, q5, q6, q7, q8 = (_exercise(question) for question in QUESTIONS)
