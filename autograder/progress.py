@@ -14,7 +14,9 @@ LABEL = {"graded": "graded", "crashed": "crashed", "timed_out": "timed out", "fa
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """The terminal; when output goes to a file or pipe, wide enough that no line wraps."""
+    out = Console(highlight=False, soft_wrap=True)
+    return out if out.is_terminal else Console(highlight=False, soft_wrap=True, width=240)
 
 
 def print_import(report: Any) -> None:

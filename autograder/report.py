@@ -59,7 +59,7 @@ def assignment_data(course: Course, assignment: str) -> dict:
     statuses = Counter(record["status"] for record in log.values())
     rejected = rejected_files(course, assignment)
     if rejected:
-        statuses["rejected"] = len(rejected)
+        statuses["rejected"] = len([s for s in rejected if s != "?"])
     seconds = [record.get("seconds", 0.0) for record in log.values()]
     return {
         "assignment": assignment, "totals": totals,

@@ -156,10 +156,11 @@ def self_check(path: Path | str, timeout: int | None = None) -> CheckResult:
 
 
 def print_result(result: CheckResult) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    from autograder.progress import console as make_console
+
+    console = make_console()
     style = {"passed": "green", "failed": "red", "not attempted": "yellow"}
     table = Table(title=f"visible tests of {result.notebook}", title_justify="left")
     table.add_column("test")
