@@ -33,6 +33,7 @@ from course.widgets.frontend import resolve_live
 from course.widgets.validation import model_data_labels
 
 SAMPLE_COLOR = "#1f77b4"
+LABEL_STYLE = "text-align:left;font-weight:normal;color:#555"
 PINNED_COLOR = "#ff7f0e"
 
 
@@ -59,15 +60,17 @@ class ActivationInspector:
                                                  layout=widgets.Layout(width="6em"))
         widgets.link((self.sample_slider, "value"), (self.sample_box, "value"))
         self.layer_picker = widgets.Dropdown(
-            options=[(s.title, s.number - 1) for s in stages], value=stage, description="Stage")
-        self.pin_button = widgets.Button(description="Pin for comparison", icon="thumb-tack")
-        self.image = widgets.Image(format="png")
-        self.table = widgets.HTML()
+            options=[(s.title, s.number - 1) for s in stages], value=stage, description="Stage",
+            layout=widgets.Layout(width="max-content"))
+        self.pin_button = widgets.Button(description="Pin for comparison", icon="thumb-tack",
+                                         layout=widgets.Layout(width="auto"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(flex="0 0 auto"))
+        self.table = widgets.HTML(layout=widgets.Layout(flex="0 0 auto"))
         self.widget = widgets.VBox([
             widgets.HTML(f"<b>Inside {html.escape(self.activations.model_name)}</b>: "
                          f"{len(stages)} stages, {self.activations.samples} samples"),
             widgets.HBox([self.sample_slider, self.sample_box, self.layer_picker, self.pin_button]),
-            widgets.HBox([self.image, self.table]),
+            widgets.HBox([self.image, self.table], layout=widgets.Layout(flex_flow="row wrap")),
         ])
         self.pinned: int | None = None
         self.summary: dict[str, Any] = {}
@@ -280,7 +283,7 @@ def _table_html(summary: dict[str, Any], activations: Activations) -> str:
 
     def row(label: str, cell) -> str:
         cells = "".join(f"<td>{cell(column)}</td>" for column, _ in columns)
-        return f"<tr><th style='text-align:left'>{label}</th>{cells}</tr>"
+        return f"<tr><th style='{LABEL_STYLE}'>{label}</th>{cells}</tr>"
 
     head = "".join(f"<th><span style='color:{color}'>&#9632;</span> sample {c['sample']}</th>"
                    for c, color in columns)
@@ -291,9 +294,10 @@ def _table_html(summary: dict[str, Any], activations: Activations) -> str:
     rows.append(row("mean / max", lambda c: f"{number_text(c['mean'])} / {number_text(c['max'])}"))
     if summary["zero_units"] is not None:
         rows.append(row(f"ReLU units at 0 (of {summary['units']})", lambda c: c["zero_units"]))
-        rows.append(f"<tr><th style='text-align:left'>dead units (0 for all {activations.samples} "
+        rows.append(f"<tr><th style='{LABEL_STYLE}'>dead units (0 for all {activations.samples} "
                     f"samples)</th><td colspan='{len(columns)}'>{summary['dead_units']}</td></tr>")
     rows.append(row(_probability_label(activations), lambda c: f"{c['probability']:.3f}"))
     rows.append(row("predicted class", lambda c: c["predicted_class"]))
-    return ("<table class='course-inspector' style='font-size:12px;border-spacing:8px 2px'>"
+    return ("<table class='course-inspector' style='font-size:12px;line-height:1.4;"
+            "white-space:nowrap;border-spacing:8px 2px'>"
             + "".join(rows) + "</table>")
