@@ -107,6 +107,11 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
         problems.add(f"the Normalization layer learned {mean.shape[0]} means but the data has "
                      f"{x.shape[1]} features: adapt it on x (the features), not on y or a column.")
         return False
+    if np.allclose(mean, 0, atol=1e-3) and np.allclose(variance, 1, atol=1e-2):
+        problems.add("the Normalization layer was adapted on data that is already normalized "
+                     "(mean 0, variance 1), so it was never adapted to the raw features: "
+                     "adapt it on x itself.")
+        return False
     spread = x.std(axis=0) + 1e-8
     off = np.abs(mean - x.mean(axis=0)) / spread
     if off.max() > 0.05 or not np.allclose(variance, x.var(axis=0), rtol=0.05):

@@ -98,7 +98,8 @@ def compile_facts(model) -> dict[str, Any] | None:
         loss = loss.get("config", {}).get("name") or loss.get("class_name")
     optimizer = config.get("optimizer")
     if isinstance(optimizer, dict):
-        optimizer = optimizer.get("config", {}).get("name") or optimizer.get("class_name")
+        # The class, not the instance name: a second Adam() is named "adam_1".
+        optimizer = optimizer.get("class_name") or optimizer.get("config", {}).get("name")
     metrics = config.get("metrics") or []
     if not isinstance(metrics, (list, tuple)):
         metrics = [metrics]
