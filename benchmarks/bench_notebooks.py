@@ -1,0 +1,62 @@
+"""Run time of every reference notebook, against what it cannot avoid.
+
+For each lesson in ``source/``, in the same run: (a) the notebook executed top to
+bottom in a fresh kernel (nbclient), and (b) the baseline, a fresh kernel that only
+runs ``import tensorflow`` plus the lesson's own training (5 epochs, for the
+lessons that train). Prints both, their ratio, and the targets (15 s per lesson,
+90 s for the course).
+
+    .venv/bin/python benchmarks/bench_notebooks.py
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAINS = {"05_training", "06_prediction_trace"}
+TRAINING = """
+import numpy as np
+from course.data import load_data
+from course.reference import train_reference
+x, y = load_data()
+train_reference(x, y)
+"""
+
+
+def run_cells(*sources: str, path: Path = ROOT) -> float:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(path)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def run_notebook(path: Path) -> float:
+    notebook = nbformat.read(str(path), as_version=4)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    total = 0.0
+    print(f"{'lesson':22s} {'notebook s':>10s} {'baseline s':>10s} {'ratio':>6s}  target 15 s")
+    for folder in sorted(p for p in (ROOT / "source").iterdir() if p.is_dir()):
+        baseline_code = ["import tensorflow"] + ([TRAINING] if folder.name in TRAINS else [])
+        baseline = run_cells(*baseline_code)
+        seconds = run_notebook(folder / f"{folder.name}.ipynb")
+        total += seconds
+        verdict = "ok" if seconds < 15 else "SLOW"
+        print(f"{folder.name:22s} {seconds:10.2f} {baseline:10.2f} {seconds / baseline:6.2f}  {verdict}")
+    print(f"{'whole course':22s} {total:10.2f} {'':10s} {'':6s}  target 90 s: {'ok' if total < 90 else 'SLOW'}")
+
+
+if __name__ == "__main__":
+    main()
