@@ -98,7 +98,7 @@ def test_shown_values_counts_and_prediction_match_numpy(inspector, expected, dat
     np.testing.assert_allclose(bars_of(inspector)["sample"], dense1, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(bars_of(inspector)["sample_ticks"], dense1, rtol=1e-4, atol=1e-4)
     table = inspector.table.value
-    assert f"sample 123" in table and f"<td>{summary['zero_units']}</td>" in table
+    assert "sample 123" in table and f"<td>{summary['zero_units']}</td>" in table
     assert f"<td colspan='1'>{len(DEAD)}</td>" in table
     assert f"{expected[4][123, 0]:.3f}" in table
 
@@ -416,3 +416,14 @@ def test_a_notebook_with_every_widget_runs_headless_quietly(monkeypatch, mode):
         assert "Observation" in curves[0]["data"]["text/plain"]
     else:  # the live widget
         assert "application/vnd.jupyter.widget-view+json" in curves[0]["data"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda i: i.show(sample=1000), "sample should be a whole number from 0 to 999, not 1000"),
+    (lambda i: i.show(stage=5), "stage should be a whole number from 0 to 4"),
+    (lambda i: i.pin(-1), "sample should be"),
+    (lambda i: i.show(sample=2.5), "not 2.5"),
+])
+def test_out_of_range_sample_or_stage_is_named(inspector, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(inspector)

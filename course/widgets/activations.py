@@ -105,8 +105,8 @@ def is_relu(layer: Any) -> bool:
 def _title(number: int, name: str, layer: Any, units: int) -> str:
     """The stage picker's label: "3 Dense Layer 1 (64 units, ReLU)", "1 Input Data (20 values)"."""
     activation = None if layer is None else activation_name(layer)
-    size = f"{units} unit{'s' if units != 1 else ''}" if layer is not None and "units" in \
-        layer.get_config() else f"{units} value{'s' if units != 1 else ''}"
+    noun = "unit" if getattr(layer, "units", None) is not None else "value"
+    size = f"{units} {noun}{'s' if units != 1 else ''}"
     if activation and activation != "linear":
         size += ", " + ("ReLU" if activation == "relu" else activation)
     return f"{number} {name} ({size})"

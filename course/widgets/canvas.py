@@ -69,6 +69,3 @@ class BlitCanvas:
             if artist.get_visible():
                 artist.axes.draw_artist(artist)
         return canvas_png(canvas)
-
-    def has_scene(self, scene: Hashable) -> bool:
-        return scene in self._backgrounds

@@ -33,17 +33,26 @@ from course.widgets.frontend import resolve_live
 from course.widgets.validation import model_data_labels
 
 SAMPLE_COLOR = "#1f77b4"
-LABEL_STYLE = "text-align:left;font-weight:normal;color:#555"
 PINNED_COLOR = "#ff7f0e"
+LABEL_STYLE = "text-align:left;font-weight:normal;color:#555"
 
 
 class ActivationInspector:
     """An interactive view of every stage's output for one (or two) samples.
 
+    ``model`` is a built ``keras.Sequential``; ``x`` its feature table (or the
+    course :class:`~course.data.Dataset`, which brings ``y``); ``y`` optional
+    labels; ``sample`` and ``stage`` (0 is the input) where to start; ``live``
+    as in :func:`course.widgets.frontend.resolve_live`. The model is run once,
+    here; it is never changed.
+
     Display it by leaving it as the last expression of a cell. Controls, for
     scripts and tests: ``sample_slider`` and ``sample_box`` (linked),
-    ``layer_picker`` (value = stage index, 0 is the input), ``pin_button``.
-    Read what is shown from :attr:`summary` and :meth:`plotted_values`.
+    ``layer_picker`` (value = stage index), ``pin_button``. What is shown:
+    :attr:`summary` (sample, label, values, mean, max, zero_units, dead_units,
+    units, probability, predicted_class, stage, stage_title, layer_name, and
+    ``pinned``: the same per-sample keys for the pinned sample, or None),
+    :meth:`plotted_values` (read back from the figure) and :meth:`text`.
     """
 
     def __init__(self, model: Any, x: Any, y: Any = None, *, sample: int = 0,
@@ -54,7 +63,9 @@ class ActivationInspector:
         if stage is None:
             stage = next((s.number - 1 for s in stages if s.relu), len(stages) - 1)
         last = self.activations.samples - 1
-        self.sample_slider = widgets.IntSlider(value=min(max(sample, 0), last), min=0, max=last,
+        _check_index("stage", stage, len(stages) - 1)
+        _check_index("sample", sample, last)
+        self.sample_slider = widgets.IntSlider(value=sample, min=0, max=last,
                                                description="Sample", continuous_update=True)
         self.sample_box = widgets.BoundedIntText(value=self.sample_slider.value, min=0, max=last,
                                                  layout=widgets.Layout(width="6em"))
@@ -96,6 +107,8 @@ class ActivationInspector:
 
     def show(self, sample: int | None = None, stage: int | None = None) -> None:
         """Move to ``sample`` and/or ``stage`` (as if the controls were used), redrawing once."""
+        _check_index("sample", sample, self.activations.samples - 1)
+        _check_index("stage", stage, len(self.activations.stages) - 1)
         self._holding = True
         try:
             if sample is not None:
@@ -108,11 +121,13 @@ class ActivationInspector:
 
     def pin(self, sample: int | None = None) -> None:
         """Keep ``sample`` (default: the current one) on screen for comparison."""
+        _check_index("sample", sample, self.activations.samples - 1)
         self.pinned = self.sample if sample is None else int(sample)
         self.pin_button.description = f"Unpin sample {self.pinned}"
         self.refresh()
 
     def unpin(self) -> None:
+        """Stop comparing: show the current sample alone."""
         self.pinned = None
         self.pin_button.description = "Pin for comparison"
         self.refresh()
@@ -269,6 +284,12 @@ class _StagePlot:
             shown[key] = np.array([path.vertices[1, 1] for path in bars.get_paths()])
             shown[f"{key}_ticks"] = np.asarray(self.ticks[key].get_xdata(), dtype=float)
         return shown
+
+
+def _check_index(name: str, value: int | None, last: int) -> None:
+    """A clear error for a sample or stage number out of range (None means "unchanged")."""
+    if value is not None and not (isinstance(value, (int, np.integer)) and 0 <= value <= last):
+        raise ValueError(f"{name} should be a whole number from 0 to {last}, not {value!r}.")
 
 
 def _probability_label(activations: Activations) -> str:

@@ -32,7 +32,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-Check = Callable[[str], "tuple[bool, str]"]
+#: A lesson's checker: the chosen letter -> (is it correct?, message to show).
+Check = Callable[[str], tuple[bool, str]]
 
 
 class QuizQuestion:
@@ -53,7 +54,8 @@ class QuizQuestion:
         letters = [str(letter).strip().upper() for letter in options]
         if any(len(letter) != 1 or letter not in string.ascii_uppercase for letter in letters) \
                 or len(set(letters)) != len(letters):
-            raise ValueError(f"QuizQuestion option keys must be distinct single letters, not {list(options)}.")
+            raise ValueError("QuizQuestion option keys must be distinct single letters, "
+                             f"not {list(options)}.")
         self.question = question
         self.options = {letter: str(text) for letter, text in zip(letters, options.values())}
         self.check = check
