@@ -291,7 +291,7 @@ def test_curves_without_an_accuracy_metric_plot_the_loss_only(data):
 OPTIONS = {"A": "one", "B": "twenty", "C": "thirty-two", "D": "sixty-four"}
 
 
-def test_quiz_stores_the_checked_answer_and_shows_the_checks_feedback():
+def test_quiz_stores_the_checked_answer_and_shows_the_checks_feedback(capfd):
     asked = []
 
     def check(letter):
@@ -310,6 +310,7 @@ def test_quiz_stores_the_checked_answer_and_shows_the_checks_feedback():
     quiz.choices.value = "A"
     quiz.check_button.click()
     assert answer_of(quiz) == "A" and "&#10004;" in quiz.feedback.value
+    assert capfd.readouterr().err == ""
 
 
 def test_quiz_without_a_check_saves_and_a_failing_check_is_reported():
