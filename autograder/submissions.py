@@ -97,6 +97,18 @@ def check_notebook(path: Path, expected: nbformat.NotebookNode | None = None) ->
     return None
 
 
+def _unwrap(folder: Path, assignment: str) -> Path:
+    """Skip folders that only hold one folder (``class.zip`` -> ``class/submitted/...``),
+    but not a student's folder in nbgrader's layout (``<student>/<assignment>/``)."""
+    while True:
+        entries = [p for p in folder.iterdir() if p.name not in IGNORED and not p.name.startswith(".")]
+        if (len(entries) == 1 and entries[0].is_dir() and entries[0].name != assignment
+                and not (entries[0] / assignment).is_dir()):
+            folder = entries[0]
+        else:
+            return folder
+
+
 class Importer:
     """Reads one source (folder or zip) for one assignment into ``submitted/``."""
 
@@ -150,16 +162,16 @@ class Importer:
         for path in files:
             parts = path.relative_to(folder).parts
             timestamp = None
-            if len(parts) == 3 and parts[1] == self.assignment:  # <student>/<assignment>/<file>
-                student, name = parts[0], path.stem
+            if len(parts) >= 3 and parts[-2] == self.assignment:  # .../<student>/<assignment>/<file>
+                student, name = parts[-3], path.stem
                 if path.name == "timestamp.txt":
                     continue
                 ts = path.parent / "timestamp.txt"
                 timestamp = ts.read_text().strip() if ts.exists() else None
                 problem = None if name in self.sources else self._unknown(path.name)
-            elif len(parts) == 3 and parts[1] != self.assignment:
-                entries.append((path, parts[0], None, None,
-                                f"belongs to assignment {parts[1]!r}, not {self.assignment!r}"))
+            elif len(parts) >= 3 and parts[-2] in self.course.assignments():
+                entries.append((path, parts[-3], None, None,
+                                f"belongs to assignment {parts[-2]!r}, not {self.assignment!r}"))
                 continue
             elif len(parts) == 2 and not self.regexp:  # <student>/<file>
                 student, name = parts[0], path.stem
@@ -180,7 +192,7 @@ class Importer:
             raise CourseError(f"Nothing to import: {source} does not exist.")
         report = ImportReport(self.assignment)
         with tempfile.TemporaryDirectory(prefix="autograder-import-") as tmp:
-            folder = self._unpack(source, Path(tmp)) if source.is_file() else source
+            folder = _unwrap(self._unpack(source, Path(tmp)) if source.is_file() else source, self.assignment)
             chosen: dict[tuple[str, str], tuple[Path, str | None]] = {}
             seen_students: set[str] = set()
             for path, student, name, timestamp, problem in self.scan(folder):
@@ -242,9 +254,7 @@ class Importer:
             ExtractorPlugin(force=True).extract(str(incoming), str(extracted))
         except Exception as exc:
             raise CourseError(f"Could not unpack {archive}: {exc}") from None
-        # ExtractorPlugin puts each archive in a folder named after it.
-        inner = [p for p in extracted.iterdir()]
-        return inner[0] if len(inner) == 1 and inner[0].is_dir() else extracted
+        return extracted
 
     def _add_students(self, students: list[str]) -> list[str]:
         from nbgrader.api import MissingEntry

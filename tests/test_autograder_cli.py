@@ -1,0 +1,157 @@
+"""autograder's command line, submission import and the learners' self-check."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
+sys.path.insert(0, str(FIXTURES))
+
+import fixture_course  # noqa: E402
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = os.environ.copy()
+    env["COURSE_TF_THREADS"] = "1"
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    return fixture_course.prepare(tmp_path_factory.mktemp("cli") / "course")
+
+
+def test_help_lists_every_command(tmp_path):
+    out = run("--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for command in ("import", "grade", "export", "feedback", "report", "check"):
+        assert command in out.stdout
+    grade = run("grade", "--help", cwd=tmp_path)
+    assert grade.returncode == 0 and "--workers" in grade.stdout and "--notebook-timeout" in grade.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("grade", "nope"), "Unknown assignment 'nope'"),
+    (("grade", "tf1", "--from", "/no/such/folder"), "does not exist"),
+    (("grade", "tf1"), "No submissions for tf1"),
+    (("import", "tf1", "/no/such.zip"), "does not exist"),
+    (("--course", "/no/such/course", "report"), "no such folder"),
+])
+def test_bad_input_is_explained(course, args, message):
+    out = run(*args, cwd=course)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("args", [("grade", "tf1", "--workers", "0"), ("grade", "tf1", "--notebook-timeout", "x"),
+                                  ("grade", "tf1", "--bogus")])
+def test_bad_flags_are_rejected_by_the_parser(course, args):
+    out = run(*args, cwd=course)
+    assert out.returncode == 2 and "usage:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_outside_a_course(tmp_path):
+    out = run("report", cwd=tmp_path)
+    assert out.returncode == 2 and "nbgrader_config.py" in out.stderr
+
+
+def test_import_reports_each_bad_file_and_keeps_going(course, tmp_path):
+    from autograder.coursedir import Course
+    from autograder.submissions import import_submissions
+
+    folder = tmp_path / "flat"
+    fixture_course.write_submission(course, "tf1", "correct", folder / "amy_tf1.ipynb")
+    fixture_course.write_submission(course, "tf1", "blank", folder / "ben-tf1.ipynb")
+    fixture_course.write_submission(course, "tf1", "partial", folder / "cat.ipynb")  # one-notebook assignment
+    (folder / "dan_tf1.ipynb").write_text("not json")
+    (folder / "eve_tf1.ipynb").write_text("")
+    (folder / "fox_tf1.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "notes").mkdir()
+    fixture_course.write_submission(course, "ps1", "correct", folder / "gil_tf1.ipynb")
+    report = import_submissions(Course(course), "tf1", folder)
+    assert report.students == ["amy", "ben", "cat"]
+    reasons = {p.student: p.reason for p in report.problems}
+    assert reasons["dan"].startswith("corrupt notebook")
+    assert reasons["eve"].startswith("empty file")
+    assert reasons["fox"].startswith("not a notebook (.pdf)")
+    assert "another assignment" in reasons["gil"]
+    assert {"dan", "eve", "fox", "gil"} <= set(report.new_students)
+    assert (course / "submitted" / "cat" / "tf1" / "tf1.ipynb").exists()
+
+
+def test_import_zip_and_nbgrader_layout(course, tmp_path):
+    from autograder.coursedir import Course
+    from autograder.submissions import import_submissions
+
+    layout = tmp_path / "submitted"
+    fixture_course.write_submission(course, "ps1", "correct", layout / "ola" / "ps1" / "ps1.ipynb")
+    (layout / "ola" / "ps1" / "timestamp.txt").write_text("2026-01-01 10:00:00")
+    fixture_course.write_submission(course, "ps1", "correct", layout / "pia" / "ps1" / "Untitled.ipynb")
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in layout.rglob("*"):
+            if path.is_file():
+                zf.write(path, path.relative_to(tmp_path))
+    report = import_submissions(Course(course), "ps1", archive)
+    assert report.students == ["ola"]
+    assert "'Untitled.ipynb' is not a notebook of ps1" in report.problems[0].reason
+    assert (course / "submitted" / "ola" / "ps1" / "timestamp.txt").read_text() == "2026-01-01 10:00:00"
+
+
+def test_import_one_student_in_nbgrader_layout(course, tmp_path):
+    from autograder.coursedir import Course
+    from autograder.submissions import import_submissions
+
+    fixture_course.write_submission(course, "ps1", "blank", tmp_path / "in" / "rod" / "ps1" / "ps1.ipynb")
+    report = import_submissions(Course(course), "ps1", tmp_path / "in")
+    assert report.students == ["rod"] and not report.problems
+
+
+def test_import_with_zipcollect_regexp(course, tmp_path):
+    from autograder.coursedir import Course
+    from autograder.submissions import import_submissions
+
+    folder = tmp_path / "lms"
+    fixture_course.write_submission(course, "ps1", "correct",
+                                    folder / "ps1_quinn_attempt_2026-01-02-10-00-00_ps1.ipynb")
+    regexp = r".*_(?P<student_id>[a-z]+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)"
+    report = import_submissions(Course(course), "ps1", folder, regexp=regexp)
+    assert report.students == ["quinn"], report.problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant, table, score", [
+    ("correct", [("test_add", "1 / 1", "passed"), ("test_mean", "2 / 2", "passed")], "3 / 3"),
+    ("wrong", [("test_add", "1 / 1", "passed"),
+               ("test_mean", "0 / 2", "failed: AssertionError: the mean of [1, 2, 3] is 2")], "1 / 3"),
+    ("blank", [("test_add", "0 / 1", "not attempted"), ("test_mean", "0 / 2", "not attempted")], "0 / 3"),
+])
+def test_self_check_prints_the_visible_tests(course, tmp_path, variant, table, score):
+    notebook = fixture_course.write_submission(course, "ps1", variant, tmp_path / "ps1.ipynb")
+    out = run("check", str(notebook), cwd=tmp_path)
+    assert out.returncode == (0 if variant == "correct" else 1), out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    for name, points, result in table:
+        row = next(line for line in lines if name in line)
+        assert points in row and result in row, row
+    assert any("visible score" in line and score in line for line in lines)
+    assert "add must handle negative numbers" not in out.stdout  # hidden tests are not in the release
+
+
+@pytest.mark.slow
+def test_self_check_json_for_a_tensorflow_notebook(course, tmp_path):
+    import json
+
+    notebook = fixture_course.write_submission(course, "tf1", "wrong", tmp_path / "tf1.ipynb")
+    out = run("check", str(notebook), "--json", cwd=tmp_path)
+    result = json.loads(out.stdout)
+    assert [t["status"] for t in result["tests"]] == ["failed", "passed"]
+    assert result["tests"][0]["message"] == "AssertionError: expected 2 layers, found 3"
+    assert (result["score"], result["max_score"]) == (3.0, 5.0)
