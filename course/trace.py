@@ -128,8 +128,8 @@ class Prediction:
     @property
     def verdict(self) -> str:
         if len(self.steps[-1].values) == 1:
-            rule = f"probability >= {THRESHOLD} means class 1" if self.predicted_class else \
-                f"probability < {THRESHOLD} means class 0"
+            rule = f"probability > {THRESHOLD} means class 1" if self.predicted_class else \
+                f"probability <= {THRESHOLD} means class 0"
         else:
             rule = "the class with the highest probability"
         return (f"Probability {self.probability:.4f} -> predicted class "
@@ -491,7 +491,7 @@ def _sample_values(array: np.ndarray, sample: int) -> list[float]:
 def _final_answer(output: list[float]) -> tuple[float, int]:
     """Probability and class: threshold 0.5 for one output, the largest for several."""
     if len(output) == 1:
-        return output[0], int(output[0] >= THRESHOLD)
+        return output[0], int(output[0] > THRESHOLD)
     best = int(np.argmax(output))
     return output[best], best
 

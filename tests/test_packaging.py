@@ -84,3 +84,19 @@ def test_console_scripts_point_at_real_functions(project):
     for name, target in project["scripts"].items():
         module, function = target.split(":")
         assert callable(getattr(importlib.import_module(module), function)), name
+
+
+def test_a_wheel_ships_every_subpackage(tmp_path):
+    """A non-editable install must include course.lessons, course.widgets and autograder."""
+    import subprocess
+    import zipfile
+
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                             "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    wheel = next(tmp_path.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in ("course/lessons/lesson07.py", "course/widgets/inspector.py", "course/trace.py",
+                   "autograder/cli.py"):
+        assert module in names, f"{module} missing from the wheel"
+    assert not any(name.startswith(("tests/", "source/", "benchmarks/")) for name in names)

@@ -109,7 +109,7 @@ def test_prediction_trace_agrees_with_predict(trained, data, reference_trace):
     expected = float(model.predict(data.x[7:8], verbose=0)[0, 0])
     assert prediction.sample == 7
     assert prediction.probability == pytest.approx(expected, abs=1e-5)
-    assert prediction.predicted_class == int(expected >= 0.5)
+    assert prediction.predicted_class == int(expected > 0.5)
     assert [step.label for step in prediction.steps] == [
         "Layer 1: Input Layer", "Layer 2: Normalization Layer", "Layer 3: Dense Layer 1 (ReLU)",
         "Layer 4: Dense Layer 2 (ReLU)", "Layer 5: Output Layer (Sigmoid)"]

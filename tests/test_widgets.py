@@ -93,7 +93,7 @@ def test_shown_values_counts_and_prediction_match_numpy(inspector, expected, dat
     assert summary["zero_units"] == int(np.sum(dense1 == 0))
     assert summary["dead_units"] == int(np.sum(np.all(expected[2] == 0, axis=0))) == len(DEAD)
     assert summary["probability"] == pytest.approx(expected[4][123, 0], abs=1e-5)
-    assert summary["predicted_class"] == int(expected[4][123, 0] >= 0.5)
+    assert summary["predicted_class"] == int(expected[4][123, 0] > 0.5)
     assert summary["label"] == data.y[123]
     np.testing.assert_allclose(bars_of(inspector)["sample"], dense1, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(bars_of(inspector)["sample_ticks"], dense1, rtol=1e-4, atol=1e-4)

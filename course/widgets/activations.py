@@ -130,9 +130,9 @@ def _predictions(output: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     """The shown probability, the predicted class, and which rule made the class.
 
     The pipeline trace's rule, for all samples at once: one output is P(class 1),
-    class 1 when it is at least :data:`course.trace.THRESHOLD`; several outputs
+    class 1 when it is above :data:`course.trace.THRESHOLD` (as Keras' accuracy counts it); several outputs
     give the most probable unit and its probability.
     """
     if output.shape[1] == 1:
-        return output[:, 0], (output[:, 0] >= THRESHOLD).astype(int), "threshold"
+        return output[:, 0], (output[:, 0] > THRESHOLD).astype(int), "threshold"
     return output.max(axis=1), output.argmax(axis=1), "argmax"
