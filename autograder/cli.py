@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--cold", action="store_true", help="start every kernel from scratch, like stock nbgrader")
     p.add_argument("--no-progress", action="store_true", help="plain lines instead of a progress bar")
+    p.add_argument("--summary-json", type=Path, default=None,
+                   help="also write the run's summary (results, timings, worker memory) to this JSON file")
 
     p = sub.add_parser("export", help="nbgrader's grades CSV and a per-question CSV per assignment")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all in the gradebook")
@@ -151,6 +153,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
                         force=args.force, warm=not args.cold, threads=args.threads,
                         on_result=display.result, on_start=display.start)
     progress.print_summary(summary, rejected)
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps({
+            "wall_seconds": summary.wall_seconds, "counts": dict(summary.counts()),
+            "skipped": len(summary.skipped), "interrupted": summary.interrupted,
+            "workers": summary.workers, "results": summary.results}, indent=1))
     if summary.interrupted:
         return 130
     return 0 if summary.ok else 1

@@ -109,6 +109,13 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
             detail.add_row(f"[{STYLE.get(r['status'], 'white')}]{LABEL.get(r['status'], r['status'])}[/]",
                            r["assignment"], r["student"], r.get("reason", ""))
         out.print(detail)
+    memory = [w for w in summary.workers if w.get("peak_rss")]
+    if memory:
+        mb = lambda n: f"{n / 2**20:.0f} MB"  # noqa: E731
+        out.print(f"{len(summary.workers)} worker(s); peak resident memory per worker: "
+                  + ", ".join(f"{mb(w['peak_rss'])} + zygote {mb(w.get('zygote_peak_rss', 0))} "
+                              f"+ kernel {mb(w.get('kernel_peak_rss', 0))}" for w in memory)
+                  + " (zygote and kernels share pages)")
     for worker in summary.workers:
         if worker.get("warning"):
             out.print(f"[yellow]note:[/] {worker['warning']}")
