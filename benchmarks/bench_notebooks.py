@@ -10,6 +10,7 @@ lessons that train). Prints both, their ratio, and the targets (15 s per lesson,
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+# The same quiet TensorFlow settings for the baseline kernels as `import course` gives the lessons.
+os.environ.update(TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
 TRAINS = {"05_training", "06_prediction_trace"}
 TRAINING = """
 import numpy as np
