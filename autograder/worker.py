@@ -146,6 +146,23 @@ def grade_job(api, course, job: dict) -> dict:
     }
 
 
+def reap_orphans(zyg) -> None:
+    """As the kernels' subreaper, this worker also adopts what a student's code left behind
+    (a process it started, orphaned when its kernel was killed): collect their exit statuses."""
+    keep = {zyg.proc.pid} if zyg is not None else set()
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except (ChildProcessError, OSError, AttributeError):
+            return
+        if info is None or info.si_pid in keep:
+            return
+        try:
+            os.waitpid(info.si_pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+
+
 def _nbgrader_error(result: dict) -> str:
     log = result.get("log") or ""
     for line in log.splitlines():
@@ -204,6 +221,7 @@ def main() -> int:
         try:
             with working_directory(course.root):
                 reply(grade_job(api, course, job))
+            reap_orphans(pool.CURRENT)
         except Exception:
             reply({"id": job.get("id"), "assignment": job.get("assignment"), "student": job.get("student"),
                    "status": "failed", "reason": first_line(traceback.format_exc().splitlines()[-1]),

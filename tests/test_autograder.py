@@ -51,7 +51,7 @@ def scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | No
 
 
 TF_CLASS = {"alice": "correct", "bob": "partial", "carol": "blank", "dave": "crash", "erin": "hang"}
-PS_CLASS = {"alice": "correct", "fay": "memory", "gus": "exit", "hal": "loop"}
+PS_CLASS = {"alice": "correct", "fay": "memory", "gus": "exit", "hal": "loop", "ike": "crash"}
 EXPECTED_TF = {
     "alice": ({"test_build": 2, "test_train": 3}, "graded"),
     "bob": ({"test_build": 0, "test_train": 3}, "graded"),
@@ -64,6 +64,7 @@ EXPECTED_PS = {
     "fay": ({"test_add": 1, "test_mean": 2}, "graded"),
     "gus": ({"test_add": 0, "test_mean": 0}, "graded"),
     "hal": ({"test_add": 1, "test_mean": 0}, "graded"),
+    "ike": ({"test_add": 1, "test_mean": 0}, "crashed"),  # os._exit(3) in the second answer
 }
 
 
@@ -109,6 +110,10 @@ def test_grade_reports_every_student_with_status(graded):
     for student, (cells, status) in EXPECTED_TF.items():
         assert log[student]["status"] == status, (student, log[student])
     assert "kernel died" in log["dave"]["reason"]
+    ps_log = {json.loads(l)["student"]: json.loads(l) for l in (root / ".autograder" / "ps1.jsonl").read_text().splitlines()}
+    for student, (cells, status) in EXPECTED_PS.items():
+        assert ps_log[student]["status"] == status, (student, ps_log[student])
+    assert "exit code 3" in ps_log["ike"]["reason"]
 
 
 @pytest.mark.slow
