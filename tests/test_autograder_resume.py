@@ -108,3 +108,32 @@ def test_interrupted_runs_resume_without_loss_or_duplicates(tmp_path):
         assert sorted(ids) == STUDENTS  # every student once
         for submission in submissions:
             assert submission.score == 3.0, submission.student.id
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_submission_is_replaced_and_the_submission_retried(tmp_path):
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    incoming = tmp_path / "incoming"
+    for student in STUDENTS[:3]:
+        fixture_course.write_submission(root, "ps1", "slow", incoming / f"{student}.ipynb")
+    run = start(root, "--from", str(incoming))
+    deadline = time.monotonic() + 120
+    victim = None
+    while victim is None and time.monotonic() < deadline:
+        for proc in processes_in(root):
+            try:
+                kernel_running = "autograded" in (proc.cwd() or "")
+                if kernel_running:
+                    victim = psutil.Process(proc.ppid())  # the kernel's adoptive parent: its worker
+                    break
+            except psutil.Error:
+                continue
+        time.sleep(0.05)
+    assert victim is not None and "autograder.worker" in " ".join(victim.cmdline())
+    victim.kill()
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, out + err
+    latest = {r["student"]: r for r in records(root)}
+    assert sorted(latest) == STUDENTS[:3] and all(r["status"] == "graded" for r in latest.values())
+    assert max(r["attempt"] for r in latest.values()) == 2  # the killed one ran again
+    assert len(records(root)) == 3
