@@ -13,7 +13,8 @@ and prints a table::
 
 A test is *not attempted* when it fails because an answer cell above it (since
 the previous test) still has its ``raise NotImplementedError()`` stub, or when
-the error itself is ``NotImplementedError``. No gradebook, no network.
+the error itself is ``NotImplementedError`` or a check's ``NotAttempted``; the
+check's own message is shown when it has one. No gradebook, no network.
 """
 from __future__ import annotations
 
@@ -75,7 +76,9 @@ def _course_timeout(path: Path) -> int | None:
 def _message(cell) -> str:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            return ANSI.sub("", f"{output.get('ename')}: {output.get('evalue')}").strip().splitlines()[0][:300]
+            # the whole message: course checks list every mismatch, one per line
+            lines = ANSI.sub("", f"{output.get('ename')}: {output.get('evalue')}").strip().splitlines()
+            return "\n".join(line[:300] for line in lines[:12])
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
             text = ANSI.sub("", "".join(output.get("text", ""))).strip()
@@ -107,12 +110,15 @@ def score_notebook(nb: nbformat.NotebookNode, name: str = "") -> CheckResult:
         points, max_points = determine_grade(cell)
         points = float(points or 0.0)
         message = _message(cell)
+        ename = message.split(":")[0]
         if points >= max_points:
             status = "passed"
-        elif "NotImplementedError" in message.split(":")[0] or (
-                pending_answers and any(_is_stub(a, stub_markers) for a in pending_answers)):
+        elif ("NotImplementedError" in ename or "NotAttempted" in ename or (
+                pending_answers and any(_is_stub(a, stub_markers) for a in pending_answers))):
             status = "not attempted"
-            message = "the answer above still raises NotImplementedError: write it first"
+            if not message or ename.endswith(("NameError", "NotImplementedError")):
+                # the course's own "not attempted" message says more than a NameError
+                message = "the answer above still raises NotImplementedError: write it first"
         else:
             status = "failed"
         result.tests.append(TestResult(meta.get("grade_id", f"cell {len(result.tests) + 1}"),
