@@ -8,6 +8,8 @@ Per assignment, in ``exports/`` (or ``--output``):
   max points, passed, plus the grading status (graded, crashed, timed_out, failed,
   rejected: only unusable files were handed in, not_submitted) so a zero can be
   told apart from a crash.
+* ``<assignment>_questions_wide.csv``: the same points as a student x cell table
+  (one row per student, one column per graded cell, total, status).
 
 Both read the gradebook, so they agree with the formgrader.
 """
@@ -104,6 +106,32 @@ def export_questions(course: Course, assignment: str, path: Path) -> Path:
     return path
 
 
+def export_questions_wide(course: Course, assignment: str, path: Path) -> Path:
+    """One row per student, one column of points per graded cell (the same numbers, spreadsheet-shaped)."""
+    rows = question_rows(course, assignment)
+    cells: list[tuple[str, str]] = []
+    for row in rows:
+        if (row["notebook"], row["cell"]) not in cells:
+            cells.append((row["notebook"], row["cell"]))
+    several = len({nb for nb, _ in cells}) > 1
+    names = [f"{nb}/{cell}" if several else cell for nb, cell in cells]
+    table: dict[str, dict] = {}
+    for row in rows:
+        entry = table.setdefault(row["student_id"], {"student_id": row["student_id"], "status": row["status"],
+                                                      "total": 0.0, "max_total": 0.0})
+        name = names[cells.index((row["notebook"], row["cell"]))]
+        entry[name] = "" if row["points"] is None else f"{float(row['points']):g}"
+        entry["total"] += float(row["points"] or 0)
+        entry["max_total"] += row["max_points"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["student_id", *names, "total", "max_total", "status"])
+        writer.writeheader()
+        for entry in table.values():
+            writer.writerow({**entry, "total": f"{entry['total']:g}", "max_total": f"{entry['max_total']:g}"})
+    return path
+
+
 def export(course: Course, assignments: list[str] | None = None, output: Path | None = None) -> list[Path]:
     """Write both CSVs for each assignment; return their paths."""
     folder = Path(output) if output else course.root / "exports"
@@ -111,4 +139,5 @@ def export(course: Course, assignments: list[str] | None = None, output: Path | 
     for assignment in assignments or graded_assignments(course):
         written.append(export_grades(course, assignment, folder / f"{assignment}_grades.csv"))
         written.append(export_questions(course, assignment, folder / f"{assignment}_questions.csv"))
+        written.append(export_questions_wide(course, assignment, folder / f"{assignment}_questions_wide.csv"))
     return written

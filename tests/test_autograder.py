@@ -168,6 +168,8 @@ def test_exports_agree_with_gradebook(graded):
         for cell, score in cells.items():
             assert float(mine[cell]["points"]) == score
             assert mine[cell]["passed"] == str(score == float(mine[cell]["max_points"]))
+    wide = {r["student_id"]: r for r in csv.DictReader(open(root / "exports" / "tf1_questions_wide.csv"))}
+    assert wide["bob"]["test_build"] == "0" and wide["bob"]["test_train"] == "3" and wide["bob"]["total"] == "3"
     status = {q["student_id"]: q["status"] for q in questions}
     assert status["dave"] == "crashed" and status["erin"] == "timed_out" and status["ivy"] == "rejected"
     assert float(grades["ivy"]["score"]) == 0.0
