@@ -1,4 +1,4 @@
-"""``autograder``: grade a class over nbgrader, fast; export, feedback, report, self-check.
+"""autograder: grade a class over nbgrader, fast; export, feedback, report, self-check.
 
 Run from the course directory (the folder with ``nbgrader_config.py``) or pass
 ``--course PATH``. ``autograder COMMAND --help`` explains each command.
