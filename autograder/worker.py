@@ -70,10 +70,14 @@ def cell_results(course, assignment: str, student: str) -> list[dict[str, Any]]:
             continue
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            outputs = cell.get("outputs", [])
+            errors = [o for o in outputs if o.get("output_type") == "error"]
+            stderr = [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
             if grade_id and errors:
                 err = errors[-1]
                 messages[(path.stem, grade_id)] = first_line(f"{err.get('ename')}: {err.get('evalue')}")
+            elif grade_id and stderr:  # nbgrader gives zero to a test cell that writes to stderr
+                messages[(path.stem, grade_id)] = "wrote to stderr: " + first_line("".join(stderr[0].get("text", "")))
     rows = []
     with course.gradebook() as gb:
         try:
