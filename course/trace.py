@@ -705,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from course.data import load_data
-    from course.reference import train_reference
+    from autograder.reference import train_reference
 
     x, y = load_data()
     if not 0 <= args.sample < len(x):

@@ -12,7 +12,7 @@ import course  # noqa: F401  (quiet TensorFlow before Keras loads)
 import keras
 
 from course.data import load_data
-from course.reference import SEED_EPOCH_TABLE, train_reference
+from autograder.reference import SEED_EPOCH_TABLE, train_reference
 from course.trace import (PipelineTrace, TraceError, loss_chart, main, observe, shape_text,
                           trace)
 
@@ -299,7 +299,7 @@ def test_a_history_of_the_wrong_type():
 @pytest.fixture
 def no_retraining(monkeypatch, trained):
     """``main()`` reuses the module's trained model instead of training again."""
-    monkeypatch.setattr("course.reference.train_reference", lambda x, y, seed=42: trained)
+    monkeypatch.setattr("autograder.reference.train_reference", lambda x, y, seed=42: trained)
 
 
 @pytest.mark.slow
@@ -324,7 +324,7 @@ def test_main_rejects_a_bad_sample(capsys):
 
 RENDER_EVERYTHING = """
 import course, keras, numpy as np
-from course.reference import train_reference
+from autograder.reference import train_reference
 from course.trace import trace
 x, y = course.load_data()
 model, history = train_reference(x, y)

@@ -1,6 +1,6 @@
-"""The seed page's reference pipeline, as the course's calibration target.
+"""The seed page's reference pipeline: the dataset's calibration target (instructor side).
 
-This is *not* a lesson solution handed to students: it is the fixed model the
+It lives here, not in `course/`, because it is the solution of lessons 4 and 5: the fixed model the
 dataset is calibrated against and the one the pipeline trace demo renders.
 """
 from __future__ import annotations
