@@ -90,17 +90,17 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None):
 
 q1 = Exercise(notebook, "Exercise 1 · Load the data", ["x", "y"], _load, [
     "course.load_data() returns the features and the labels together.",
-    "Unpack both at once: `x, y = load_data()`.",
+    "load_data() returns a pair: unpack it into two names on the left of one assignment.",
 ])
 q2 = Exercise(notebook, "Exercise 2 · Dataset shape", ["n_samples", "n_features"], _shape, [
     "Every NumPy array has a .shape attribute: (rows, columns).",
-    "`n_samples, n_features = x.shape`",
+    "x.shape is a tuple of two ints; unpack it into the two names, rows first.",
 ])
 q3 = Exercise(notebook, "Exercise 3 · Class balance", ["positive_fraction", "balance"], _balance, [
     "Labels are 0 or 1, so the mean of the labels is the fraction of 1s.",
-    "`return float(np.mean(labels))`, then `balance = positive_fraction(y)`.",
+    "np.mean of the labels is the fraction of 1s; wrap it in float(). Then call your function on y.",
 ])
 q4 = Exercise(notebook, "Exercise 4 · Feature scales", ["feature_spread", "scale_ratio"], _spread, [
     "The spread of a feature is its standard deviation; NumPy computes it per column with axis=0.",
-    "`return np.std(features, axis=0)`; then divide the max of `feature_spread(x)` by its min.",
+    "np.std with axis=0 gives one value per column; scale_ratio is the .max() of those divided by their .min().",
 ])

@@ -41,10 +41,10 @@ def _normalized(problems, x_normalized):
 q1 = Exercise(notebook, "Exercise 1 · Adapt a Normalization layer",
               ["make_normalizer", "normalizer"], _make_normalizer, [
                   "A Normalization layer learns its statistics from data with .adapt(...).",
-                  "Create `keras.layers.Normalization()`, call `.adapt(features)` on it and return it; "
-                  "then `normalizer = make_normalizer(x)`.",
+                  "Three steps in the function: create a keras.layers.Normalization layer, call its "
+                  "adapt method on the features it was given, return the layer.",
               ])
 q2 = Exercise(notebook, "Exercise 2 · Normalize the features", ["x_normalized"], _normalized, [
     "A Keras layer is called like a function on data.",
-    "`x_normalized = np.asarray(normalizer(x))`",
+    "Call the adapted layer on x; np.asarray turns the tensor it returns into a NumPy array.",
 ])

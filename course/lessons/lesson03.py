@@ -51,13 +51,13 @@ def _params(problems, dense_params, cases=((20, 64), (64, 32))):
 
 q1 = Exercise(notebook, "Exercise 1 · First hidden layer", ["dense_1", "hidden_1"], _dense_1, [
     "Stage 3 is a Dense layer with 64 units and the ReLU activation.",
-    "`dense_1 = keras.layers.Dense(64, activation='relu')`, then `hidden_1 = np.asarray(dense_1(x_normalized))`.",
+    "keras.layers.Dense takes the number of units first and activation='relu' as a keyword; call the layer on x_normalized.",
 ])
 q2 = Exercise(notebook, "Exercise 2 · Second hidden layer", ["dense_2", "hidden_2"], _dense_2, [
     "Stage 4 takes the output of stage 3 as its input.",
-    "`dense_2 = keras.layers.Dense(32, activation='relu')`, then `hidden_2 = np.asarray(dense_2(hidden_1))`.",
+    "Same as exercise 1 with 32 units, called on hidden_1 (not on x_normalized).",
 ])
 q3 = Exercise(notebook, "Exercise 3 · Count the parameters", ["dense_params"], _params, [
     "Each unit has one weight per input and one bias.",
-    "`return inputs * units + units`",
+    "inputs x units weights, plus units biases.",
 ])

@@ -57,15 +57,15 @@ def _compile(problems, model):
 
 q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabilities"], _output, [
     "Stage 5 has one unit; its activation squeezes any number into (0, 1).",
-    "`output_layer = keras.layers.Dense(1, activation='sigmoid')`, then "
-    "`probabilities = np.asarray(output_layer(hidden_2))`.",
+    "One unit and activation='sigmoid'; call the layer on hidden_2.",
 ])
 q2 = Exercise(notebook, "Exercise 2 · The Sequential model", ["build_model", "model"], _build, [
     "keras.Sequential takes a list: the Input first, then the layers in the seed's order.",
-    "`keras.Sequential([keras.Input(shape=(20,)), normalizer, keras.layers.Dense(64, activation='relu'), "
-    "keras.layers.Dense(32, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])`",
+    "Five items in the list: keras.Input with one sample's shape (20,), the normalizer you were given, "
+    "then Dense 64 ReLU, Dense 32 ReLU and Dense 1 sigmoid.",
 ])
 q3 = Exercise(notebook, "Exercise 3 · Compile", ["model"], _compile, [
     "compile() chooses the optimizer, the loss and the metrics to report.",
-    "`model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])`",
+    "compile takes optimizer=, loss= and metrics= keywords; metrics is a list of names, and the "
+    "loss for one sigmoid probability with 0/1 labels is binary cross-entropy.",
 ])

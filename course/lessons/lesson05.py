@@ -82,14 +82,14 @@ def _curves(problems, plot_curves, history=None):
 
 q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, [
     "model.fit returns a History object; pass the epochs and batch size the seed uses.",
-    "`history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)`",
+    "fit takes the features and labels, then epochs= and batch_size= keywords (verbose=0 keeps it quiet).",
 ])
 q2 = Exercise(notebook, "Exercise 2 · The epoch table", ["epoch_table"], _table, [
     "history.history is a dict of lists: one value per epoch for 'loss' and for 'accuracy'.",
-    "`return [(i + 1, loss, acc) for i, (loss, acc) in enumerate(zip(h.history['loss'], h.history['accuracy']))]`",
+    "zip the two lists together and enumerate them with start=1 to number the epochs.",
 ])
 q3 = Exercise(notebook, "Exercise 3 · Loss and accuracy curves", ["plot_curves"], _curves, [
     "plt.subplots(1, 2) gives a figure with two axes; plot one metric on each.",
-    "`fig, (left, right) = plt.subplots(1, 2)`; `left.plot(epochs, h.history['loss'])`; "
-    "`right.plot(epochs, h.history['accuracy'])`; `return fig`",
+    "Plot history.history['loss'] on the first axes and history.history['accuracy'] on the second, "
+    "against epochs 1 to 5, and return the figure (not the axes).",
 ])

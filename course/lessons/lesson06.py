@@ -87,14 +87,14 @@ def _classes(problems, to_classes, probabilities=None):
 q1 = Exercise(notebook, "Exercise 1 · A model that returns every layer's output",
               ["make_trace_model"], _trace_model, [
                   "A functional keras.Model can have several outputs: one per layer of the Sequential model.",
-                  "`return keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])`",
+                  "keras.Model(inputs=..., outputs=...) with the model's inputs and a list of each layer's .output.",
               ])
 q2 = Exercise(notebook, "Exercise 2 · Trace one sample", ["trace_sample"], _trace_sample, [
     "Keep the batch dimension when you call the model: x[index:index + 1].",
-    "`outputs = make_trace_model(model).predict(x[index:index + 1], verbose=0)`; "
-    "return `[x[index]] + [output[0] for output in outputs]`",
+    "predict with your trace model on that one-row slice gives one array per layer; take row 0 of each "
+    "and put the raw sample x[index] in front.",
 ])
 q3 = Exercise(notebook, "Exercise 3 · From probabilities to classes", ["to_classes"], _classes, [
     "The sigmoid output is the probability of class 1.",
-    "`return (np.asarray(probabilities).reshape(-1) > 0.5).astype(int)`",
+    "Compare the flattened probabilities with 0.5, then convert the booleans with .astype(int).",
 ])
