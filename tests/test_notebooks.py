@@ -131,3 +131,12 @@ def test_validate_passes_on_source_and_fails_on_release(tmp_path):
     # nbgrader validate exits 0 even when tests fail: judge by what it prints.
     assert "Success!" not in failed.stdout
     assert failed.stdout.count("VALIDATION FAILED") == len(releases), failed.stdout[-2000:]
+
+
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_notebooks_are_stored_with_outputs_cleared(folder):
+    for assignment in ASSIGNMENTS:
+        notebook = notebook_of(folder, assignment)
+        dirty = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+                 and (cell.get("outputs") or cell.get("execution_count") is not None)]
+        assert not dirty, f"{folder}/{assignment}: cells {dirty} keep outputs"
