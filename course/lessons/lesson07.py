@@ -23,7 +23,7 @@ def _checker(question: Question):
             return None
         if graded:
             problems.expect(is_correct(question, letter), f"{letter} is not the right answer.")
-            return None
+            return f"{letter} is the right answer."
         return f"You answered {letter}; whether it is right is graded after you submit."
     return check
 
