@@ -82,7 +82,13 @@ def test(args: list[str]) -> int:
     return code
 
 
-COMMANDS = {"lab": lab, "test": test, "setup": lambda args: (ensure_environment(), 0)[1]}
+def setup(args: list[str]) -> int:
+    """Only create or update ``.venv``."""
+    ensure_environment()
+    return 0
+
+
+COMMANDS = {"lab": lab, "test": test, "setup": setup}
 
 
 def main(argv: list[str]) -> int:

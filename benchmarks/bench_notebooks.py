@@ -30,22 +30,17 @@ train_reference(x, y)
 """
 
 
-def run_cells(*sources: str, path: Path = ROOT) -> float:
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+def seconds_to_run(notebook: nbformat.NotebookNode, folder: Path = ROOT) -> float:
+    """Wall time of executing ``notebook`` in a fresh kernel, kernel start included."""
     client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path)}})
+                            resources={"metadata": {"path": str(folder)}})
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
 
 
-def run_notebook(path: Path) -> float:
-    notebook = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
+def cells(*sources: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
 
 
 def main() -> None:
@@ -53,8 +48,9 @@ def main() -> None:
     print(f"{'lesson':22s} {'notebook s':>10s} {'baseline s':>10s} {'ratio':>6s}  target 15 s")
     for folder in sorted(p for p in (ROOT / "source").iterdir() if p.is_dir()):
         baseline_code = ["import tensorflow"] + ([TRAINING] if folder.name in TRAINS else [])
-        baseline = run_cells(*baseline_code)
-        seconds = run_notebook(folder / f"{folder.name}.ipynb")
+        baseline = seconds_to_run(cells(*baseline_code))
+        lesson = nbformat.read(str(folder / f"{folder.name}.ipynb"), as_version=4)
+        seconds = seconds_to_run(lesson, folder)
         total += seconds
         verdict = "ok" if seconds < 15 else "SLOW"
         print(f"{folder.name:22s} {seconds:10.2f} {baseline:10.2f} {seconds / baseline:6.2f}  {verdict}")

@@ -7,12 +7,9 @@ caps its threads when ``COURSE_TF_THREADS`` is set, and seeds Python, NumPy and
 Keras so every re-run trains the same model.
 """
 from course import runtime as _runtime
+from course.data import N_FEATURES, N_SAMPLES, Dataset, load_data  # NumPy only: no TensorFlow yet
 
-_runtime.quiet_tensorflow()
-
-from course.data import N_FEATURES, N_SAMPLES, Dataset, load_data  # noqa: E402
-
-_runtime.prepare()
+_runtime.prepare()  # quiet environment first, then TensorFlow: threads and seeds
 
 seed_everything = _runtime.seed_everything
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course import model_facts
+from course import errors, model_facts
 from course.feedback import Problems
 from course.pipeline import LAYER_STAGES, SEED_ORDER, Stage, ordinal
 
@@ -151,13 +151,37 @@ def check_output_shape(model, problems: Problems, x: np.ndarray, expected: tuple
     try:
         output = np.asarray(model(x))
     except Exception as error:  # noqa: BLE001 - report, don't crash the check
-        from course import errors
-
         problems.add(f"calling the model on the data failed: {errors.explain(error)}")
         return
     if output.shape != expected:
         problems.add(f"the model's output for the {x.shape[0]} samples has shape {output.shape}; "
                      f"expected {expected}.")
+
+
+def check_dense_stage(layer, output, stage: Stage, problems: Problems,
+                      layer_name: str, output_name: str, rows: int = 1000) -> None:
+    """A lone Dense layer (``layer_name``) and its output (``output_name``) match ``stage``."""
+    if type(layer).__name__ != "Dense":
+        problems.add(f"`{layer_name}` should be a keras.layers.Dense layer; it is a {type(layer).__name__}.")
+        return
+    for issue in dense_description(model_facts.layer_facts(layer), stage):
+        problems.add(f"`{layer_name}` {issue}.")
+    values = np.asarray(output)
+    problems.expect(values.shape == (rows, stage.units),
+                    f"`{output_name}` has shape {values.shape}; stage {stage.number} gives ({rows}, {stage.units}).")
+    if values.size and stage.activation == "relu":
+        problems.expect(values.min() >= 0, f"`{output_name}` has negative values ({values.min():.3f}); "
+                                           "ReLU outputs are never below 0.")
+
+
+def check_pipeline_model(model, problems: Problems, x: np.ndarray) -> None:
+    """Sequential, keras.Input(shape=(20,)), the four layers in order, output (n, 1)."""
+    if not check_is_sequential(model, problems):
+        return
+    input_ok = check_input(model, problems, n_features=x.shape[1])
+    check_model_layers(model, problems, x)
+    if input_ok and not problems:
+        check_output_shape(model, problems, x, (x.shape[0], 1))
 
 
 LOSS_ADVICE = {

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from course.pipeline import layer_label
+
 
 @dataclass(frozen=True)
 class LayerFacts:
@@ -21,9 +23,7 @@ class LayerFacts:
     params: int | None
 
     def label(self) -> str:
-        if self.kind == "Dense":
-            return f"Dense({self.units}, {self.activation})"
-        return self.kind
+        return layer_label(self.kind, self.units, self.activation)
 
 
 def activation_name(config: dict[str, Any]) -> str | None:

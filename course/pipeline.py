@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def layer_label(kind: str, units: int | None, activation: str | None) -> str:
+    """How messages name a layer: "Dense(64, relu)", or the class name ("Normalization")."""
+    return f"Dense({units}, {activation})" if kind == "Dense" else kind
+
+
 @dataclass(frozen=True)
 class Stage:
     number: int
@@ -14,9 +19,7 @@ class Stage:
     purpose: str
 
     def label(self) -> str:
-        if self.kind == "Dense":
-            return f"Dense({self.units}, {self.activation})"
-        return self.kind
+        return layer_label(self.kind, self.units, self.activation)
 
 
 STAGES = (

@@ -1,14 +1,14 @@
 """Quiet, seeded, thread-limited TensorFlow for notebooks and graders.
 
-``import course`` calls :func:`quiet_tensorflow` before TensorFlow is loaded, so a
-notebook cell never shows TensorFlow's start-up log lines (nbgrader gives a test
-cell zero points if anything reaches stderr), then :func:`seed_everything`.
+``import course`` calls :func:`prepare`: it sets the quiet environment before
+TensorFlow is loaded, so a notebook cell never shows TensorFlow's start-up log
+lines (nbgrader gives a test cell zero points if anything reaches stderr), then
+limits threads and seeds.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 
 DEFAULT_SEED = 42
 
@@ -28,11 +28,7 @@ THREADS_VARIABLE = "COURSE_TF_THREADS"
 def quiet_tensorflow() -> None:
     """Set the environment that keeps TensorFlow silent; call before importing it."""
     for name, value in QUIET_ENVIRONMENT.items():
-        if value:
-            os.environ.setdefault(name, value)
-    if "tensorflow" in sys.modules:
-        # Too late for the environment; at least quiet the Python-side logger.
-        _quiet_python_loggers()
+        os.environ.setdefault(name, value)
 
 
 def _quiet_python_loggers() -> None:
@@ -77,7 +73,11 @@ def seed_everything(seed: int = DEFAULT_SEED) -> int:
 
 
 def prepare(seed: int = DEFAULT_SEED) -> None:
-    """Everything ``import course`` does: quiet logs, limit threads, seed."""
+    """Everything ``import course`` does: quiet logs, limit threads, seed.
+
+    The environment is set first; if TensorFlow was imported before ``course``, it is
+    too late for that, and quieting the Python-side loggers is what still helps.
+    """
     quiet_tensorflow()
     _quiet_python_loggers()
     limit_threads()

@@ -1,39 +1,26 @@
 """Lesson 3 · Dense layers: 64 then 32 ReLU units (stages 3 and 4)."""
 from __future__ import annotations
 
-import numpy as np
-
 from course.exercise import Exercise, Notebook, call_student
-from course.model_checks import dense_description
-from course.model_facts import layer_facts
-from course.pipeline import STAGES
+from course.model_checks import check_dense_stage
+from course.pipeline import STAGES, Stage
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
-def _dense_stage(problems, layer, output, stage, layer_name, output_name, rows=1000):
-    if type(layer).__name__ != "Dense":
-        problems.add(f"`{layer_name}` should be a keras.layers.Dense layer; it is a {type(layer).__name__}.")
-        return
-    for issue in dense_description(layer_facts(layer), stage):
-        problems.add(f"`{layer_name}` {issue}.")
-    values = np.asarray(output)
-    problems.expect(values.shape == (rows, stage.units),
-                    f"`{output_name}` has shape {values.shape}; stage {stage.number} gives ({rows}, {stage.units}).")
-    if values.size and stage.activation == "relu":
-        problems.expect(values.min() >= 0, f"`{output_name}` has negative values ({values.min():.3f}); "
-                                           "ReLU outputs are never below 0.")
+def _hidden_layer(stage: Stage, layer_name: str, output_name: str, detail: str):
+    """The check of one hidden layer exercise: the layer and its output match ``stage``."""
+    def check(problems, **answers):
+        check_dense_stage(answers[layer_name], answers[output_name], stage, problems,
+                          layer_name, output_name)
+        return detail
+    return check
 
 
-def _dense_1(problems, dense_1, hidden_1):
-    _dense_stage(problems, dense_1, hidden_1, STAGES[2], "dense_1", "hidden_1")
-    return "Stage 3 turns 20 normalized features into 64 ReLU activations per sample."
-
-
-def _dense_2(problems, dense_2, hidden_2):
-    _dense_stage(problems, dense_2, hidden_2, STAGES[3], "dense_2", "hidden_2")
-    return "Stage 4 maps 64 activations to 32."
+_dense_1 = _hidden_layer(STAGES[2], "dense_1", "hidden_1",
+                         "Stage 3 turns 20 normalized features into 64 ReLU activations per sample.")
+_dense_2 = _hidden_layer(STAGES[3], "dense_2", "hidden_2", "Stage 4 maps 64 activations to 32.")
 
 
 def _params(problems, dense_params, cases=((20, 64), (64, 32))):

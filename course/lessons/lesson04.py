@@ -5,10 +5,8 @@ import numpy as np
 
 from course.data import Dataset, load_data
 from course.exercise import Exercise, Notebook, call_student
-from course.feedback import Problems
-from course.lessons.lesson03 import _dense_stage
-from course.model_checks import (check_compiled, check_input, check_is_sequential,
-                                 check_model_layers, check_output_shape)
+from course.model_checks import (check_compiled, check_dense_stage, check_is_sequential,
+                                 check_pipeline_model)
 from course.pipeline import STAGES
 
 notebook = Notebook()
@@ -16,22 +14,12 @@ bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _output(problems, output_layer, probabilities):
-    _dense_stage(problems, output_layer, probabilities, STAGES[4], "output_layer", "probabilities")
+    check_dense_stage(output_layer, probabilities, STAGES[4], problems, "output_layer", "probabilities")
     values = np.asarray(probabilities)
     if values.size and not problems:
         problems.expect(values.min() > 0 and values.max() < 1,
                         "`probabilities` should lie strictly between 0 and 1 (sigmoid).")
     return "One probability per sample, between 0 and 1."
-
-
-def check_whole_model(model, problems: Problems, x: np.ndarray) -> None:
-    """Sequential, keras.Input(shape=(20,)), the four layers in order, output (n, 1)."""
-    if not check_is_sequential(model, problems):
-        return
-    input_ok = check_input(model, problems, n_features=x.shape[1])
-    check_model_layers(model, problems, x)
-    if input_ok and not problems:
-        check_output_shape(model, problems, x, (x.shape[0], 1))
 
 
 def _build(problems, build_model, model, data: Dataset | None = None):
@@ -41,10 +29,10 @@ def _build(problems, build_model, model, data: Dataset | None = None):
         normalizer = keras.layers.Normalization()
         normalizer.adapt(data.x)
         fresh = call_student(q2.title, build_model, normalizer)
-        check_whole_model(fresh, problems, data.x)
+        check_pipeline_model(fresh, problems, data.x)
         problems.expect(fresh is not model, "build_model should build a new model on every call.")
         return None
-    check_whole_model(model, problems, load_data().x)
+    check_pipeline_model(model, problems, load_data().x)
     return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the seed's five stages."
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course import errors
 from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.model_facts import stage_outputs
@@ -10,18 +11,13 @@ from course.model_facts import stage_outputs
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
-STAGE_WIDTHS = [20, 20, 64, 32, 1]
-
-
 def _trace_model(problems, make_trace_model, model=None):
     model = model if model is not None else notebook.lookup(q1.title, "model")
     trace_model = call_student(q1.title, make_trace_model, model)
     x = load_data().x[:50]
     try:
         outputs = trace_model.predict(x, verbose=0)
-    except Exception as error:  # noqa: BLE001
-        from course import errors
-
+    except Exception as error:  # noqa: BLE001 - report, don't crash the check
         problems.add(f"calling the trace model on data failed: {errors.explain(error)}")
         return None
     if not isinstance(outputs, (list, tuple)):
