@@ -33,8 +33,9 @@ import keras
 import numpy as np
 
 from course.data import Dataset
+from course.model_facts import input_shape, is_adapted
 
-#: A single output at or above this probability is predicted as class 1.
+#: A single output above this probability is predicted as class 1.
 THRESHOLD = 0.5
 #: How many of the first rows each data-flow stage shows.
 SAMPLE_ROWS = 2
@@ -49,6 +50,8 @@ ACCURACY_KEYS = ("accuracy", "binary_accuracy", "acc",
 #: How activations are named in descriptions, as the seed page writes them.
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "relu6": "ReLU6",
                     "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU"}
+#: The epoch table's column headings in HTML (the plain-text table keeps to ASCII).
+EPOCH_HEADERS = ("Epoch", "Loss \u2193", "Accuracy \u2191", "Observation")
 
 
 class TraceError(ValueError):
@@ -290,19 +293,16 @@ def check_model(model: Any, sample_shape: Sequence[int] | None = None) -> tuple[
         raise TraceError(
             "The model has no layers yet. Add them, e.g. "
             f"keras.Sequential([{example}, keras.layers.Dense(64, activation='relu'), ...]).")
-    try:
-        inputs = model.inputs if model.built else None
-    except (AttributeError, ValueError):
-        inputs = None
-    if not inputs:
+    shape = input_shape(model)
+    if shape is None:
         raise TraceError(
             "The model is not built yet, so it does not know its input shape and its "
             f"layers have no weights. Start the model with {example}, e.g. "
             f"keras.Sequential([{example}, ...]), or call the model once on your data: model(x[:1]).")
-    return tuple(inputs[0].shape)[1:]
+    return shape[1:]
 
 
-def _sample_shape(x: Any) -> tuple[int, ...] | None:
+def row_shape(x: Any) -> tuple[int, ...] | None:
     """The shape of one row of ``x`` if it looks like a table, to put in error messages."""
     shape = np.shape(x.x if isinstance(x, Dataset) else x)
     return tuple(shape[1:]) if len(shape) >= 2 else None
@@ -507,7 +507,7 @@ class PipelineTrace:
     """
 
     def __init__(self, model: keras.Sequential, x: Any, history: Any = None, sample: int = 0):
-        expected = check_model(model, _sample_shape(x))
+        expected = check_model(model, row_shape(x))
         data = check_data(x, expected)
         if not isinstance(sample, (int, np.integer)) or not 0 <= sample < len(data):
             raise TraceError(f"sample should be a row number from 0 to {len(data) - 1}, not {sample!r}.")
@@ -526,7 +526,7 @@ class PipelineTrace:
         previous = data
         for number, (layer, name, output) in enumerate(
                 zip(model.layers, names, layer_outputs(model, data)), start=2):
-            stages.append(Stage(number, name, self._describe(layer, previous, output),
+            stages.append(Stage(number, name, self._describe(layer),
                                 list(previous.shape), list(output.shape), _rows(output)))
             steps.append(TraceStep(number, _with_activation(name, layer),
                                    _sample_values(output, self.sample)))
@@ -535,10 +535,9 @@ class PipelineTrace:
         return stages, Prediction(self.sample, steps, probability, predicted)
 
     @staticmethod
-    def _describe(layer: keras.layers.Layer, before: np.ndarray, after: np.ndarray) -> str:
+    def _describe(layer: keras.layers.Layer) -> str:
         text = describe_layer(layer)
-        if type(layer).__name__ == "Normalization" and before.shape == after.shape \
-                and np.allclose(before, after):
+        if type(layer).__name__ == "Normalization" and not is_adapted(layer):
             text += " (not adapted yet, so the data passes through unchanged: call .adapt(x) first)"
         return text
 
@@ -629,9 +628,7 @@ class PipelineTrace:
         if self.trained:
             parts += ["<h4>Training Trace - Epoch by Epoch</h4>",
                       f"<pre>{html.escape(loss_chart(self.history['loss']))}</pre>",
-                      html_table(["Epoch", "Loss \u2193", "Accuracy \u2191", "Observation"],
-                                 [[row.epoch, _cell(row.loss), _cell(row.accuracy), row.observation]
-                                  for row in self.epochs])]
+                      html_table(EPOCH_HEADERS, epoch_cells(self.epochs))]
         else:
             parts += ["<h4>Training Trace</h4>",
                       "<p>Training has not been run yet: call <code>model.fit</code> first.</p>"]
@@ -661,8 +658,15 @@ class PipelineTrace:
         return figure
 
 
-def _cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
+def _cell(value: float | None, decimals: int = 4) -> str:
+    """A loss or accuracy in the epoch table; "-" for a missing or diverged value."""
+    return "-" if value is None else f"{value:.{decimals}f}"
+
+
+def epoch_cells(rows: Sequence[EpochRow], decimals: int = 4) -> list[list[str]]:
+    """The epoch table's cells as text, one list per epoch, in :data:`EPOCH_HEADERS` order."""
+    return [[str(row.epoch), _cell(row.loss, decimals), _cell(row.accuracy, decimals), row.observation]
+            for row in rows]
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -11,6 +11,7 @@ so moving a slider never calls the model again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -42,9 +43,11 @@ class Stage:
     def units(self) -> int:
         return self.values.shape[1]
 
-    @property
+    @cached_property
     def dead(self) -> np.ndarray | None:
-        """Boolean mask of ReLU units that output 0 for every sample (None if not ReLU)."""
+        """Boolean mask of ReLU units that output 0 for every sample (None if not ReLU).
+
+        Computed on first use and kept: the inspector reads it on every interaction."""
         return np.all(self.values == 0, axis=0) if self.relu else None
 
     def zero_units(self, sample: int) -> int | None:

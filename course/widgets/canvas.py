@@ -46,19 +46,24 @@ class BlitCanvas:
     """Draw static parts once per scene, then repaint only the changing artists.
 
     ``render(scene, prepare, dynamic)`` calls ``prepare()`` to put the figure in
-    that scene's static state (limits, titles, histograms: cheap setters), draws
-    the static pixels the first time a scene is seen, then paints ``dynamic``
-    over them and returns PNG bytes.
+    that scene's static state (limits, titles, histograms: cheap setters) when
+    the scene differs from the last one rendered, draws the static pixels the
+    first time a scene is seen, then paints ``dynamic`` over them and returns
+    PNG bytes. Staying in one scene (e.g. moving the sample slider) therefore
+    costs only the dynamic artists and the PNG.
     """
 
     def __init__(self, figure: Figure):
         self.figure = figure
         self._backgrounds: dict[Hashable, object] = {}
+        self._scene: Hashable | None = None  # the scene the figure's static state is in
 
     def render(self, scene: Hashable, prepare: Callable[[], None],
                dynamic: Iterable[Artist]) -> bytes:
         canvas = self.figure.canvas
-        prepare()
+        if scene != self._scene:
+            prepare()
+            self._scene = scene
         background = self._backgrounds.get(scene)
         if background is None:
             canvas.draw()  # animated artists are skipped: this is the static layer

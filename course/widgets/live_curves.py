@@ -19,11 +19,10 @@ import ipywidgets as widgets
 import keras
 from matplotlib.ticker import MaxNLocator
 
-from course.trace import EpochRow, accuracy_key, epoch_table, html_table
+from course.trace import (EPOCH_HEADERS, EpochRow, accuracy_key, epoch_cells, epoch_table,
+                          html_table)
 from course.widgets.canvas import figure_png, new_figure
 from course.widgets.frontend import resolve_live, show, show_widget
-
-HEADERS = ("Epoch", "Loss \u2193", "Accuracy \u2191", "Observation")
 
 
 class LiveCurves(keras.callbacks.Callback):
@@ -49,6 +48,8 @@ class LiveCurves(keras.callbacks.Callback):
             axes.set_xlabel("epoch", fontsize=8)
             axes.tick_params(labelsize=8)
             axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.loss_axes.set_title(EPOCH_HEADERS[1], fontsize=9)
+        self.accuracy_axes.set_title(EPOCH_HEADERS[2], fontsize=9)
         self.lines = {
             "train": {axes: axes.plot([], [], "o-", color="#1f77b4", label="training")[0]
                       for axes in (self.loss_axes, self.accuracy_axes)},
@@ -94,16 +95,16 @@ class LiveCurves(keras.callbacks.Callback):
         return epoch_table(self.history) if self.history.get("loss") else []
 
     def _cells(self) -> list[list[str]]:
-        return [[str(row.epoch), _cell(row.loss), _cell(row.accuracy), row.observation]
-                for row in self.rows()]
+        """The epoch table's cells with two decimals, as in the seed's table."""
+        return epoch_cells(self.rows(), decimals=2)
 
     def table_html(self) -> str:
         """The epoch table as HTML, as the seed page shows it."""
-        return html_table(HEADERS, self._cells())
+        return html_table(EPOCH_HEADERS, self._cells())
 
     def table_text(self) -> str:
         """The epoch table as aligned plain text (what a script prints)."""
-        lines = [HEADERS, *self._cells()]
+        lines = [EPOCH_HEADERS, *self._cells()]
         widths = [max(len(line[i]) for line in lines) for i in range(3)]
         return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(line, widths)), line[3]]).rstrip()
                          for line in lines)
@@ -132,8 +133,6 @@ class LiveCurves(keras.callbacks.Callback):
                 values = self.history.get(key, []) if key else []
                 line.set_data(range(1, len(values) + 1), values)
                 line.set_visible(bool(values))
-        self.loss_axes.set_title(HEADERS[1], fontsize=9)
-        self.accuracy_axes.set_title(HEADERS[2], fontsize=9)
         for axes in (self.loss_axes, self.accuracy_axes):
             axes.relim(visible_only=True)
             axes.autoscale_view()
@@ -145,8 +144,3 @@ class LiveCurves(keras.callbacks.Callback):
         self._draw()
         self.image.value = figure_png(self.figure)
         self.table.value = self.table_html()
-
-
-def _cell(value: float | None) -> str:
-    """Two decimals, as in the seed's table; "-" for a missing or diverged value."""
-    return "-" if value is None else f"{value:.2f}"

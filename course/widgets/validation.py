@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from course.data import Dataset
-from course.trace import TraceError, TraceTypeError, check_data, check_model
+from course.trace import TraceError, TraceTypeError, check_data, check_model, row_shape
 
 
 def model_data_labels(model: Any, x: Any, y: Any, widget: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -34,7 +34,7 @@ def model_data_labels(model: Any, x: Any, y: Any, widget: str) -> tuple[np.ndarr
         raise TraceTypeError(
             f"{widget} shows a keras.Sequential model stage by stage, but it got {what}. "
             "Build the model with keras.Sequential([keras.Input(shape=(20,)), ...]) and pass it first.")
-    features = check_data(x, check_model(model, np.shape(x)[1:] or None)).astype("float32")
+    features = check_data(x, check_model(model, row_shape(x))).astype("float32")
     if y is None:
         return features, None
     labels = np.asarray(y).reshape(-1)
