@@ -110,11 +110,8 @@ def _course(args: argparse.Namespace) -> Course:
 
 
 def _assignments(course: Course, names: Sequence[str]) -> list[str]:
-    known = course.assignments()
     for name in names:
-        if name not in known:
-            raise CourseError(f"Unknown assignment {name!r}: there is no source/{name} "
-                              f"(assignments: {', '.join(known) or 'none'}).")
+        course.source_notebooks(name)  # explains an unknown assignment
     return list(names)
 
 

@@ -115,19 +115,12 @@ class Course:
             raise CourseError(f"Unknown assignment {assignment!r}: no folder {folder} (assignments: {known}).")
         return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
 
-    def notebook_names(self, assignment: str) -> list[str]:
-        return [p.stem for p in self.source_notebooks(assignment)]
-
     def submitted_students(self, assignment: str) -> list[str]:
         root = self.folder("submitted")
         if not root.exists():
             return []
         return sorted(p.name for p in root.iterdir()
                       if (p / assignment).is_dir() and not p.name.startswith("."))
-
-    def submitted_files(self, assignment: str, student: str) -> list[Path]:
-        folder = self.folder("submitted") / student / assignment
-        return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
 
     def ensure_gradebook(self, assignment: str) -> None:
         """Make sure the gradebook knows ``assignment``'s notebooks and graded cells.
@@ -136,7 +129,7 @@ class Course:
         this gradebook yet, the same is done here, writing the student version to
         ``.autograder/release`` so the course's ``release/`` is left untouched.
         """
-        self.source_notebooks(assignment)  # raises for an unknown assignment
+        names = {p.stem for p in self.source_notebooks(assignment)}  # raises for an unknown assignment
         from nbgrader.api import MissingEntry
 
         with self.gradebook() as gb:
@@ -144,7 +137,7 @@ class Course:
                 known = {nb.name for nb in gb.find_assignment(assignment).notebooks}
             except MissingEntry:
                 known = set()
-        if set(self.notebook_names(assignment)) <= known:
+        if names <= known:
             return
         from nbgrader.apps import NbGraderAPI
 

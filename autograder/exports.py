@@ -58,7 +58,6 @@ def question_rows(course: Course, assignment: str) -> list[dict]:
     from nbgrader.api import MissingEntry
 
     from autograder.grading import RunLog
-
     from autograder.submissions import rejected_files
 
     statuses = {s: r["status"] for s, r in RunLog(course, assignment).latest().items()}
@@ -95,37 +94,38 @@ def question_rows(course: Course, assignment: str) -> list[dict]:
     return rows
 
 
-def export_questions(course: Course, assignment: str, path: Path) -> Path:
+def graded_cells(rows: list[dict]) -> list[tuple[str, str]]:
+    """The (notebook, cell) pairs of :func:`question_rows`, in their order."""
+    return list(dict.fromkeys((row["notebook"], row["cell"]) for row in rows))
+
+
+def export_questions(rows: list[dict], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=QUESTION_COLUMNS)
         writer.writeheader()
-        for row in question_rows(course, assignment):
+        for row in rows:
             writer.writerow({**row, "points": "" if row["points"] is None else f"{float(row['points']):g}",
                              "max_points": f"{row['max_points']:g}"})
     return path
 
 
-def export_questions_wide(course: Course, assignment: str, path: Path) -> Path:
+def export_questions_wide(rows: list[dict], path: Path) -> Path:
     """One row per student, one column of points per graded cell (the same numbers, spreadsheet-shaped)."""
-    rows = question_rows(course, assignment)
-    cells: list[tuple[str, str]] = []
-    for row in rows:
-        if (row["notebook"], row["cell"]) not in cells:
-            cells.append((row["notebook"], row["cell"]))
+    cells = graded_cells(rows)
     several = len({nb for nb, _ in cells}) > 1
-    names = [f"{nb}/{cell}" if several else cell for nb, cell in cells]
+    names = {(nb, cell): f"{nb}/{cell}" if several else cell for nb, cell in cells}
     table: dict[str, dict] = {}
     for row in rows:
         entry = table.setdefault(row["student_id"], {"student_id": row["student_id"], "status": row["status"],
                                                       "total": 0.0, "max_total": 0.0})
-        name = names[cells.index((row["notebook"], row["cell"]))]
+        name = names[(row["notebook"], row["cell"])]
         entry[name] = "" if row["points"] is None else f"{float(row['points']):g}"
         entry["total"] += float(row["points"] or 0)
         entry["max_total"] += row["max_points"]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["student_id", *names, "total", "max_total", "status"])
+        writer = csv.DictWriter(handle, fieldnames=["student_id", *names.values(), "total", "max_total", "status"])
         writer.writeheader()
         for entry in table.values():
             writer.writerow({**entry, "total": f"{entry['total']:g}", "max_total": f"{entry['max_total']:g}"})
@@ -133,11 +133,12 @@ def export_questions_wide(course: Course, assignment: str, path: Path) -> Path:
 
 
 def export(course: Course, assignments: list[str] | None = None, output: Path | None = None) -> list[Path]:
-    """Write both CSVs for each assignment; return their paths."""
+    """Write the three CSVs for each assignment; return their paths."""
     folder = Path(output) if output else course.root / "exports"
     written = []
     for assignment in assignments or graded_assignments(course):
+        rows = question_rows(course, assignment)
         written.append(export_grades(course, assignment, folder / f"{assignment}_grades.csv"))
-        written.append(export_questions(course, assignment, folder / f"{assignment}_questions.csv"))
-        written.append(export_questions_wide(course, assignment, folder / f"{assignment}_questions_wide.csv"))
+        written.append(export_questions(rows, folder / f"{assignment}_questions.csv"))
+        written.append(export_questions_wide(rows, folder / f"{assignment}_questions_wide.csv"))
     return written

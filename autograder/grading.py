@@ -26,8 +26,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from autograder.coursedir import Course, CourseError
 
@@ -231,11 +230,10 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     if not jobs:
         return summary
 
-    sources = [p for a in assignments for p in course.source_notebooks(a)]
-    preload, forget = plan_preload(sources)
+    sources = {a: course.source_notebooks(a) for a in assignments}
+    preload, forget = plan_preload([p for paths in sources.values() for p in paths])
     setup = {"course": str(course.root), "notebook_timeout": notebook_timeout, "warm": warm,
              "preload": preload, "forget": forget, "memory_limit": memory_limit}
-    notebooks = {a: max(1, len(course.source_notebooks(a))) for a in assignments}
     count = max(1, min(workers or default_workers(), len(jobs)))
     env = _worker_env(threads)
     replies: "queue.Queue[tuple[Worker, dict | None]]" = queue.Queue()
@@ -247,7 +245,7 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
 
     def hard_limit(job: dict) -> float:
         per_notebook = notebook_timeout or DEFAULT_NOTEBOOK_TIMEOUT
-        return per_notebook * notebooks[job["assignment"]] + 120
+        return per_notebook * max(1, len(sources[job["assignment"]])) + 120
 
     def dispatch(worker: Worker) -> None:
         if pending and worker.alive():
@@ -265,15 +263,14 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
         if on_result:
             on_result(result, len(summary.results), total)
 
-    def lost(worker: Worker, why: str) -> Worker:
-        """The worker died or overran: retry its job once in a fresh worker, or record it."""
+    def lost(worker: Worker, status: str, why: str) -> Worker:
+        """The worker died or overran: retry its job once in a fresh worker, or record it as ``status``."""
         job = worker.job
         worker.kill()
         if job is not None:
             if attempts[job["id"]] <= retries:
                 pending.insert(0, job)
             else:
-                status = "timed_out" if "time" in why else "failed"
                 finish(job, {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
                              "status": status, "reason": why, "seconds": round(time.monotonic() - worker.started, 3),
                              "cells": [], "notebooks": [], "score": 0.0, "max_score": 0.0})
@@ -288,7 +285,6 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
             worker.ready.wait(300)
             if not worker.info:
                 raise CourseError("A grading worker failed to start (try `autograder check`).")
-            summary.workers.append(worker.info)
             dispatch(worker)
         while len(summary.results) < total:
             try:
@@ -296,13 +292,13 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
             except queue.Empty:
                 for worker in list(pool):
                     if worker.job and time.monotonic() - worker.started > hard_limit(worker.job):
-                        lost(worker, f"killed after the hard time limit of {hard_limit(worker.job):.0f} s")
+                        lost(worker, "timed_out", f"killed after the hard time limit of {hard_limit(worker.job):.0f} s")
                 continue
             if worker not in pool:
                 continue  # a reply from a worker already replaced
             if message is None:
                 if worker.job is not None:
-                    lost(worker, f"the grading worker died (exit code {worker.proc.poll()})")
+                    lost(worker, "failed", f"the grading worker died (exit code {worker.proc.poll()})")
                 continue
             if "stats" in message or worker.job is None:
                 continue

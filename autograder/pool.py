@@ -85,23 +85,16 @@ class ForkedProcess:
 class Zygote:
     """The worker's handle on its zygote process (start, warm up, fork kernels)."""
 
-    def __init__(self, preload: list[str], forget: list[str], memory_limit: int | None = None,
-                 env: dict[str, str] | None = None, kernel_log: str | None = None):
-        self.preload_modules = preload
-        self.forget = forget
+    def __init__(self, preload: list[str], forget: list[str], memory_limit: int | None = None):
         self.memory_limit = memory_limit
-        self.kernel_log = kernel_log
-        self.info: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.adopts = _zygote.become_subreaper()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.zygote"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-            env=env if env is not None else os.environ.copy(),
         )
         self._send({"preload": preload, "forget": forget})
-        self.info = self._receive()
-        self.kernels_started = 0
+        self.info: dict[str, Any] = self._receive()
 
     def _send(self, obj: dict) -> None:
         assert self.proc.stdin is not None
@@ -130,11 +123,10 @@ class Zygote:
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
         with self._lock:
             self._send({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
-                        "memory_limit": self.memory_limit, "log": self.kernel_log})
+                        "memory_limit": self.memory_limit})
             answer = self._receive()
-        if "pid" not in answer or not answer["pid"]:
+        if not answer.get("pid"):
             raise RuntimeError(answer.get("error", "the zygote could not fork a kernel"))
-        self.kernels_started += 1
         return int(answer["pid"])
 
     def peak_rss(self) -> int:
@@ -303,7 +295,7 @@ def notebook_imports(paths: list[Path]) -> list[str]:
     return names
 
 
-def plan_preload(source_notebooks: list[Path], extra: list[str] | None = None) -> tuple[list[str], list[str]]:
+def plan_preload(source_notebooks: list[Path]) -> tuple[list[str], list[str]]:
     """What a zygote imports ahead, and which of those it forgets again.
 
     Project modules (outside site-packages, e.g. the course's ``course`` library)
@@ -312,9 +304,10 @@ def plan_preload(source_notebooks: list[Path], extra: list[str] | None = None) -
     re-runs their import with its side effects (seeding). Third-party libraries
     stay imported. Libraries in :data:`NEVER_PRELOAD` are left to the notebook.
     """
-    wanted = [m for m in notebook_imports(source_notebooks) + list(extra or []) if m not in NEVER_PRELOAD]
     project, third = [], []
-    for name in dict.fromkeys(wanted):
+    for name in notebook_imports(source_notebooks):
+        if name in NEVER_PRELOAD:
+            continue
         kind = is_third_party(name)
         if kind is None:
             continue

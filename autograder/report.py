@@ -30,22 +30,18 @@ def _png(fig) -> str:
 
 def assignment_data(course: Course, assignment: str) -> dict:
     """Everything the report shows for one assignment, as plain data (also used by tests)."""
-    from autograder.exports import question_rows
+    from autograder.exports import graded_cells, question_rows
     from autograder.grading import RunLog
     from autograder.submissions import rejected_files
 
     rows = question_rows(course, assignment)
     submitted = [r for r in rows if r["status"] not in ("not_submitted", "rejected")]
     totals: dict[str, float] = {}
-    max_total: dict[str, float] = {}
     for r in submitted:
         totals[r["student_id"]] = totals.get(r["student_id"], 0.0) + float(r["points"] or 0)
-        max_total[r["student_id"]] = max_total.get(r["student_id"], 0.0) + r["max_points"]
-    cells: list[tuple[str, str]] = []
-    for r in rows:
-        key = (r["notebook"], r["cell"])
-        if key not in cells:
-            cells.append(key)
+    # every student has one row per graded cell, so the first student's rows hold each cell once
+    max_score = sum(r["max_points"] for r in rows if r["student_id"] == rows[0]["student_id"]) if rows else 0
+    cells = graded_cells(rows)
     pass_rate = {}
     for key in cells:
         results = [r["passed"] for r in submitted if (r["notebook"], r["cell"]) == key]
@@ -62,9 +58,7 @@ def assignment_data(course: Course, assignment: str) -> dict:
         statuses["rejected"] = len([s for s in rejected if s != "?"])
     seconds = [record.get("seconds", 0.0) for record in log.values()]
     return {
-        "assignment": assignment, "totals": totals,
-        "max_score": max(max_total.values()) if max_total else sum(
-            r["max_points"] for r in rows if r["student_id"] == (rows[0]["student_id"] if rows else None)),
+        "assignment": assignment, "totals": totals, "max_score": max_score,
         "cells": cells, "pass_rate": pass_rate, "failures": failures.most_common(10),
         "statuses": dict(statuses), "seconds": seconds, "rejected": rejected,
     }
@@ -88,7 +82,8 @@ def _figures(data: dict) -> dict[str, str]:
     ax.set_title(f"{data['assignment']}: scores")
     figures["scores"] = _png(fig)
 
-    labels = [f"{nb}: {cell}" if len({n for n, _ in data['cells']}) > 1 else cell for nb, cell in data["cells"]]
+    several = len({nb for nb, _ in data["cells"]}) > 1
+    labels = [f"{nb}: {cell}" if several else cell for nb, cell in data["cells"]]
     rates = [(data["pass_rate"][key] or 0.0) * 100 for key in data["cells"]]
     fig, ax = plt.subplots(figsize=(5.5, 0.45 * max(3, len(labels)) + 0.8))
     colors = ["#c44e52" if r < 50 else "#dd8452" if r < 80 else "#55a868" for r in rates]

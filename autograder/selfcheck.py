@@ -19,16 +19,17 @@ check's own message is shown when it has one. No gradebook, no network.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbconvert.filters import strip_ansi
 
 from autograder.coursedir import CourseError
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: What an answer cell holds until the learner writes it (nbgrader's ``ClearSolutions`` stub).
+STUB = "raise NotImplementedError()"
 
 
 @dataclass
@@ -77,17 +78,17 @@ def _message(cell) -> str:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             # the whole message: course checks list every mismatch, one per line
-            lines = ANSI.sub("", f"{output.get('ename')}: {output.get('evalue')}").strip().splitlines()
+            lines = strip_ansi(f"{output.get('ename')}: {output.get('evalue')}").strip().splitlines()
             return "\n".join(line[:300] for line in lines[:12])
     for output in cell.get("outputs", []):
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            text = ANSI.sub("", "".join(output.get("text", ""))).strip()
+            text = strip_ansi("".join(output.get("text", ""))).strip()
             return "wrote to stderr: " + (text.splitlines()[0][:250] if text else "")
     return ""
 
 
-def _is_stub(cell, stub_markers: tuple[str, ...]) -> bool:
-    if any(marker in cell.source for marker in stub_markers):
+def _is_stub(cell) -> bool:
+    if STUB in cell.source:
         return True
     return any(o.get("output_type") == "error" and o.get("ename") == "NotImplementedError"
                for o in cell.get("outputs", []))
@@ -98,7 +99,6 @@ def score_notebook(nb: nbformat.NotebookNode, name: str = "") -> CheckResult:
     from nbgrader.utils import determine_grade, is_grade, is_solution
 
     result = CheckResult(notebook=name)
-    stub_markers = ("raise NotImplementedError()",)
     pending_answers: list = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -114,7 +114,7 @@ def score_notebook(nb: nbformat.NotebookNode, name: str = "") -> CheckResult:
         if points >= max_points:
             status = "passed"
         elif ("NotImplementedError" in ename or "NotAttempted" in ename or (
-                pending_answers and any(_is_stub(a, stub_markers) for a in pending_answers))):
+                pending_answers and any(_is_stub(a) for a in pending_answers))):
             status = "not attempted"
             if not message or ename.endswith(("NameError", "NotImplementedError")):
                 # the course's own "not attempted" message says more than a NameError

@@ -59,20 +59,14 @@ class ImportReport:
     def students(self) -> list[str]:
         return sorted({s for s, _ in self.imported})
 
-    def problems_by_student(self) -> dict[str, list[Problem]]:
-        out: dict[str, list[Problem]] = {}
-        for problem in self.problems:
-            out.setdefault(problem.student, []).append(problem)
-        return out
-
 
 def _graded_ids(nb: nbformat.NotebookNode) -> set[str]:
     return {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells
             if cell.metadata.get("nbgrader", {}).get("grade_id")}
 
 
-def check_notebook(path: Path, expected: nbformat.NotebookNode | None = None) -> str | None:
-    """Why ``path`` cannot be graded as ``expected``'s notebook, or None if it can."""
+def check_notebook(path: Path, expected_ids: set[str] | None = None) -> str | None:
+    """Why ``path`` cannot be graded as the notebook with graded cells ``expected_ids``, or None if it can."""
     if path.suffix.lower() != ".ipynb":
         return f"not a notebook ({path.suffix or 'no extension'}): submit the .ipynb file"
     try:
@@ -90,10 +84,8 @@ def check_notebook(path: Path, expected: nbformat.NotebookNode | None = None) ->
         nbformat.validate(nb)
     except Exception as exc:
         return f"corrupt notebook, invalid structure: {str(exc).strip().splitlines()[0][:160]}"
-    if expected is not None:
-        want = _graded_ids(expected)
-        if want and not (want & _graded_ids(nb)):
-            return "none of its graded cells belong to this notebook: is it another assignment's notebook?"
+    if expected_ids and not (expected_ids & _graded_ids(nb)):
+        return "none of its graded cells belong to this notebook: is it another assignment's notebook?"
     return None
 
 
@@ -119,12 +111,13 @@ class Importer:
         self.sources = {p.stem: p for p in course.source_notebooks(assignment)}
         if not self.sources:
             raise CourseError(f"Assignment {assignment!r} has no notebooks in source/{assignment}.")
-        self.expected = {}
+        self.assignments = course.assignments()
+        self.expected_ids: dict[str, set[str]] = {}  # graded cell ids per notebook
         for name, path in self.sources.items():
             try:
-                self.expected[name] = nbformat.read(str(path), as_version=4)
+                self.expected_ids[name] = _graded_ids(nbformat.read(str(path), as_version=4))
             except Exception:
-                self.expected[name] = None
+                pass
 
     # -- naming ---------------------------------------------------------------
     def names_from_filename(self, path: Path) -> tuple[str | None, str | None, str | None, str | None]:
@@ -169,7 +162,7 @@ class Importer:
                 ts = path.parent / "timestamp.txt"
                 timestamp = ts.read_text().strip() if ts.exists() else None
                 problem = None if name in self.sources else self._unknown(path.name)
-            elif len(parts) >= 3 and parts[-2] in self.course.assignments():
+            elif len(parts) >= 3 and parts[-2] in self.assignments:
                 entries.append((path, parts[-3], None, None,
                                 f"belongs to assignment {parts[-2]!r}, not {self.assignment!r}"))
                 continue
@@ -205,7 +198,7 @@ class Importer:
                 if path.suffix.lower() != ".ipynb":
                     problem = check_notebook(path)  # "not a notebook" says more than its name
                 elif problem is None:
-                    problem = check_notebook(path, self.expected.get(name or ""))
+                    problem = check_notebook(path, self.expected_ids.get(name or ""))
                 if problem is not None or not student or not name:
                     report.problems.append(Problem(student or "?", shown, problem or "cannot tell whose file this is"))
                     continue

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import signal
 import sys
@@ -24,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from nbconvert.filters import strip_ansi
 from traitlets.config import Config
 
 EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute"}
@@ -52,12 +52,15 @@ def worker_config(config: Config, notebook_timeout: int) -> Config:
 
 
 def first_line(text: str) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip()
+    text = strip_ansi(text or "").strip()
     return text.splitlines()[0][:300] if text else ""
 
 
-def cell_results(course, assignment: str, student: str) -> list[dict[str, Any]]:
-    """Per graded cell: points, max points, passed, and the failure message if any."""
+def read_back(api, course, assignment: str, student: str, flagged: bool) -> list[dict[str, Any]]:
+    """Flag (or unflag) the submission's notebooks, so the formgrader shows crashed and
+    timed-out ones to the instructor; return, per graded cell, points, max points, passed
+    and the failure message if any. One gradebook session, through the worker's config
+    (so with its sqlite busy timeout)."""
     import nbformat
     from nbgrader.api import MissingEntry
 
@@ -79,11 +82,14 @@ def cell_results(course, assignment: str, student: str) -> list[dict[str, Any]]:
             elif grade_id and stderr:  # nbgrader gives zero to a test cell that writes to stderr
                 messages[(path.stem, grade_id)] = "wrote to stderr: " + first_line("".join(stderr[0].get("text", "")))
     rows = []
-    with course.gradebook() as gb:
+    with api.gradebook as gb:
         try:
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
             return []
+        for nb in submission.notebooks:
+            nb.flagged = flagged
+        gb.db.commit()
         for nb in submission.notebooks:
             for grade in nb.grades:
                 score = grade.score
@@ -96,20 +102,6 @@ def cell_results(course, assignment: str, student: str) -> list[dict[str, Any]]:
                     "message": messages.get((nb.name, grade.name), ""),
                 })
     return rows
-
-
-def flag_submission(course, assignment: str, student: str, flagged: bool) -> None:
-    """Flag crashed or timed-out notebooks so the formgrader shows them to the instructor."""
-    from nbgrader.api import MissingEntry
-
-    with course.gradebook() as gb:
-        try:
-            submission = gb.find_submission(assignment, student)
-        except MissingEntry:
-            return
-        for nb in submission.notebooks:
-            nb.flagged = flagged
-        gb.db.commit()
 
 
 def grade_job(api, course, job: dict) -> dict:
@@ -136,8 +128,7 @@ def grade_job(api, course, job: dict) -> dict:
     else:
         status, reason = "graded", ""
     try:
-        flag_submission(course, assignment, student, status in ("crashed", "timed_out"))
-        cells = cell_results(course, assignment, student)
+        cells = read_back(api, course, assignment, student, flagged=status in ("crashed", "timed_out"))
     except Exception as exc:  # the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"

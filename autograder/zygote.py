@@ -21,7 +21,7 @@ Protocol, one JSON object per line on stdin/stdout:
 * first line in:  ``{"preload": [...], "forget": [...]}``;
   reply: ``{"ready": true, "seconds": 2.3, "preloaded": [...], "failed": {...}}``
 * then, per kernel: ``{"argv": [...], "env": {...}, "cwd": "...", "reaper": PID,
-  "memory_limit": BYTES or null, "log": PATH or null}``; reply: ``{"pid": PID}``.
+  "memory_limit": BYTES or null}``; reply: ``{"pid": PID}``.
 
 Linux only (``fork`` plus ``prctl``); elsewhere the worker uses stock kernels.
 """
@@ -113,11 +113,8 @@ def _become_kernel(request: dict, report_fd: int) -> None:
     _reset_signals()
 
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    log = request.get("log")
-    out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if log else devnull
-    os.dup2(out, 1)
-    os.dup2(out, 2)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
 
     cwd = request.get("cwd") or os.getcwd()
     os.chdir(cwd)

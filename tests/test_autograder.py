@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
 sys.path.insert(0, str(FIXTURES))
 
 import fixture_course  # noqa: E402
-
-SCRIPTS = os.path.dirname(sys.executable)
-
-
-def cli_env() -> dict[str, str]:
-    env = os.environ.copy()
-    env["COURSE_TF_THREADS"] = "1"
-    env["PATH"] = SCRIPTS + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def autograder(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=cwd, env=cli_env(),
-                          capture_output=True, text=True, timeout=timeout)
+from fixture_course import SCRIPTS, autograder, cli_env  # noqa: E402
 
 
 def scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | None]]:

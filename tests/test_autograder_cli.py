@@ -1,8 +1,6 @@
 """autograder's command line, submission import and the learners' self-check."""
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -13,14 +11,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
 sys.path.insert(0, str(FIXTURES))
 
 import fixture_course  # noqa: E402
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = os.environ.copy()
-    env["COURSE_TF_THREADS"] = "1"
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+from fixture_course import autograder as run  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -21,17 +21,10 @@ import fixture_course  # noqa: E402
 STUDENTS = [f"s{i:02d}" for i in range(8)]
 
 
-def env() -> dict[str, str]:
-    out = os.environ.copy()
-    out["COURSE_TF_THREADS"] = "1"
-    out["PATH"] = os.path.dirname(sys.executable) + os.pathsep + out.get("PATH", "")
-    return out
-
-
 def start(root: Path, *extra: str) -> subprocess.Popen:
     """`autograder grade ps1` in its own session, as a terminal would run it."""
     return subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "ps1", "--workers", "1",
-                             "--no-progress", *extra], cwd=root, env=env(), stdout=subprocess.PIPE,
+                             "--no-progress", *extra], cwd=root, env=fixture_course.cli_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
