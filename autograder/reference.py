@@ -1,4 +1,4 @@
-"""The seed page's reference pipeline: the dataset's calibration target (instructor side).
+"""The course's reference pipeline: the dataset's calibration target (instructor side).
 
 It lives here, not in `course/`, because it is the solution of lessons 4 and 5: the fixed model the
 dataset is calibrated against and the one the pipeline trace demo renders.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: The seed page's epoch table: (loss, accuracy) per epoch.
+#: The reference pipeline's epoch table: (loss, accuracy) per epoch.
 SEED_EPOCH_TABLE = [(0.65, 0.60), (0.50, 0.75), (0.40, 0.82), (0.35, 0.86), (0.30, 0.89)]
 EPOCHS = 5
 BATCH_SIZE = 32

@@ -3,9 +3,9 @@
 Generated, never downloaded, and identical on every machine. The features come
 on very different scales (some in the thousands, some around 0.01) so a student
 sees why the pipeline starts with a ``Normalization`` layer. The label depends
-on a handful of the features, with label noise, so that the seed page's model
+on a handful of the features, with label noise, so that the reference pipeline's model
 (Normalization, Dense 64 ReLU, Dense 32 ReLU, Dense 1 sigmoid, 5 epochs) learns
-from about 60 % to about 89 % training accuracy, as the seed's epoch table shows.
+from about 60 % to about 89 % training accuracy, as the reference epoch table shows.
 """
 
 from __future__ import annotations

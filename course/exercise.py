@@ -36,7 +36,7 @@ class Notebook:
         raise missing_answer(exercise, name)
 
     def show_stage(self, number: int, before: str, after: str | None = None) -> None:
-        """Print the seed's picture of stage ``number`` from the notebook's variables, by name.
+        """Print the reference pipeline's picture of stage ``number`` from the notebook's variables, by name.
 
         If an exercise above is unfinished, say which variable is missing instead of failing.
         """

@@ -1,4 +1,4 @@
-"""Compare a student's model with the seed's pipeline and name every difference.
+"""Compare a student's model with the reference pipeline and name every difference.
 
 Each function adds plain-language problems to a :class:`~course.feedback.Problems`
 list, so one check reports all mismatches at once. None of them changes the model.
@@ -9,7 +9,7 @@ import numpy as np
 
 from course import errors, model_facts
 from course.feedback import Problems
-from course.pipeline import LAYER_STAGES, SEED_ORDER, Stage, ordinal
+from course.pipeline import LAYER_STAGES, REFERENCE_ORDER, Stage, ordinal
 
 DENSE_STAGES = tuple(stage for stage in LAYER_STAGES if stage.kind == "Dense")
 
@@ -76,12 +76,12 @@ def check_dense_layers(layers, problems: Problems, stages=DENSE_STAGES) -> None:
     units = [facts.units for facts in dense]
     if len(dense) != len(stages):
         problems.add(f"there are {len(dense)} Dense layers ({', '.join(f.label() for f in dense) or 'none'}); "
-                     f"the seed's pipeline has {len(stages)}: "
+                     f"the reference pipeline has {len(stages)}: "
                      f"{', '.join(stage.label() for stage in stages)}.")
         return
     if units != expected_units and sorted(units) == sorted(expected_units):
         problems.add("the Dense layers are in the wrong order: yours run "
-                     f"{' → '.join(f.label() for f in dense)}; the seed's order is {SEED_ORDER}.")
+                     f"{' → '.join(f.label() for f in dense)}; the reference pipeline's order is {REFERENCE_ORDER}.")
         return
     for index, (facts, stage) in enumerate(zip(dense, stages)):
         for issue in dense_description(facts, stage):
@@ -127,7 +127,7 @@ def check_model_layers(model, problems: Problems, x: np.ndarray) -> None:
     """The whole pipeline: Normalization (adapted on x), Dense 64, Dense 32, Dense 1."""
     layers = list(model.layers)
     if not layers:
-        problems.add(f"the model has no layers; the seed's pipeline is {SEED_ORDER}.")
+        problems.add(f"the model has no layers; the reference pipeline is {REFERENCE_ORDER}.")
         return
     kinds = [type(layer).__name__ for layer in layers]
     normalizers = [layer for layer in layers if type(layer).__name__ == "Normalization"]
@@ -141,8 +141,8 @@ def check_model_layers(model, problems: Problems, x: np.ndarray) -> None:
         check_normalizer(normalizers[0], problems, x)
     extra = [kind for kind in kinds if kind not in ("Normalization", "Dense")]
     if extra:
-        problems.add(f"the seed's pipeline has no {', '.join(sorted(set(extra)))} layer; "
-                     f"it is {SEED_ORDER}.")
+        problems.add(f"the reference pipeline has no {', '.join(sorted(set(extra)))} layer; "
+                     f"it is {REFERENCE_ORDER}.")
     check_dense_layers(layers, problems)
 
 

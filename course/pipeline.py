@@ -1,4 +1,4 @@
-"""The seed page's pipeline: the five stages every lesson builds toward."""
+"""The reference pipeline: the five stages every lesson builds toward."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,7 +37,7 @@ STAGES = (
 #: The stages that are layers of the Sequential model (Keras does not list the Input).
 LAYER_STAGES = STAGES[1:]
 
-SEED_ORDER = " → ".join(stage.label() for stage in LAYER_STAGES)
+REFERENCE_ORDER = " → ".join(stage.label() for stage in LAYER_STAGES)
 
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
 

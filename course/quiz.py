@@ -1,4 +1,4 @@
-"""The course quiz: the seed's ReLU question and seven more, one per idea taught.
+"""The course quiz: the ReLU question and seven more, one per idea taught.
 
 Answer keys are stored as salted SHA-256 digests, not letters, so reading this
 file does not give the answers away; :func:`is_correct` compares a letter with
@@ -79,11 +79,11 @@ QUESTIONS = [
               "D": "The data was not normalized"},
              "9f471cf407045e6bb5b9b41e04c2be722a8d6e93d9b1dd8347f5bca2561e513d",
              "A steadily falling training loss means learning; overfitting needs held-out data to judge."),
-    Question(8, "06 Prediction trace", "The seed's trace shows 5 layers. How many does model.layers list "
+    Question(8, "06 Prediction trace", "The reference trace shows 5 layers. How many does model.layers list "
                                        "for Sequential([keras.Input((20,)), Normalization, Dense, Dense, Dense])?",
              {"A": "5", "B": "4", "C": "3", "D": "6"},
              "b2147bbbdd21f78b07c1e2a63e09f82cc06101a1fa5d0616e7fd014a38281da1",
-             "keras.Input is not a layer of the model; the seed counts the input data as stage 1."),
+             "keras.Input is not a layer of the model; the reference trace counts the input data as stage 1."),
 ]
 
 

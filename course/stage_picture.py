@@ -1,4 +1,4 @@
-"""The seed page's picture of one stage, drawn from real arrays.
+"""The reference pipeline's picture of one stage, drawn from real arrays.
 
 ``show_stage(3, x_normalized, hidden_1)`` prints::
 

@@ -1,6 +1,6 @@
 """The pipeline trace: what a Sequential model does to the data, stage by stage.
 
-``trace(model, x, history)`` gives the seed page's four views of one model:
+``trace(model, x, history)`` gives the reference pipeline's four views of one model:
 
 1. **Data flow** - the raw input, then one stage per layer, each with what the
    layer does ("Fully connected layer with 64 neurons and ReLU activation"),
@@ -47,7 +47,7 @@ BIG_DROP = 0.15
 ACCURACY_KEYS = ("accuracy", "binary_accuracy", "acc",
                  "categorical_accuracy", "sparse_categorical_accuracy")
 
-#: How activations are named in descriptions, as the seed page writes them.
+#: How activations are named in descriptions, as the reference trace writes them.
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "relu6": "ReLU6",
                     "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU"}
 #: The epoch table's column headings in HTML (the plain-text table keeps to ASCII).
@@ -77,12 +77,12 @@ class Stage:
 
     @property
     def input_text(self) -> str:
-        """The input shape as the seed writes it: "1000 rows x 20 columns"."""
+        """The input shape as the reference trace writes it: "1000 rows x 20 columns"."""
         return shape_text(self.input_shape)
 
     @property
     def output_text(self) -> str:
-        """The output shape as the seed writes it: "1000 rows x 64 columns"."""
+        """The output shape as the reference trace writes it: "1000 rows x 64 columns"."""
         return shape_text(self.output_shape)
 
     @property
@@ -250,7 +250,7 @@ def _kind_name(layer: keras.layers.Layer) -> str:
 
 
 def stage_names(layers: Sequence[keras.layers.Layer]) -> list[str]:
-    """Names as on the seed page: "Normalization Layer", "Dense Layer 1", ..., "Output Layer".
+    """Names as in the reference trace: "Normalization Layer", "Dense Layer 1", ..., "Output Layer".
 
     The last layer is the output layer; other layers are named by kind and
     numbered when the model has more than one of that kind before the output.
@@ -382,7 +382,7 @@ def _accuracy_words(accuracies: Sequence[float] | None, i: int, rising: str) -> 
 
 
 def observe(losses: Sequence[float], accuracies: Sequence[float] | None = None) -> list[str]:
-    """One short observation per epoch, in the seed page's words.
+    """One short observation per epoch, in the reference pipeline's words.
 
     "Model starts learning ..." for the first epoch, "Loss decreases, accuracy
     improves" while it learns, "Loss is on a plateau" or "Loss went up" when it
@@ -428,7 +428,7 @@ def _nice_step(span: float) -> float:
 
 
 def loss_chart(losses: Sequence[float]) -> str:
-    """The seed page's ASCII loss chart: loss levels down the side, epochs along the bottom."""
+    """The reference pipeline's ASCII loss chart: loss levels down the side, epochs along the bottom."""
     points = [(epoch, loss) for epoch, loss in enumerate(losses, 1) if math.isfinite(loss)]
     if not points:
         return "Loss\n(no loss values to chart)"
@@ -576,7 +576,7 @@ class PipelineTrace:
     # ----------------------------------------------------------------- text
 
     def to_text(self) -> str:
-        """The whole trace as plain text, in the seed page's order and words."""
+        """The whole trace as plain text, in the reference pipeline's order and words."""
         return "\n\n".join([f"Model Pipeline - {self.model_name}", self._stages_text(),
                             self._training_text(), self._prediction_text()]) + "\n"
 
@@ -700,7 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``course-trace``: train the reference pipeline on the course data and print its trace."""
     parser = argparse.ArgumentParser(
         prog="course-trace",
-        description="Train the seed page's reference pipeline (Normalization, Dense 64 ReLU, "
+        description="Train the course's reference pipeline (Normalization, Dense 64 ReLU, "
                     "Dense 32 ReLU, Dense 1 sigmoid) on the course data for 5 epochs and "
                     "print its pipeline trace.")
     parser.add_argument("--sample", type=int, default=0, help="row followed through the layers (default 0)")

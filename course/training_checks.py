@@ -1,4 +1,4 @@
-"""Check a training History against the seed's epoch table, within bands."""
+"""Check a training History against the reference epoch table, within bands."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 from course.feedback import Problems
 
 EPOCHS = 5
-#: The seed's final epoch (loss 0.30, accuracy 0.89) with the bands training is graded in.
+#: The reference table's final epoch (loss 0.30, accuracy 0.89) with the bands training is graded in.
 FINAL_LOSS_BAND = (0.30, 0.06)
 FINAL_ACCURACY_BAND = (0.89, 0.04)
 
@@ -33,7 +33,7 @@ def check_history(history, problems: Problems, metric: str = "accuracy",
                      f"metrics=['{metric}'].")
     losses = list(data["loss"])
     if len(losses) != epochs:
-        problems.add(f"the History has {len(losses)} epochs; the seed trains for {epochs}: "
+        problems.add(f"the History has {len(losses)} epochs; the reference pipeline trains for {epochs}: "
                      f"fit(..., epochs={epochs}). (Running fit twice continues training.)")
         return
     if any(math.isnan(value) for value in losses):
@@ -47,12 +47,12 @@ def check_history(history, problems: Problems, metric: str = "accuracy",
         return
     target, width = FINAL_LOSS_BAND
     if abs(losses[-1] - target) > width:
-        advice = (" — lower than the seed's: was the model trained more than once? Re-run the "
+        advice = (" — lower than the reference table's: was the model trained more than once? Re-run the "
                   "cells that build it, then fit once." if losses[-1] < target - width else
-                  " — higher than the seed's: check batch_size=32, the optimizer and normalization.")
-        problems.add(f"final loss {losses[-1]:.3f} is outside the seed's band {target} ± {width}{advice}")
+                  " — higher than the reference table's: check batch_size=32, the optimizer and normalization.")
+        problems.add(f"final loss {losses[-1]:.3f} is outside the reference band {target} ± {width}{advice}")
     if metric in data and len(data[metric]) == epochs:
         target, width = FINAL_ACCURACY_BAND
         final = data[metric][-1]
         if abs(final - target) > width:
-            problems.add(f"final {metric} {final:.3f} is outside the seed's band {target} ± {width}.")
+            problems.add(f"final {metric} {final:.3f} is outside the reference band {target} ± {width}.")

@@ -1,4 +1,4 @@
-"""The dataset is calibrated: the seed's pipeline reproduces the seed's epoch table.
+"""The dataset is calibrated: the reference pipeline reproduces the reference epoch table.
 
 Bands (from the foundation issue): epoch 1 loss 0.65 +- 0.07, accuracy 0.60 +- 0.08;
 epoch 5 loss 0.30 +- 0.06, accuracy 0.89 +- 0.04; for each of five training seeds.
@@ -25,7 +25,7 @@ def histories():
 
 @pytest.mark.slow
 def test_reference_pipeline_reproduces_the_seed_epoch_table(histories):
-    print("\nseed | epoch: loss / accuracy   (seed page: "
+    print("\nseed | epoch: loss / accuracy   (reference pipeline: "
           + ", ".join(f"{loss:.2f}/{acc:.2f}" for loss, acc in SEED_EPOCH_TABLE) + ")")
     for seed, history in histories.items():
         cells = ", ".join(f"{loss:.2f}/{acc:.2f}"

@@ -16,7 +16,7 @@ def _load(problems, x, y):
         if not isinstance(value, np.ndarray):
             problems.add(f"`{name}` should be a NumPy array from load_data(); it is a {type(value).__name__}.")
         elif value.shape != shape:
-            problems.add(f"`{name}` has shape {value.shape}; the seed's {'features' if name == 'x' else 'labels'} "
+            problems.add(f"`{name}` has shape {value.shape}; the reference pipeline's {'features' if name == 'x' else 'labels'} "
                          f"have shape {shape}.")
     if problems:
         return None

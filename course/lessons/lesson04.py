@@ -33,7 +33,7 @@ def _build(problems, build_model, model, data: Dataset | None = None):
         problems.expect(fresh is not model, "build_model should build a new model on every call.")
         return None
     check_pipeline_model(model, problems, load_data().x)
-    return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the seed's five stages."
+    return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the reference pipeline's five stages."
 
 
 def _compile(problems, model):
@@ -48,7 +48,7 @@ q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabil
     "One unit and activation='sigmoid'; call the layer on hidden_2.",
 ])
 q2 = Exercise(notebook, "Exercise 2 · The Sequential model", ["build_model", "model"], _build, [
-    "keras.Sequential takes a list: the Input first, then the layers in the seed's order.",
+    "keras.Sequential takes a list: the Input first, then the layers in the reference pipeline's order.",
     "Five items in the list: keras.Input with one sample's shape (20,), the normalizer you were given, "
     "then Dense 64 ReLU, Dense 32 ReLU and Dense 1 sigmoid.",
 ])

@@ -50,7 +50,7 @@ def _table(problems, epoch_table, history=None):
             return None
     numbers = [row[0] for row in rows]
     if numbers == list(range(epochs)):
-        problems.add("epochs are numbered from 0; the seed's table numbers them 1 to 5.")
+        problems.add("epochs are numbered from 0; the reference table numbers them 1 to 5.")
     elif numbers != list(range(1, epochs + 1)):
         problems.add(f"the epoch column is {numbers}; it should count 1, 2, ... {epochs}.")
     problems.expect(np.allclose([row[1] for row in rows], data["loss"]),
@@ -81,7 +81,7 @@ def _curves(problems, plot_curves, history=None):
 
 
 q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, [
-    "model.fit returns a History object; pass the epochs and batch size the seed uses.",
+    "model.fit returns a History object; pass the epochs and batch size the reference pipeline uses (5 epochs, batches of 32).",
     "fit takes the features and labels, then epochs= and batch_size= keywords (verbose=0 keeps it quiet).",
 ])
 q2 = Exercise(notebook, "Exercise 2 · The epoch table", ["epoch_table"], _table, [

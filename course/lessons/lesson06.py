@@ -45,11 +45,11 @@ def _trace_sample(problems, trace_sample, model=None, index=0):
         problems.add(f"trace_sample should return a list of 5 arrays; got {type(steps).__name__}.")
         return None
     if len(steps) == 4:
-        problems.add("trace_sample returned 4 stages; the seed's trace counts the input as stage 1, "
+        problems.add("trace_sample returned 4 stages; the reference trace counts the input as stage 1, "
                      "so there are 5: the raw sample, then one per layer.")
         return None
     if len(steps) != 5:
-        problems.add(f"trace_sample returned {len(steps)} stages; the seed's trace has 5.")
+        problems.add(f"trace_sample returned {len(steps)} stages; the reference trace has 5.")
         return None
     expected = [x[index]] + [out[0] for out in stage_outputs(model, x[index:index + 1])]
     for number, (got, want) in enumerate(zip(steps, expected), start=1):

@@ -2,7 +2,7 @@
 
 The data goes through ``model.layers`` one layer at a time (``h = layer(h)``),
 which is exactly what ``model.predict`` does, and each stage's output is kept:
-stage 1 is the input itself, then one stage per layer. For the seed's pipeline
+stage 1 is the input itself, then one stage per layer. For the reference pipeline
 that gives its five stages: Input Data (20 values), Normalization Layer
 (20 values), Dense Layer 1 (64 units, ReLU), Dense Layer 2 (32 units, ReLU),
 Output Layer (1 unit, sigmoid). Widgets read everything from this record,

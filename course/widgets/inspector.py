@@ -2,7 +2,7 @@
 
 ``ActivationInspector(model, x, y)`` shows, for the sample chosen with the
 slider (or typed in the number box beside it) and the stage chosen in the
-"Stage" menu (the seed's five: input, normalization, dense 64, dense 32, output):
+"Stage" menu (the reference pipeline's five: input, normalization, dense 64, dense 32, output):
 
 * left: that stage's output for the sample, one bar per unit, with the zero line;
 * right: the distribution of that stage's outputs over *all* samples, with the

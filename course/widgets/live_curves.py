@@ -1,4 +1,4 @@
-"""Training curves that grow while ``model.fit`` runs, then the seed's epoch table.
+"""Training curves that grow while ``model.fit`` runs, then the reference epoch table.
 
     curves = LiveCurves()
     history = model.fit(x, y, epochs=5, callbacks=[curves], verbose=0)
@@ -95,11 +95,11 @@ class LiveCurves(keras.callbacks.Callback):
         return epoch_table(self.history) if self.history.get("loss") else []
 
     def _cells(self) -> list[list[str]]:
-        """The epoch table's cells with two decimals, as in the seed's table."""
+        """The epoch table's cells with two decimals, as in the reference table."""
         return epoch_cells(self.rows(), decimals=2)
 
     def table_html(self) -> str:
-        """The epoch table as HTML, as the seed page shows it."""
+        """The epoch table as HTML, as the reference table shows it."""
         return html_table(EPOCH_HEADERS, self._cells())
 
     def table_text(self) -> str:
