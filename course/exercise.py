@@ -4,7 +4,7 @@ A lesson notebook binds its namespace once, then each visible test runs
 ``ex.q1.check()``. The check reads the student's variables by name, so a
 missing answer is reported as "not attempted yet" instead of a ``NameError``,
 and a wrong one lists every mismatch at once. Hidden tests call the same check
-with other data (``ex.q1.check(data=other)``).
+with other data given as literals (``ex.q3.check(samples=300, seed=11)``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from course import errors
-from course.feedback import CheckFailed, NotAttempted, Problems, passed
+from course.feedback import CheckFailed, NotAttempted, Problems
 
 STUB_HELP = ("Replace `raise NotImplementedError()` in the answer cell above with your code, "
              "run that cell, then run this one again.")
@@ -87,30 +87,72 @@ def call_student(exercise: str, function: Callable, *args: Any, **kwargs: Any) -
 Checker = Callable[..., "str | None"]
 
 
+class Hint(str):
+    """The hint's text; a notebook shows it once (printed), not again as the cell's value."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+_PENDING: list[str] = []
+
+
+def defer_verdict(line: str) -> bool:
+    """In a notebook, hold a ✔ line until the cell ends: it is shown only if no later check in the
+    same cell failed, and only the first one. Outside IPython, return False (print it now)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "events"):
+        return False
+    if _show_pending not in shell.events.callbacks.get("post_run_cell", []):
+        shell.events.register("post_run_cell", _show_pending)
+    _PENDING.append(line)
+    return True
+
+
+def _show_pending(result: Any = None) -> None:
+    lines, _PENDING[:] = list(_PENDING), []
+    failed = result is not None and (getattr(result, "error_in_exec", None) is not None
+                                     or getattr(result, "error_before_exec", None) is not None)
+    if lines and not failed:
+        print(lines[0])
+
+
 class Exercise:
     """One graded step: the names it defines, its check, and tiered hints."""
 
     def __init__(self, notebook: Notebook, title: str, names: Sequence[str],
-                 checker: Checker, hints: Sequence[str], verdict: str = "correct"):
+                 checker: Checker, hints: Sequence[str], verdict: str = "correct",
+                 optional: Sequence[str] = ()):
         self.notebook = notebook
         self.title = title
         self.names = tuple(names)
+        #: Names the check uses when they are defined (e.g. the History trained above).
+        self.optional = tuple(optional)
         self.checker = checker
         self.hints = tuple(hints)
         self.verdict = verdict
 
     def answers(self) -> dict[str, Any]:
-        return {name: self.notebook.lookup(self.title, name) for name in self.names}
+        values = {name: self.notebook.lookup(self.title, name) for name in self.names}
+        namespace = self.notebook.namespace or {}
+        values.update({name: namespace[name] for name in self.optional if name in namespace})
+        return values
 
     def check(self, **inputs: Any) -> None:
-        """Print ✔ when the answer is right; raise with every problem when not."""
+        """Print ✔ when the answer is right (once per cell); raise with every problem when not."""
         values = self.answers()
         problems = Problems(self.title)
         detail = self.checker(problems, **values, **inputs)
         problems.raise_if_any()
-        passed(self.title, detail or "", verdict=self.verdict)
+        verdict = f"✔ {self.title}: {self.verdict}." + (f" {detail}" if detail else "")
+        if not defer_verdict(verdict):
+            print(verdict)
 
-    def hint(self, level: int = 1) -> str:
+    def hint(self, level: int = 1) -> "Hint":
         """Print hint ``level`` (1 = gentle nudge, higher = more specific)."""
         if not self.hints:
             text = "No hints for this one."
@@ -121,7 +163,7 @@ class Exercise:
             more = f"  (more: hint({level + 1}))" if level < len(self.hints) else ""
             text = f"Hint {level}/{len(self.hints)}: {self.hints[level - 1]}{more}"
         print(text)
-        return text
+        return Hint(text)
 
     def __repr__(self) -> str:
         return f"<Exercise {self.title!r}: define {', '.join(self.names)}; .check(), .hint()>"

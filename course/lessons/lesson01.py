@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.data import Dataset, load_data
+from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
-def _load(problems, x, y):
+def _load(problems, x, y, rows=None):
     expected = load_data()
     for name, value, shape in (("x", x, (1000, 20)), ("y", y, (1000,))):
         if not isinstance(value, np.ndarray):
@@ -24,10 +24,13 @@ def _load(problems, x, y):
         problems.add(f"`x` has dtype {x.dtype}; load_data() gives float32 (what Keras computes in).")
     problems.expect(np.array_equal(x, expected.x) and np.array_equal(y, expected.y),
                     "`x, y` differ from course.load_data(): load them unchanged (no shuffling or scaling yet).")
+    for row in rows or ():  # hidden test: single samples, as a later lesson will read them
+        problems.expect(np.array_equal(x[row], expected.x[row]) and y[row] == expected.y[row],
+                        f"sample {row} of `x, y` differs from load_data()'s sample {row}.")
     return "1000 samples, 20 features each."
 
 
-def _shape(problems, n_samples, n_features):
+def _shape(problems, n_samples, n_features, shape=None):
     for name, value in (("n_samples", n_samples), ("n_features", n_features)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             problems.add(f"`{name}` should be a whole number (an int); it is {value!r}.")
@@ -39,11 +42,15 @@ def _shape(problems, n_samples, n_features):
         return None
     problems.expect(n_samples == 1000, f"`n_samples` is {n_samples}; x has 1000 rows (samples).")
     problems.expect(n_features == 20, f"`n_features` is {n_features}; x has 20 columns (features).")
+    if shape is not None and not problems:  # hidden test: the pair read as plain ints
+        problems.expect((int(n_samples), int(n_features)) == tuple(shape),
+                        f"`(n_samples, n_features)` should be {tuple(shape)}.")
     return None
 
 
-def _balance(problems, positive_fraction, balance, data: Dataset | None = None):
-    data = data or load_data()
+def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
+             samples: int | None = None, seed: int | None = None):
+    data = data or (generate(samples, seed=seed) if samples else load_data())
     got = call_student("Exercise 3 · Class balance", positive_fraction, data.y)
     expected = float(np.mean(data.y == 1))
     try:
@@ -64,8 +71,9 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None):
     return None
 
 
-def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None):
-    data = data or load_data()
+def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
+            samples: int | None = None, seed: int | None = None):
+    data = data or (generate(samples, seed=seed) if samples else load_data())
     got = call_student("Exercise 4 · Feature scales", feature_spread, data.x)
     got = np.asarray(got, dtype=float)
     expected = data.x.std(axis=0)

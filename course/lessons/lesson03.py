@@ -1,6 +1,9 @@
 """Lesson 3 · Dense layers: 64 then 32 ReLU units (stages 3 and 4)."""
 from __future__ import annotations
 
+import numpy as np
+
+from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import check_dense_stage
 from course.pipeline import STAGES, Stage
@@ -9,18 +12,39 @@ notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
-def _hidden_layer(stage: Stage, layer_name: str, output_name: str, detail: str):
-    """The check of one hidden layer exercise: the layer and its output match ``stage``."""
-    def check(problems, **answers):
+def _normalized_x() -> np.ndarray:
+    x = load_data().x
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
+def _hidden_layer(stage: Stage, layer_name: str, output_name: str, detail: str,
+                  input_name: str | None = None):
+    """The check of one hidden layer exercise: the layer and its output match ``stage``.
+
+    With ``recompute=True`` (hidden test) the output must also equal ReLU(inputs @ W + b)
+    for the layer's own weights, its inputs being ``input_name`` (or the normalized x)."""
+    def check(problems, recompute: bool = False, **answers):
         check_dense_stage(answers[layer_name], answers[output_name], stage, problems,
                           layer_name, output_name)
+        if recompute and not problems:
+            inputs = _normalized_x() if input_name is None else answers.get(input_name)
+            if inputs is None:
+                problems.add(f"`{input_name}` is not defined: finish the exercise above first.")
+                return detail
+            weights, bias = answers[layer_name].get_weights()
+            expected = np.maximum(0, np.asarray(inputs) @ weights + bias)
+            got = np.asarray(answers[output_name])
+            problems.expect(got.shape == expected.shape and np.allclose(got, expected, atol=1e-4),
+                            f"`{output_name}` is not `{layer_name}` applied to "
+                            f"{'x_normalized' if input_name is None else '`' + input_name + '`'}.")
         return detail
     return check
 
 
 _dense_1 = _hidden_layer(STAGES[2], "dense_1", "hidden_1",
                          "Stage 3 turns 20 normalized features into 64 ReLU activations per sample.")
-_dense_2 = _hidden_layer(STAGES[3], "dense_2", "hidden_2", "Stage 4 maps 64 activations to 32.")
+_dense_2 = _hidden_layer(STAGES[3], "dense_2", "hidden_2", "Stage 4 maps 64 activations to 32.",
+                         input_name="hidden_1")
 
 
 def _params(problems, dense_params, cases=((20, 64), (64, 32))):
@@ -43,7 +67,7 @@ q1 = Exercise(notebook, "Exercise 1 · First hidden layer", ["dense_1", "hidden_
 q2 = Exercise(notebook, "Exercise 2 · Second hidden layer", ["dense_2", "hidden_2"], _dense_2, [
     "Stage 4 takes the output of stage 3 as its input.",
     "Same as exercise 1 with 32 units, called on hidden_1 (not on x_normalized).",
-])
+], optional=["hidden_1"])
 q3 = Exercise(notebook, "Exercise 3 · Count the parameters", ["dense_params"], _params, [
     "Each unit has one weight per input and one bias.",
     "inputs x units weights, plus units biases.",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.data import Dataset, load_data
+from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import (check_compiled, check_dense_stage, check_is_sequential,
                                  check_pipeline_model)
@@ -13,16 +13,26 @@ notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
-def _output(problems, output_layer, probabilities):
+def _output(problems, output_layer, probabilities, hidden_2=None, recompute: bool = False):
     check_dense_stage(output_layer, probabilities, STAGES[4], problems, "output_layer", "probabilities")
     values = np.asarray(probabilities)
     if values.size and not problems:
         problems.expect(values.min() > 0 and values.max() < 1,
                         "`probabilities` should lie strictly between 0 and 1 (sigmoid).")
+    if recompute and not problems and hidden_2 is None:
+        problems.add("`hidden_2` is not defined: run the notebook from its first cell.")
+    elif recompute and not problems:  # hidden test: sigmoid(hidden_2 @ W + b), value by value
+        weights, bias = output_layer.get_weights()
+        expected = 1 / (1 + np.exp(-(np.asarray(hidden_2) @ weights + bias)))
+        problems.expect(values.shape == expected.shape and np.allclose(values, expected, atol=1e-4),
+                        "`probabilities` is not `output_layer` applied to `hidden_2`.")
     return "One probability per sample, between 0 and 1."
 
 
-def _build(problems, build_model, model, data: Dataset | None = None):
+def _build(problems, build_model, model, data: Dataset | None = None,
+           samples: int | None = None, seed: int | None = None):
+    if samples:
+        data = generate(samples, seed=seed)
     if data is not None:  # hidden test: a fresh model around another adapted normalizer
         import keras
 
@@ -36,17 +46,23 @@ def _build(problems, build_model, model, data: Dataset | None = None):
     return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the reference pipeline's five stages."
 
 
-def _compile(problems, model):
+def _compile(problems, model, split: str | None = None):
     if not check_is_sequential(model, problems):
         return None
     check_compiled(model, problems)
+    if split and not problems:  # hidden test: the compiled model evaluates on held-out data
+        held_out = load_data(split)
+        results = model.evaluate(held_out.x, held_out.y, verbose=0)
+        problems.expect(len(results) == 2 and 0 < results[0] < 5 and 0 <= results[1] <= 1,
+                        f"evaluating the model on the {split} data gave {results}; expected "
+                        "[loss, accuracy] with a loss between 0 and 5.")
     return "Adam, binary cross-entropy and accuracy: ready to train."
 
 
 q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabilities"], _output, [
     "Stage 5 has one unit; its activation squeezes any number into (0, 1).",
     "One unit and activation='sigmoid'; call the layer on hidden_2.",
-])
+], optional=["hidden_2"])
 q2 = Exercise(notebook, "Exercise 2 · The Sequential model", ["build_model", "model"], _build, [
     "keras.Sequential takes a list: the Input first, then the layers in the reference pipeline's order.",
     "Five items in the list: keras.Input with one sample's shape (20,), the normalizer you were given, "

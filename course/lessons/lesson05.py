@@ -1,38 +1,58 @@
 """Lesson 5 · Training for 5 epochs: the History, the epoch table, the curves."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
+from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.training_checks import check_history, history_dict
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
-#: A made-up History that hidden tests feed to the student's functions.
-SAMPLE_HISTORY = SimpleNamespace(history={"loss": [0.9, 0.6, 0.45], "accuracy": [0.5, 0.7, 0.8]})
+#: The made-up History the functions get when training above is unfinished.
+SAMPLE = {"loss": [0.9, 0.6, 0.45], "accuracy": [0.5, 0.7, 0.8]}
 
 
-def _fit(problems, history):
+def sample_history(values: dict | None = None):
+    """A Keras History holding ``values`` (made-up epochs, for hidden tests)."""
+    import keras
+
+    history = keras.callbacks.History()
+    history.history = {key: list(column) for key, column in (values or SAMPLE).items()}
+    history.params = {"epochs": len(next(iter(history.history.values()), []))}
+    return history
+
+
+def _fit(problems, history, model=None, split: str | None = None):
     check_history(history, problems)
     data = history_dict(history) or {}
+    if split and not problems:  # hidden test: the trained model on held-out data
+        if model is None:
+            problems.add("`model` is not defined: run the notebook from its first cell.")
+            return None
+        held_out = load_data(split)
+        scores = model.evaluate(held_out.x, held_out.y, verbose=0, return_dict=True)
+        accuracy = scores.get("accuracy", scores.get("compile_metrics"))
+        problems.expect(accuracy is not None and float(accuracy) > 0.75,
+                        f"the trained model's accuracy on the {split} data is "
+                        f"{'unknown' if accuracy is None else format(float(accuracy), '.2f')}; "
+                        "the reference pipeline reaches more than 0.75 after 5 epochs.")
+        problems.expect(len(data.get("loss", [])) == 5, "the History should hold 5 epochs.")
     if "loss" in data and len(data["loss"]) == 5:
         return f"loss {data['loss'][0]:.2f} → {data['loss'][-1]:.2f} in 5 epochs."
     return None
 
 
-def _history_or_sample(history):
-    """The notebook's History; a made-up one if training above is unfinished."""
-    if history is not None:
-        return history
-    namespace = notebook.namespace or {}
-    return namespace.get("history", SAMPLE_HISTORY)
+def _history_or_sample(history, sample: dict | None = None):
+    """The notebook's History; a made-up one for a hidden test or if training above is unfinished."""
+    if sample is not None or history is None:
+        return sample_history(sample)
+    return history
 
 
-def _table(problems, epoch_table, history=None):
-    history = _history_or_sample(history)
+def _table(problems, epoch_table, history=None, sample: dict | None = None):
+    history = _history_or_sample(history, sample)
     data = history_dict(history)
     rows = call_student(q2.title, epoch_table, history)
     try:
@@ -60,10 +80,10 @@ def _table(problems, epoch_table, history=None):
     return None
 
 
-def _curves(problems, plot_curves, history=None):
+def _curves(problems, plot_curves, history=None, sample: dict | None = None):
     import matplotlib.figure
 
-    history = _history_or_sample(history)
+    history = _history_or_sample(history, sample)
     data = history_dict(history)
     figure = call_student(q3.title, plot_curves, history)
     if not isinstance(figure, matplotlib.figure.Figure):
@@ -80,15 +100,15 @@ def _curves(problems, plot_curves, history=None):
     return None
 
 
-q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, [
+q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, optional=["model"], hints=[
     "model.fit returns a History object; pass the epochs and batch size the reference pipeline uses (5 epochs, batches of 32).",
     "fit takes the features and labels, then epochs= and batch_size= keywords (verbose=0 keeps it quiet).",
 ])
-q2 = Exercise(notebook, "Exercise 2 · The epoch table", ["epoch_table"], _table, [
+q2 = Exercise(notebook, "Exercise 2 · The epoch table", ["epoch_table"], _table, optional=["history"], hints=[
     "history.history is a dict of lists: one value per epoch for 'loss' and for 'accuracy'.",
     "zip the two lists together and enumerate them with start=1 to number the epochs.",
 ])
-q3 = Exercise(notebook, "Exercise 3 · Loss and accuracy curves", ["plot_curves"], _curves, [
+q3 = Exercise(notebook, "Exercise 3 · Loss and accuracy curves", ["plot_curves"], _curves, optional=["history"], hints=[
     "plt.subplots(1, 2) gives a figure with two axes; plot one metric on each.",
     "Plot history.history['loss'] on the first axes and history.history['accuracy'] on the second, "
     "against epochs 1 to 5, and return the figure (not the axes).",

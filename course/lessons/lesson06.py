@@ -11,8 +11,18 @@ from course.model_facts import stage_outputs
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
-def _trace_model(problems, make_trace_model, model=None):
-    model = model if model is not None else notebook.lookup(q1.title, "model")
+def _other_model(hidden_units):
+    """A small Sequential model other than the lesson's (for hidden tests)."""
+    import keras
+
+    return keras.Sequential([keras.Input(shape=(20,))]
+                            + [keras.layers.Dense(units, activation="relu") for units in hidden_units]
+                            + [keras.layers.Dense(1, activation="sigmoid")])
+
+
+def _trace_model(problems, make_trace_model, model, hidden_units=None):
+    if hidden_units is not None:  # hidden test: the function must work on any Sequential model
+        model = _other_model(hidden_units)
     trace_model = call_student(q1.title, make_trace_model, model)
     x = load_data().x[:50]
     try:
@@ -37,8 +47,7 @@ def _trace_model(problems, make_trace_model, model=None):
     return "One output per layer: 4 layers after the input."
 
 
-def _trace_sample(problems, trace_sample, model=None, index=0):
-    model = model if model is not None else notebook.lookup(q2.title, "model")
+def _trace_sample(problems, trace_sample, model, index=0):
     x = load_data().x
     steps = call_student(q2.title, trace_sample, model, x, index)
     if not isinstance(steps, (list, tuple)):
@@ -81,11 +90,11 @@ def _classes(problems, to_classes, probabilities=None):
 
 
 q1 = Exercise(notebook, "Exercise 1 · A model that returns every layer's output",
-              ["make_trace_model"], _trace_model, [
+              ["make_trace_model", "model"], _trace_model, [
                   "A functional keras.Model can have several outputs: one per layer of the Sequential model.",
                   "keras.Model(inputs=..., outputs=...) with the model's inputs and a list of each layer's .output.",
               ])
-q2 = Exercise(notebook, "Exercise 2 · Trace one sample", ["trace_sample"], _trace_sample, [
+q2 = Exercise(notebook, "Exercise 2 · Trace one sample", ["trace_sample", "model"], _trace_sample, [
     "Keep the batch dimension when you call the model: x[index:index + 1].",
     "predict with your trace model on that one-row slice gives one array per layer; take row 0 of each "
     "and put the raw sample x[index] in front.",

@@ -1,0 +1,301 @@
+"""Answers as data: how a notebook's answers leave the student's kernel for grading.
+
+Under ``autograder``, a graded test cell's verdict comes from the course's checks
+running in another (trusted) process. The kernel only *exports* the answers an
+exercise names, in formats that cannot run code when read back:
+
+* numbers, strings, None, booleans, lists, tuples and dicts: JSON (tagged);
+* NumPy arrays and scalars (and tensors): ``.npy`` bytes, read with ``allow_pickle=False``;
+* Keras layers: their config and variables, rebuilt with ``safe_mode=True``;
+* Keras models: ``.keras`` bytes, loaded with ``keras.saving.load_model(..., safe_mode=True)``;
+* a Keras ``History``: its ``.history`` and ``.params``;
+* a matplotlib Figure: the y values of each axes' lines;
+* a function: only a reference. The grader chooses inputs, the kernel calls the
+  function on them (:func:`call`) and only the encoded result comes back.
+
+Anything else (an object array, a class that only looks like a Keras layer, a
+patched object) is exported as "unsupported" and the check fails with a message.
+:func:`decode` is the same code in both directions: the grader decodes answers,
+the kernel decodes the inputs the grader chose.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import sys
+import tempfile
+import types
+from typing import Any, Callable
+
+import numpy as np
+
+MIME = "application/vnd.course.answers+json"
+
+#: Kernel side: objects exported in this notebook, by reference number, so the grader can
+#: pass them back as inputs (and ``f(x) is x`` survives the round trip).
+_OBJECTS: dict[int, Any] = {}
+
+
+class Unsupported(Exception):
+    """An answer that cannot cross to the grader as data."""
+
+
+class Payload:
+    """What the kernel returns to the grader: one JSON document in a custom MIME type."""
+
+    def __init__(self, data: Any):
+        self.data = data
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {MIME: self.data}
+
+
+# ---------------------------------------------------------------- encoding
+
+def _npy(array: np.ndarray) -> str:
+    if array.dtype.hasobject:
+        raise Unsupported("a NumPy array of Python objects")
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _keras_kind(value: Any) -> str | None:
+    """'model', 'layer', 'history' or 'tensor' for real Keras/TensorFlow objects (checked by class)."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        if isinstance(value, keras.Model):
+            return "model"
+        if isinstance(value, keras.layers.Layer):
+            return "layer"
+        if isinstance(value, keras.callbacks.History):
+            return "history"
+        if isinstance(value, keras.KerasTensor):
+            return None
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and isinstance(value, tf.Tensor) and hasattr(value, "numpy"):
+        return "tensor"
+    return None
+
+
+def _remember(value: Any) -> int:
+    for ref, known in _OBJECTS.items():
+        if known is value:
+            return ref
+    ref = len(_OBJECTS) + 1
+    _OBJECTS[ref] = value
+    return ref
+
+
+def encode(value: Any, depth: int = 0) -> dict:
+    """``value`` as tagged JSON data; raises :class:`Unsupported` for what cannot cross."""
+    if depth > 20:
+        raise Unsupported("a structure nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return {"t": "json", "v": value}
+    if type(value) in (int, float):
+        if isinstance(value, float) and not np.isfinite(value):
+            return {"t": "scalar", "v": _npy(np.asarray(np.float64(value)))}
+        return {"t": "json", "v": value}
+    if isinstance(value, (np.ndarray, np.generic)):
+        return {"t": "npy" if isinstance(value, np.ndarray) else "scalar", "v": _npy(np.asarray(value))}
+    if type(value) in (list, tuple):
+        return {"t": type(value).__name__, "v": [encode(item, depth + 1) for item in value]}
+    if type(value) is dict:
+        if not all(isinstance(key, str) for key in value):
+            raise Unsupported("a dict whose keys are not all strings")
+        return {"t": "dict", "v": {key: encode(item, depth + 1) for key, item in value.items()}}
+    kind = _keras_kind(value)
+    if kind == "tensor":
+        return {"t": "tensor", "v": _npy(np.asarray(value.numpy()))}
+    if kind == "history":
+        return {"t": "history", "v": json.loads(json.dumps(
+            {"history": value.history, "params": value.params or {}}, default=float)),
+            "ref": _remember(value)}
+    if kind == "layer" or kind == "model":
+        import keras
+
+        ref = _remember(value)
+        if kind == "model":
+            with tempfile.TemporaryDirectory() as folder:
+                path = os.path.join(folder, "answer.keras")
+                value.save(path)
+                with open(path, "rb") as handle:
+                    data = base64.b64encode(handle.read()).decode("ascii")
+            return {"t": "model", "v": data, "ref": ref}
+        config = json.loads(json.dumps(keras.saving.serialize_keras_object(value)))
+        return {"t": "layer", "v": config, "weights": [_npy(np.asarray(w)) for w in value.get_weights()],
+                "ref": ref}
+    if _is_figure(value):
+        axes = [[_npy(np.asarray(line.get_ydata(), dtype=float)) for line in ax.get_lines()]
+                for ax in value.axes]
+        return {"t": "figure", "v": axes}
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                          np.ufunc)) or (callable(value) and type(value).__module__ == "functools"):
+        return {"t": "function", "name": getattr(value, "__name__", "function"), "ref": _remember(value)}
+    raise Unsupported(f"a {type(value).__name__} object")
+
+
+def _is_figure(value: Any) -> bool:
+    figure = sys.modules.get("matplotlib.figure")
+    return figure is not None and isinstance(value, figure.Figure)
+
+
+def _error(error: BaseException) -> dict:
+    return {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
+            "message": str(error)[:2000]}
+
+
+# ---------------------------------------------------------------- kernel side
+
+def export(names: list[str], namespace: dict | None = None) -> Payload:
+    """Kernel side: the named answers, which names are defined, and the last error."""
+    if namespace is None:
+        namespace = sys.modules["__main__"].__dict__
+    _OBJECTS.clear()
+    answers: dict[str, dict] = {}
+    for name in names:
+        if name not in namespace:
+            answers[name] = {"t": "missing"}
+            continue
+        try:
+            answers[name] = encode(namespace[name])
+        except Unsupported as reason:
+            answers[name] = {"t": "unsupported", "what": str(reason)}
+        except Exception as error:  # noqa: BLE001 - saving a broken object failed: report it
+            answers[name] = {"t": "unsupported", "what": f"an object the grader could not read "
+                                                        f"({type(error).__name__}: {str(error)[:200]})"}
+    last = getattr(sys, "last_value", None)
+    defined = sorted(name for name in namespace if isinstance(name, str) and not name.startswith("_"))
+    return Payload({"answers": answers, "last_error": _error(last) if last is not None else None,
+                    "defined": defined[:2000]})
+
+
+def call(request: str) -> Payload:
+    """Kernel side: call an exported function on inputs the grader chose; encode the outcome."""
+    try:
+        data = json.loads(request)
+        function = _OBJECTS[int(data["ref"])]
+        args = [decode(item) for item in data["args"]]
+        kwargs = {key: decode(item) for key, item in data["kwargs"].items()}
+    except Exception as error:  # noqa: BLE001
+        return Payload({"error": _error(error), "internal": True})
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as error:  # noqa: BLE001 - the student's code failed: report it
+        return Payload({"error": _error(error)})
+    try:
+        return Payload({"result": encode(result)})
+    except Unsupported as reason:
+        return Payload({"result": {"t": "unsupported", "what": str(reason)}})
+    except Exception as error:  # noqa: BLE001
+        return Payload({"result": {"t": "unsupported", "what": f"an object the grader could not read "
+                                                              f"({type(error).__name__})"}})
+
+
+# ---------------------------------------------------------------- decoding (both sides)
+
+def _load_npy(text: str) -> np.ndarray:
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+
+
+def decode(data: dict, remote: Callable[[int, str], Any] | None = None,
+           seen: dict[int, Any] | None = None) -> Any:
+    """The value ``encode`` described; never runs code from the data (no pickle, safe_mode).
+
+    ``remote(ref, name)`` makes the stand-in for an exported function (grader side);
+    ``seen`` maps reference numbers to what they decoded to, so identity survives.
+    """
+    kind = data.get("t")
+    if kind == "ref":
+        if seen is not None and int(data["ref"]) in seen:
+            return seen[int(data["ref"])]
+        return _OBJECTS[int(data["ref"])]
+    if kind == "json":
+        return data["v"]
+    if kind in ("npy", "tensor"):
+        array = _load_npy(data["v"])
+        if kind == "tensor":
+            import tensorflow as tf
+
+            return tf.constant(array)
+        return array
+    if kind == "scalar":
+        return _load_npy(data["v"])[()]
+    if kind in ("list", "tuple"):
+        items = [decode(item, remote, seen) for item in data["v"]]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict":
+        return {key: decode(item, remote, seen) for key, item in data["v"].items()}
+    if "ref" in data and seen is not None and int(data["ref"]) in seen:
+        return seen[int(data["ref"])]
+    value = _decode_object(kind, data, remote)
+    if "ref" in data and seen is not None:
+        seen[int(data["ref"])] = value
+    return value
+
+
+def _decode_object(kind: str, data: dict, remote) -> Any:
+    if kind == "history":
+        import keras
+
+        history = keras.callbacks.History()
+        history.history = data["v"].get("history", {})
+        history.params = data["v"].get("params", {})
+        return history
+    if kind == "layer":
+        import keras
+
+        layer = keras.saving.deserialize_keras_object(data["v"], safe_mode=True)
+        if not isinstance(layer, keras.layers.Layer) or isinstance(layer, keras.Model):
+            raise Unsupported("something that is not a Keras layer")
+        weights = [_load_npy(w) for w in data.get("weights", [])]
+        if weights:
+            layer.set_weights(weights)
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()
+        return layer
+    if kind == "model":
+        import keras
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "answer.keras")
+            with open(path, "wb") as handle:
+                handle.write(base64.b64decode(data["v"]))
+            return keras.saving.load_model(path, safe_mode=True)
+    if kind == "figure":
+        from matplotlib.figure import Figure
+
+        figure = Figure()
+        for index, lines in enumerate(data["v"], start=1):
+            axes = figure.add_subplot(1, max(1, len(data["v"])), index)
+            for line in lines:
+                values = _load_npy(line)
+                axes.plot(np.arange(1, len(values) + 1), values)
+        return figure
+    if kind == "function":
+        if remote is None:
+            raise Unsupported("a function (functions are called in the student's kernel)")
+        return remote(int(data["ref"]), data.get("name", "function"))
+    if kind == "unsupported":
+        raise Unsupported(data.get("what", "an object"))
+    raise Unsupported(f"an unknown kind of answer ({kind!r})")
+
+
+def encode_input(value: Any, refs: dict[int, int]) -> dict:
+    """Grader side: an input for a student's function; objects that came from the kernel go back
+    as references (``refs`` maps ``id(object)`` to the kernel's reference number)."""
+    if id(value) in refs:
+        return {"t": "ref", "ref": refs[id(value)]}
+    if type(value) in (list, tuple):
+        return {"t": type(value).__name__, "v": [encode_input(item, refs) for item in value]}
+    if type(value) is dict:
+        return {"t": "dict", "v": {key: encode_input(item, refs) for key, item in value.items()}}
+    return encode(value)
+
+
+def request_code(kind: str, argument: Any) -> str:
+    """The expression the grader asks the kernel to evaluate (a user expression, not a cell)."""
+    return f"__import__('course.answers').answers.{kind}({argument!r})"
