@@ -48,9 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder", description=__doc__.split("\n\n")[0],
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, default=None,
-                        help="the nbgrader course directory (default: the nearest one above the current folder)")
+    course_help = "the nbgrader course directory (default: the nearest one above the current folder)"
+    parser.add_argument("--course", type=Path, default=None, help=course_help)
+    # ``--course`` is accepted after the command too (``autograder grade X --course PATH``).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course", type=Path, default=argparse.SUPPRESS, help=course_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs):
+        return _add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     p = sub.add_parser("import", help="copy a folder or zip of submissions into submitted/, reporting bad files",
                        description="Import submissions: nbgrader's submitted/<student>/<assignment>/ layout, "
@@ -77,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", default="0", help="address-space limit per kernel, e.g. 4G (default: none)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--cold", action="store_true", help="start every kernel from scratch, like stock nbgrader")
+    p.add_argument("--unsandboxed", action="store_true",
+                   help="run student code without the sandbox, with your own rights (only where the machine "
+                        "has no namespaces, and only for submissions you trust)")
+    p.add_argument("--output-limit", default="16M",
+                   help="total output one notebook may print before it is cut (default 16M; 0: no limit)")
     p.add_argument("--no-progress", action="store_true", help="plain lines instead of a progress bar")
     p.add_argument("--summary-json", type=Path, default=None,
                    help="also write the run's summary (results, timings, worker memory) to this JSON file")
@@ -104,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _course(args: argparse.Namespace) -> Course:
-    if args.course is not None and not Path(args.course).is_dir():
+    if getattr(args, "course", None) is not None and not Path(args.course).is_dir():
         raise CourseError(f"--course {args.course}: no such folder.")
     return Course(args.course)
 
@@ -148,12 +162,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
         summary = grade(course, assignments, students=args.student, workers=args.workers,
                         notebook_timeout=args.notebook_timeout, memory_limit=memory,
                         force=args.force, warm=not args.cold, threads=args.threads,
-                        on_result=display.result, on_start=display.start)
+                        on_result=display.result, on_start=display.start,
+                        sandbox=not args.unsandboxed, output_limit=parse_size(args.output_limit) or 0)
     progress.print_summary(summary, rejected)
     if args.summary_json:
         args.summary_json.write_text(json.dumps({
             "wall_seconds": summary.wall_seconds, "counts": dict(summary.counts()),
+            "isolation": dict(summary.isolation()),
             "skipped": len(summary.skipped), "interrupted": summary.interrupted,
+            "planned": summary.planned, "tampered": summary.tampered,
             "workers": summary.workers, "results": summary.results}, indent=1))
     if summary.interrupted:
         return 130

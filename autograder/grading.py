@@ -4,18 +4,24 @@
 processes (:mod:`autograder.worker`), shows a progress bar with one line per
 student, and ends with a summary: graded, crashed, timed out, failed, and why.
 
+Every kernel runs in :mod:`autograder.sandbox` (refused where the machine cannot
+sandbox, unless ``sandbox=False``: ``--unsandboxed``); each result says how it ran.
+
 Nothing is lost: every finished submission is appended to the run log
 ``.autograder/<assignment>.jsonl`` (with a fingerprint of the submitted files)
 right after nbgrader has written its grades to the gradebook. Running the same
-command again, after Ctrl-C or ``kill -9``, skips the submissions already in the
-log and grades only the rest; nbgrader's gradebook keeps exactly one submission
-per student and assignment, so a submission graded twice is not duplicated.
+command again, after Ctrl-C or ``kill -9``, grades every submission whose grade
+is missing from the gradebook, that is not in the log, whose last attempt failed
+or that was re-submitted, and says why; nbgrader's gradebook keeps exactly one
+submission per student and assignment, so a submission graded twice is not
+duplicated. Submitted files that differ from the fingerprint recorded when they
+were imported (or first graded) were changed by someone else: they are reported
+and not graded until re-imported (or ``force``).
 A worker that dies or exceeds the hard time limit is replaced and its submission
 tried once more in a fresh worker before it is recorded as failed.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -59,15 +65,7 @@ def parse_size(text: str | int | None) -> int | None:
 
 
 # -- the run log -----------------------------------------------------------------
-def fingerprint(course: Course, assignment: str, student: str) -> str:
-    """A hash of the student's submitted files, to notice a re-submission."""
-    digest = hashlib.sha256()
-    folder = course.folder("submitted") / student / assignment
-    for path in sorted(folder.rglob("*")) if folder.exists() else []:
-        if path.is_file():
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+from autograder.submissions import fingerprint, known_fingerprints, record_fingerprints  # noqa: E402
 
 
 class RunLog:
@@ -171,9 +169,15 @@ class Summary:
     wall_seconds: float = 0.0
     workers: list[dict] = field(default_factory=list)
     interrupted: bool = False
+    planned: list[dict] = field(default_factory=list)   # {assignment, student, reason}: why graded
+    tampered: list[dict] = field(default_factory=list)  # {assignment, student, reason}: not graded
 
     def counts(self) -> Counter:
         return Counter(r["status"] for r in self.results)
+
+    def isolation(self) -> Counter:
+        """How many submissions ran sandboxed / unsandboxed."""
+        return Counter(r.get("isolation", "unsandboxed") for r in self.results)
 
     @property
     def ok(self) -> bool:
@@ -190,50 +194,125 @@ def _worker_env(threads: int) -> dict[str, str]:
     return env
 
 
+def graded_in_gradebook(course: Course, assignment: str) -> set[str]:
+    """Students whose submission of ``assignment`` the gradebook holds, fully autograded."""
+    from nbgrader.api import MissingEntry
+
+    graded = set()
+    with course.gradebook() as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            return graded
+        names = {nb.name for nb in record.notebooks}
+        for submission in record.submissions:
+            notebooks = {nb.name: nb for nb in submission.notebooks}
+            if set(notebooks) != names:
+                continue
+            if all(g.auto_score is not None or g.needs_manual_grade or g.cell_type != "code"
+                   for nb in notebooks.values() for g in nb.grades):
+                graded.add(submission.student.id)
+    return graded
+
+
 def plan_jobs(course: Course, assignments: Iterable[str], students: list[str] | None,
-              force: bool) -> tuple[list[dict], list[tuple[str, str]]]:
-    """The submissions still to grade, and those the run log says are done."""
-    jobs, skipped = [], []
+              force: bool) -> tuple[list[dict], list[tuple[str, str]], list[dict]]:
+    """The submissions to grade (each with the reason), those already graded, and those whose
+    files changed since they were imported (reported, not graded unless ``force``).
+
+    A submission is graded when the run log has no record of it, its last attempt failed,
+    it was re-submitted since (new fingerprint, recorded by import), or its grade is missing
+    from the gradebook (deleted, or a run killed mid-way): the gradebook is checked, not only
+    the log.
+    """
+    jobs, skipped, tampered = [], [], []
     for assignment in assignments:
         done = RunLog(course, assignment).latest()
+        in_book = graded_in_gradebook(course, assignment)
+        trusted = known_fingerprints(course, assignment)
+        first_seen: dict[str, str] = {}
+        accepted: dict[str, str] = {}
         for student in course.submitted_students(assignment):
             if students and student not in students:
                 continue
             stamp = fingerprint(course, assignment, student)
+            known = trusted.get(student)
+            if known is None:
+                first_seen[student] = stamp
+            elif known["fingerprint"] != stamp:
+                if not force:
+                    tampered.append({"assignment": assignment, "student": student, "reason": (
+                        f"submitted files changed since they were recorded ({known.get('source', 'import')}, "
+                        f"{known.get('time', '?')}) by something other than `autograder import`: not graded; "
+                        "re-import the student's submission, or pass --force to grade the files as they are")})
+                    continue
+                accepted[student] = stamp
             record = done.get(student)
-            if not force and record and record.get("fingerprint") == stamp and record["status"] != "failed":
+            if force:
+                reason = "regrade requested (--force)"
+            elif record is None:
+                reason = "not graded yet" if student not in in_book else "graded outside autograder (not in its run log)"
+            elif record["status"] == "failed":
+                reason = f"the last attempt failed ({record.get('reason', '')})".replace(" ()", "")
+            elif record.get("fingerprint") != stamp:
+                reason = "re-submitted since it was graded"
+            elif student not in in_book:
+                reason = "its grade is missing from the gradebook"
+            else:
                 skipped.append((assignment, student))
                 continue
             jobs.append({"id": f"{assignment}/{student}", "assignment": assignment,
-                         "student": student, "fingerprint": stamp})
-    return jobs, skipped
+                         "student": student, "fingerprint": stamp, "why": reason})
+        record_fingerprints(course, assignment, first_seen, "first grading")
+        record_fingerprints(course, assignment, accepted, "accepted with --force")
+    return jobs, skipped, tampered
 
 
 def grade(course: Course, assignments: list[str], *, students: list[str] | None = None,
           workers: int | None = None, notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
           memory_limit: int | None = None, force: bool = False, warm: bool = True,
           threads: int = 1, on_result: Callable[[dict, int, int], None] | None = None,
-          on_start: Callable[[dict], None] | None = None, retries: int = 1) -> Summary:
+          on_start: Callable[[dict], None] | None = None, retries: int = 1,
+          sandbox: bool = True, output_limit: int | None = None) -> Summary:
     """Autograde every submission of ``assignments`` not graded yet; return a :class:`Summary`.
 
     ``on_result(result, done, total)`` is called as each submission finishes (the
     CLI draws its progress from it). KeyboardInterrupt stops the workers at once;
     what finished is in the run log and the gradebook, the rest is graded next time.
+    With ``sandbox`` (the default) every kernel is sandboxed, and a machine that
+    cannot do it raises :class:`CourseError`; ``sandbox=False`` runs student code
+    with the grader's own rights (for trusted submissions only).
     """
+    from autograder import sandbox as _sandbox
     from autograder.pool import plan_preload
 
     for assignment in assignments:
         course.ensure_gradebook(assignment)
-    jobs, skipped = plan_jobs(course, assignments, students, force)
-    summary = Summary(skipped=skipped)
+    jobs, skipped, tampered = plan_jobs(course, assignments, students, force)
+    summary = Summary(skipped=skipped, tampered=tampered,
+                      planned=[{k: j[k] for k in ("assignment", "student", "why")} for j in jobs])
     start = time.monotonic()
     if not jobs:
         return summary
+    if sandbox:
+        ok, why = _sandbox.available(cold=not warm)
+        if not ok:
+            raise CourseError(
+                f"Cannot sandbox student code on this machine: {why}.\n"
+                "Unsandboxed, a submission runs with your rights: it can read the hidden tests in source/, "
+                "change gradebook.db and other students' files, and leave processes behind.\n"
+                "Pass --unsandboxed to grade anyway (only submissions you trust), or grade on Linux as root.")
+    limits = _sandbox.Limits(memory=memory_limit)
+    if output_limit is not None:
+        limits.output = output_limit
 
     sources = {a: course.source_notebooks(a) for a in assignments}
     preload, forget = plan_preload([p for paths in sources.values() for p in paths])
+    from dataclasses import asdict
+
     setup = {"course": str(course.root), "notebook_timeout": notebook_timeout, "warm": warm,
-             "preload": preload, "forget": forget, "memory_limit": memory_limit}
+             "preload": preload, "forget": forget, "memory_limit": memory_limit,
+             "sandbox": sandbox, "limits": asdict(limits)}
     count = max(1, min(workers or default_workers(), len(jobs)))
     env = _worker_env(threads)
     replies: "queue.Queue[tuple[Worker, dict | None]]" = queue.Queue()
@@ -257,7 +336,7 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
 
     def finish(job: dict, result: dict) -> None:
         result = {**result, "fingerprint": job["fingerprint"], "finished": time.time(),
-                  "attempt": attempts[job["id"]]}
+                  "attempt": attempts[job["id"]], "why": job.get("why", "")}
         logs[job["assignment"]].append(result)
         summary.results.append(result)
         if on_result:
@@ -273,7 +352,8 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
             else:
                 finish(job, {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
                              "status": status, "reason": why, "seconds": round(time.monotonic() - worker.started, 3),
-                             "cells": [], "notebooks": [], "score": 0.0, "max_score": 0.0})
+                             "cells": [], "notebooks": [], "score": 0.0, "max_score": 0.0,
+                             "isolation": "sandboxed" if sandbox else "unsandboxed"})
         fresh = Worker(setup, env, replies)
         pool[pool.index(worker)] = fresh
         fresh.ready.wait(300)

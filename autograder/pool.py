@@ -30,6 +30,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import DottedObjectName, Type
 
+from autograder import sandbox as _sandbox
 from autograder import zygote as _zygote
 
 #: Libraries never imported ahead of the notebook: they configure themselves for
@@ -43,8 +44,9 @@ class ForkedProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, sandboxed: bool = False):
         self.pid = pid
+        self.sandboxed = sandboxed  # pid is the kernel namespace's init, which encodes signals
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -61,6 +63,8 @@ class ForkedProcess:
             if pid == 0:
                 return None
             self.returncode = os.waitstatus_to_exitcode(status)
+            if self.sandboxed:
+                self.returncode = _sandbox.decode_exit(self.returncode)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -120,10 +124,12 @@ class Zygote:
                 and argv[2] in ("ipykernel_launcher", "ipykernel")
                 and os.path.realpath(argv[0]) == os.path.realpath(sys.executable))
 
-    def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None,
+              sandbox: "_sandbox.Spec | None" = None) -> int:
         with self._lock:
             self._send({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
-                        "memory_limit": self.memory_limit})
+                        "memory_limit": self.memory_limit,
+                        "sandbox": None if sandbox is None else json.loads(sandbox.to_json())})
             answer = self._receive()
         if not answer.get("pid"):
             raise RuntimeError(answer.get("error", "the zygote could not fork a kernel"))
@@ -156,6 +162,12 @@ def _peak_rss(pid: int) -> int:
 
 #: The zygote of this process, set by the grading worker; None means stock kernels.
 CURRENT: Zygote | None = None
+#: Set by the grading worker to sandbox every kernel: ``{"course": ROOT, "limits": {...}}``.
+SANDBOX: dict | None = None
+#: Total bytes of outputs one kernel may produce (None: no cap); set by the worker.
+OUTPUT_LIMIT: int | None = None
+#: Files a sandboxed kernel wrote that were not copied back (and why), for the worker.
+COPY_BACK_SKIPPED: list[str] = []
 
 
 class WarmProvisioner(LocalProvisioner):
@@ -163,12 +175,18 @@ class WarmProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         zyg = CURRENT
-        if zyg is None or not zyg.can_fork(cmd):
-            return await super().launch_kernel(cmd, **kwargs)
+        spec = getattr(self.parent, "sandbox_spec", None)
         env = kwargs.get("env") or os.environ.copy()
+        if spec is not None:
+            env = kwargs["env"] = _sandbox.clean_environment(env)
+        if zyg is None or not zyg.can_fork(cmd):
+            if spec is not None:  # a stock kernel, under bubblewrap
+                cmd = _sandbox.bwrap_argv(spec, cmd)
+                kwargs["independent"] = True  # no parent polling: its parent is bubblewrap's init
+            return await super().launch_kernel(cmd, **kwargs)
         cwd = kwargs.get("cwd")
-        pid = zyg.spawn(cmd, env, str(cwd) if cwd else None)
-        self.process = ForkedProcess(pid)
+        pid = zyg.spawn(cmd, env, str(cwd) if cwd else None, sandbox=spec)
+        self.process = ForkedProcess(pid, sandboxed=spec is not None)
         self.pid = pid
         self.pgid = pid  # the kernel calls setsid(): its pid is its process group
         self.cwd = cwd or os.getcwd()
@@ -184,7 +202,11 @@ class WarmProvisioner(LocalProvisioner):
 
 
 class WarmKernelClient(AsyncKernelClient):
-    """jupyter_client's client; only its start-up handshake waits less.
+    """jupyter_client's client; its start-up handshake waits less, and it caps outputs.
+
+    Outputs (streams, displays, results) beyond :data:`OUTPUT_LIMIT` bytes per kernel
+    are dropped; the first dropped one becomes a note on stdout, so a notebook that
+    prints gigabytes cannot fill the grader's memory or the autograded notebook.
 
     Stock ``wait_for_ready`` ends by draining IOPub until 0.2 s pass without a
     message: 0.2 s of idle time per notebook, a sixth of a warm kernel's life.
@@ -193,6 +215,38 @@ class WarmKernelClient(AsyncKernelClient):
     drains only what has already arrived. nbclient ignores IOPub messages that do
     not belong to the cell it runs, so a late start-up message changes nothing.
     """
+
+    _output_bytes = 0
+    _output_noted = False
+
+    @property
+    def iopub_channel(self):  # type: ignore[override]
+        channel = super().iopub_channel
+        if OUTPUT_LIMIT and not getattr(channel, "_autograder_capped", False):
+            get = channel.get_msg
+
+            async def capped(*args: Any, **kwargs: Any):
+                return self._cap(await get(*args, **kwargs))
+
+            channel.get_msg = capped
+            channel._autograder_capped = True
+        return channel
+
+    def _cap(self, msg: dict) -> dict:
+        kind = msg.get("msg_type")
+        if kind not in ("stream", "display_data", "execute_result", "update_display_data"):
+            return msg
+        content = msg.get("content") or {}
+        size = len(content.get("text", "")) if kind == "stream" else len(json.dumps(content.get("data", {})))
+        self._output_bytes += size
+        if OUTPUT_LIMIT is None or self._output_bytes <= OUTPUT_LIMIT:
+            return msg
+        text = "" if self._output_noted else (
+            f"\n[output truncated: this notebook printed more than {OUTPUT_LIMIT // 2**20} MB]\n")
+        self._output_noted = True
+        msg = dict(msg, msg_type="stream", header=dict(msg.get("header") or {}, msg_type="stream"))
+        msg["content"] = {"name": "stdout", "text": text}
+        return msg
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
         from queue import Empty
@@ -233,12 +287,39 @@ class WarmKernelManager(AsyncKernelManager):
         # A killed kernel is gone within milliseconds: look more often than every 0.1 s.
         await super()._async_wait(pollinterval=min(pollinterval, 0.005))
 
+    sandbox_spec: "_sandbox.Spec | None" = None
+    _snapshot: dict | None = None
+
     async def _async_pre_start_kernel(self, **kw: Any):  # type: ignore[override]
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
         if self.provisioner is None:
             self.provisioner = WarmProvisioner(kernel_id=self.kernel_id,
                                                kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
+        if SANDBOX is not None and self.sandbox_spec is None:
+            # A private copy of the working folder, and unix sockets instead of TCP ports
+            # (the kernel has no network): both in this worker's scratch space.
+            cwd = str(kw.get("cwd") or os.getcwd())
+            work, ipc, self._snapshot = _sandbox.new_kernel_dir(cwd)
+            self.transport = "ipc"
+            self.ip = os.path.join(ipc, "k")
+            self.connection_file = os.path.join(ipc, "kernel.json")
+            self.sandbox_spec = _sandbox.plan(SANDBOX["course"], cwd, work, ipc,
+                                              _sandbox.Limits(**SANDBOX.get("limits", {})))
+        result = await super()._async_pre_start_kernel(**kw)
+        if self.sandbox_spec is not None:
+            _sandbox.give_to(self.sandbox_spec.uid, self.sandbox_spec.work, self.sandbox_spec.ipc)
+        return result
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
+        await super()._async_cleanup_resources(restart=restart)
+        spec = self.sandbox_spec
+        if spec is not None and not restart:
+            self.sandbox_spec = None
+            try:
+                skipped = _sandbox.copy_back(spec.work, spec.cwd, self._snapshot or {}, spec.limits.copy_back)
+                COPY_BACK_SKIPPED.extend(skipped)
+            finally:
+                _sandbox.remove_tree(os.path.dirname(spec.work))
 
     pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
 

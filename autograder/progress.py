@@ -96,9 +96,28 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
         table.add_row("already graded (skipped)", str(len(summary.skipped)))
     if rejected is not None and rejected.problems:
         table.add_row("files not imported", str(len(rejected.problems)))
+    for kind, n in sorted(summary.isolation().items()):
+        table.add_row(f"ran {kind}", str(n))
+    if summary.tampered:
+        table.add_row("[bold red]changed outside an import (not graded)[/]", str(len(summary.tampered)))
     if graded:
         table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per submission)")
     out.print(table)
+    why = Counter(p["why"] for p in summary.planned)
+    if why:
+        out.print("graded because: " + "; ".join(f"{reason}: {n}" + (
+            " (" + ", ".join(p["student"] for p in summary.planned if p["why"] == reason)[:200] + ")")
+            for reason, n in why.most_common()))
+    if summary.tampered:
+        detail = Table(title="submitted files changed since they were recorded (not graded)", title_justify="left")
+        for column in ("assignment", "student", "reason"):
+            detail.add_column(column)
+        for t in summary.tampered:
+            detail.add_row(t["assignment"], t["student"], t["reason"])
+        out.print(detail)
+    if summary.isolation().get("unsandboxed"):
+        out.print("[bold yellow]unsandboxed:[/] student code ran with your rights (--unsandboxed); "
+                  "these grades are only as trustworthy as the submissions.")
     problems = [r for r in summary.results if r["status"] != "graded"]
     if problems:
         detail = Table(title="needs a look (crashed and timed-out notebooks are flagged in the formgrader)",

@@ -16,16 +16,24 @@ Zips are unpacked with nbgrader's ``ExtractorPlugin``. Every file that cannot be
 graded is reported with its student and the reason (not a notebook, empty,
 corrupt, named for no notebook of the assignment, a notebook of another
 assignment) and skipped; the rest are copied to
-``submitted/<student>/<assignment>/`` and every student seen is added to the
-gradebook, so even a student whose only file was rejected appears in exports
-(with zero), as nbgrader shows any student without a submission.
+``submitted/<student>/<assignment>/``. Only students with a gradable notebook are
+added to the gradebook; rejected files are remembered per student (for exports
+and the report). A file named for another assignment's notebook
+(``jane_02_normalization.ipynb`` in a zip for ``01_input_data``) belongs to
+``jane`` and is rejected as that assignment's notebook.
+
+A fingerprint of each imported submission is recorded
+(``.autograder/<assignment>.fingerprints.json``): grading later reports files
+changed by anything but an import instead of silently grading them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +120,11 @@ class Importer:
         if not self.sources:
             raise CourseError(f"Assignment {assignment!r} has no notebooks in source/{assignment}.")
         self.assignments = course.assignments()
+        self.other_notebooks: dict[str, str] = {}  # notebook name -> its (other) assignment
+        for other in self.assignments:
+            if other != assignment:
+                for path in course.source_notebooks(other):
+                    self.other_notebooks.setdefault(path.stem, other)
         self.expected_ids: dict[str, set[str]] = {}  # graded cell ids per notebook
         for name, path in self.sources.items():
             try:
@@ -141,6 +154,13 @@ class Importer:
         if stem in self.sources:
             return None, None, None, (f"named like the assignment notebook, without the student: "
                                       f"name it <student>_{stem}{path.suffix}")
+        for name in sorted(self.other_notebooks, key=len, reverse=True):
+            for sep in ("_", "-", "."):
+                if stem.endswith(sep + name) and len(stem) > len(name) + 1:
+                    return (stem[: -len(name) - 1], None, None,
+                            f"a notebook of assignment {self.other_notebooks[name]!r}, not {self.assignment!r}")
+            if stem == name:
+                return None, None, None, f"a notebook of assignment {self.other_notebooks[name]!r}, without the student"
         if len(self.sources) == 1:
             return stem, next(iter(self.sources)), None, None
         wanted = ", ".join(f"<student>_{n}.ipynb" for n in self.sources)
@@ -187,14 +207,11 @@ class Importer:
         with tempfile.TemporaryDirectory(prefix="autograder-import-") as tmp:
             folder = _unwrap(self._unpack(source, Path(tmp)) if source.is_file() else source, self.assignment)
             chosen: dict[tuple[str, str], tuple[Path, str | None]] = {}
-            seen_students: set[str] = set()
             for path, student, name, timestamp, problem in self.scan(folder):
                 shown = str(path.relative_to(folder))
                 if student is not None and not STUDENT_ID.match(student):
                     report.problems.append(Problem(student, shown, f"{student!r} is not a usable student id"))
                     continue
-                if student:
-                    seen_students.add(student)
                 if path.suffix.lower() != ".ipynb":
                     problem = check_notebook(path)  # "not a notebook" says more than its name
                 elif problem is None:
@@ -219,7 +236,9 @@ class Importer:
                 if timestamp:
                     (dest_dir / "timestamp.txt").write_text(timestamp)
                 report.imported.append((student, dest.name))
-            report.new_students = self._add_students(sorted(seen_students))
+            report.new_students = self._add_students(report.students)
+        record_fingerprints(self.course, self.assignment,
+                            {s: fingerprint(self.course, self.assignment, s) for s in report.students}, "import")
         self._remember(report)
         return report
 
@@ -261,6 +280,44 @@ class Importer:
                     gb.add_student(student)
                     added.append(student)
         return added
+
+
+def fingerprint(course: Course, assignment: str, student: str) -> str:
+    """A hash of the student's submitted files (names and contents)."""
+    digest = hashlib.sha256()
+    folder = course.folder("submitted") / student / assignment
+    for path in sorted(folder.rglob("*")) if folder.exists() else []:
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _fingerprints_path(course: Course, assignment: str) -> Path:
+    return course.state_dir / f"{assignment}.fingerprints.json"
+
+
+def known_fingerprints(course: Course, assignment: str) -> dict[str, dict]:
+    """{student: {"fingerprint", "source" (import, first grading...), "time"}} as recorded."""
+    path = _fingerprints_path(course, assignment)
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        return {}
+
+
+def record_fingerprints(course: Course, assignment: str, stamps: dict[str, str], source: str) -> None:
+    """Record the fingerprints of submissions brought in by ``source`` (written atomically)."""
+    if not stamps:
+        return
+    known = known_fingerprints(course, assignment)
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    for student, stamp in stamps.items():
+        known[student] = {"fingerprint": stamp, "source": source, "time": now}
+    path = _fingerprints_path(course, assignment)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(known, indent=1, sort_keys=True))
+    tmp.replace(path)
 
 
 def rejected_path(course: Course, assignment: str) -> Path:

@@ -7,6 +7,9 @@ The worker imports nbgrader once, starts its zygote (warm TensorFlow, see
 of ``Execute``. It answers with the per-cell scores nbgrader saved in the
 gradebook and the first line of each failed test's message.
 
+With ``"sandbox": true`` in its setup, every kernel runs in :mod:`autograder.sandbox`
+(the worker first gives itself a private scratch tmpfs for the kernels' copies).
+
 Protocol, one JSON object per line: a setup object, then jobs
 ``{"id", "assignment", "student"}``; replies ``{"ready": ...}`` then one result per job.
 Started by :mod:`autograder.grading` as ``python -m autograder.worker``.
@@ -105,13 +108,14 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
 
 
 def grade_job(api, course, job: dict) -> dict:
-    from autograder import execute
+    from autograder import execute, pool
 
     assignment, student = job["assignment"], job["student"]
     start = time.monotonic()
     result: dict[str, Any] = {}
     for attempt in range(6):
         execute.OUTCOMES.clear()
+        pool.COPY_BACK_SKIPPED.clear()
         result = api.autograde(assignment, student, force=True, create=True)
         text = (result.get("error") or "") + (result.get("log") or "")
         if result.get("success") or "database is locked" not in text:
@@ -138,6 +142,8 @@ def grade_job(api, course, job: dict) -> dict:
         "notebooks": outcomes, "score": sum(c["points"] or 0 for c in cells),
         "max_score": sum(c["max_points"] for c in cells), "worker": os.getpid(),
         "log": "" if status == "graded" else (result.get("log") or "")[-4000:],
+        "isolation": "sandboxed" if pool.SANDBOX else "unsandboxed",
+        "not_copied_back": list(pool.COPY_BACK_SKIPPED)[:20],
     }
 
 
@@ -180,16 +186,24 @@ def main() -> int:
         proto_out.flush()
 
     setup = json.loads(proto_in.readline())
+    if setup.get("sandbox"):
+        from autograder import sandbox
+
+        sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
     from autograder import pool
     from autograder.coursedir import Course, working_directory
 
     course = Course(Path(setup["course"]))
+    if setup.get("sandbox"):
+        pool.SANDBOX = {"course": str(course.root), "limits": setup.get("limits") or {}}
+    pool.OUTPUT_LIMIT = (setup.get("limits") or {}).get("output")
     os.chdir(course.root)
     config = worker_config(course.config, setup.get("notebook_timeout", 0))
     from nbgrader.apps import NbGraderAPI
 
     api = NbGraderAPI(config=config)
-    info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False}
+    info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False,
+                            "isolation": "sandboxed" if pool.SANDBOX else "unsandboxed"}
     if setup.get("warm", True):
         try:
             zyg = pool.Zygote(setup.get("preload", []), setup.get("forget", []),

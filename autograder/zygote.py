@@ -21,7 +21,9 @@ Protocol, one JSON object per line on stdin/stdout:
 * first line in:  ``{"preload": [...], "forget": [...]}``;
   reply: ``{"ready": true, "seconds": 2.3, "preloaded": [...], "failed": {...}}``
 * then, per kernel: ``{"argv": [...], "env": {...}, "cwd": "...", "reaper": PID,
-  "memory_limit": BYTES or null}``; reply: ``{"pid": PID}``.
+  "memory_limit": BYTES or null, "sandbox": SPEC or null}``; reply: ``{"pid": PID}``
+  (with a sandbox spec, see :mod:`autograder.sandbox`, PID is the kernel namespace's init,
+  which ends with the kernel and reports how it ended).
 
 Linux only (``fork`` plus ``prctl``); elsewhere the worker uses stock kernels.
 """
@@ -98,30 +100,42 @@ def _reset_signals() -> None:
         signal.signal(sig, signal.SIG_DFL)
 
 
-def _become_kernel(request: dict, report_fd: int) -> None:
-    """In the grandchild: become an ipykernel exactly as ``python -m ipykernel_launcher`` would."""
-    os.write(report_fd, str(os.getpid()).encode())
-    os.close(report_fd)
+def _become_kernel(request: dict) -> None:
+    """In the grandchild: become an ipykernel exactly as ``python -m ipykernel_launcher`` would
+    (sandboxed first, if the request carries a sandbox spec)."""
     os.setsid()  # own process group: interrupts and kills reach the kernel and its children only
     reaper = int(request.get("reaper") or 0)
-    deadline = time.monotonic() + 5
-    while reaper and os.getppid() != reaper and time.monotonic() < deadline:
-        time.sleep(0.0005)  # wait until the worker has adopted us
+    box = request.get("sandbox")
+    if box:
+        from autograder import sandbox
+
+        adopted = not reaper or sandbox.wait_for_adoption(reaper)
+    else:
+        deadline = time.monotonic() + 5
+        while reaper and os.getppid() != reaper and time.monotonic() < deadline:
+            time.sleep(0.0005)  # wait until the worker has adopted us
+        adopted = not reaper or os.getppid() == reaper
     die_with_parent()
-    if reaper and os.getppid() != reaper:
+    if not adopted:
         os._exit(70)  # the worker is gone: nobody wants this kernel
+    if box:
+        try:
+            sandbox.enter(sandbox.Spec.from_dict(box))  # returns in the sandboxed kernel process
+        except BaseException:
+            traceback.print_exc()
+            os._exit(71)
     _reset_signals()
 
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
 
-    cwd = request.get("cwd") or os.getcwd()
-    os.chdir(cwd)
+    if not box:
+        os.chdir(request.get("cwd") or os.getcwd())
     os.environ.clear()
     os.environ.update(request.get("env") or {})
     limit = request.get("memory_limit")
-    if limit:
+    if limit and not box:  # the sandbox applies it with its other limits
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
@@ -154,7 +168,11 @@ def _become_kernel(request: dict, report_fd: int) -> None:
 
 
 def spawn(request: dict) -> int:
-    """Fork a kernel for ``request``; return its pid (it becomes the reaper's child)."""
+    """Fork a kernel for ``request``; return its pid (it becomes the reaper's child).
+
+    With a sandbox spec, the middle child first enters new namespaces, so the kernel's
+    first process is PID 1 of its own PID namespace (see :mod:`autograder.sandbox`).
+    """
     sys.stdout.flush()
     sys.stderr.flush()
     read_fd, write_fd = os.pipe()
@@ -162,10 +180,18 @@ def spawn(request: dict) -> int:
     if middle == 0:  # pragma: no cover - runs in the forked child
         try:
             os.close(read_fd)
-            if os.fork() == 0:
-                _become_kernel(request, write_fd)
+            if request.get("sandbox"):
+                from autograder import sandbox
+
+                sandbox.unshare_namespaces()
+            child = os.fork()
+            if child == 0:
+                os.close(write_fd)
+                _become_kernel(request)
+            os.write(write_fd, str(child).encode())
             os._exit(0)
         except BaseException:
+            traceback.print_exc()
             os._exit(1)
     os.close(write_fd)
     os.waitpid(middle, 0)

@@ -1,0 +1,517 @@
+"""The grading sandbox: what a student's code can reach while its notebook is graded.
+
+Every kernel ``autograder grade`` starts runs, on Linux, in new mount, network,
+PID, IPC and UTS namespaces, as an unprivileged user of its own, with limits:
+
+* the system and the Python environment are visible **read-only**; of the course
+  directory the kernel sees *nothing* but a private, writable copy of its own
+  working folder (``autograded/<student>/<assignment>``): the course root, the
+  instructor's home and the project folders of editable installs are hidden under
+  empty tmpfs mounts, and only what Python needs (``sys.prefix``, the base
+  interpreter, editable-installed packages) is bound back read-only;
+* private ``/tmp``, ``/dev/shm`` and home (``HOME=/tmp/home``), a fresh ``/proc``;
+* no network (an empty network namespace); the worker talks to the kernel over
+  jupyter_client's ``ipc`` transport (unix sockets in a folder bound into both);
+* its own PID namespace: when the kernel ends, everything it started ends too;
+* a uid/gid of its own (no groups, no capabilities, ``no_new_privs``) and limits on
+  memory (address space), processes, file size and open files.
+
+Warm kernels (forked from the zygote, no ``exec``) enter it with Linux system calls
+(:func:`unshare_namespaces` in the zygote's middle child, :func:`enter` in the
+kernel); cold kernels (``--cold``) are started under Debian's ``bubblewrap``
+(:func:`bwrap_argv`) and drop privileges with ``python -m autograder.sandbox``.
+After the kernel ends the worker copies back the regular files the notebook created
+or changed (:func:`copy_back`), so ``autograded/`` looks as under stock nbgrader.
+
+Where namespaces are missing (macOS, Windows, a locked-down container, not root),
+:func:`available` says why and ``autograder grade`` refuses unless ``--unsandboxed``.
+Setting ``AUTOGRADER_NO_NAMESPACES=1`` makes this machine count as one without.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
+MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
+OPTION_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+
+DISABLE_ENV = "AUTOGRADER_NO_NAMESPACES"
+#: Where each worker mounts its own private tmpfs for kernel copies and sockets.
+SCRATCH = Path(tempfile.gettempdir()) / "autograder-scratch"
+#: The kernel's home inside the sandbox (on its private /tmp).
+HOME = "/tmp/home"
+#: Exit code base an init process uses to report "the kernel was killed by signal N".
+SIGNAL_EXIT = 128
+
+
+@dataclass
+class Limits:
+    """Per-kernel resource limits (bytes or counts; None: no limit)."""
+
+    memory: int | None = None          # address space (``--memory-limit``)
+    processes: int = 512               # processes and threads of the kernel's user
+    file_size: int = 256 * 2**20       # largest file it can write
+    open_files: int = 1024
+    output: int = 16 * 2**20           # total bytes of outputs one notebook may produce
+    copy_back: int = 256 * 2**20       # total bytes copied back to autograded/
+
+
+@dataclass
+class Spec:
+    """Everything the sandbox of one kernel needs, as plain data (sent to the zygote)."""
+
+    cwd: str                           # the kernel's working directory (as nbgrader chose it)
+    work: str                          # its private writable copy (bound at ``cwd``)
+    ipc: str                           # folder of the connection file and unix sockets
+    uid: int
+    hide: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Spec":
+        data = dict(data)
+        data["limits"] = Limits(**data.get("limits", {}))
+        return cls(**data)
+
+
+# -- system calls ------------------------------------------------------------------
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare_namespaces(flags: int = NAMESPACES) -> None:
+    """New namespaces for this process (PID: for its next child)."""
+    _check(_libc().unshare(flags), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    _check(_libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {target}")
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc().prctl(option, value, 0, 0, 0), "prctl")
+
+
+# -- can this machine sandbox? -----------------------------------------------------
+def available(cold: bool = False) -> tuple[bool, str]:
+    """(True, "") if kernels can be sandboxed here, else (False, why not)."""
+    if os.environ.get(DISABLE_ENV, "") not in ("", "0"):
+        return False, f"namespaces are declared unavailable ({DISABLE_ENV} is set)"
+    if not sys.platform.startswith("linux"):
+        return False, f"{sys.platform} has no Linux namespaces"
+    if os.geteuid() != 0:
+        return False, ("the sandbox needs root (mount, network and PID namespaces, a uid per kernel); "
+                       "unprivileged user namespaces are not supported yet")
+    if cold and not shutil.which("bwrap"):
+        return False, "--cold kernels need bubblewrap (`apt-get install bubblewrap`)"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            unshare_namespaces()
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return False, "this system refuses new mount/network/PID namespaces (a locked-down container?)"
+    return True, ""
+
+
+# -- what the kernel may see -------------------------------------------------------
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _editable_packages() -> list[str]:
+    """Folders of top-level packages installed in editable mode (found as Python finds them)."""
+    import importlib.metadata
+    import importlib.util
+
+    found = []
+    for dist in importlib.metadata.distributions():
+        try:
+            direct = json.loads(dist.read_text("direct_url.json") or "{}")
+        except (ValueError, OSError):
+            continue
+        if not direct.get("dir_info", {}).get("editable"):
+            continue
+        for name in (dist.read_text("top_level.txt") or "").split():
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                continue
+            if spec is None:
+                continue
+            locations = list(spec.submodule_search_locations or [])
+            if locations:
+                found.extend(os.path.realpath(p) for p in locations)
+            elif spec.origin and os.path.isfile(spec.origin):
+                found.append(os.path.realpath(spec.origin))
+    return found
+
+
+def python_paths() -> list[str]:
+    """What the kernel's Python needs read-only: its prefixes and editable packages."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths.update(_editable_packages())
+    return sorted(p for p in paths if os.path.exists(p))
+
+
+def hidden_paths(course_root: str | Path) -> list[str]:
+    """Folders replaced by empty tmpfs mounts: the course, the home folder, temp folders,
+    and the project folders of editable installs (e.g. another checkout of the course)."""
+    hide = {os.path.realpath(course_root), os.path.realpath(os.path.expanduser("~"))}
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    for package in _editable_packages():
+        parent = os.path.dirname(package)
+        if parent != "/" and not any(_inside(parent, p) for p in prefixes):
+            hide.add(parent)
+    hide.update({"/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()})
+    return sorted(p for p in hide if p not in ("/", "") and os.path.isdir(p))
+
+
+_UIDS = iter(range(1 << 20))
+
+
+def kernel_uid() -> int:
+    """A user id no other process uses: one per kernel (so process limits count per kernel)."""
+    return 1_000_000 + ((os.getpid() % (1 << 22)) << 8) + next(_UIDS) % 256
+
+
+def plan(course_root: str | Path, cwd: str, work: str, ipc: str, limits: Limits) -> Spec:
+    return Spec(cwd=os.path.realpath(cwd), work=work, ipc=ipc, uid=kernel_uid(),
+                hide=hidden_paths(course_root), keep=python_paths(), limits=limits)
+
+
+# -- the worker's scratch space ----------------------------------------------------
+def private_scratch(size: str = "2g") -> Path:
+    """Give this worker (and its zygote and kernels) a private tmpfs at :data:`SCRATCH`.
+
+    It lives in a mount namespace of the worker's own, so it vanishes with the worker:
+    even a ``kill -9`` of the run leaves no kernel copy or socket behind.
+    Call before the process starts any thread.
+    """
+    unshare_namespaces(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    SCRATCH.mkdir(mode=0o755, exist_ok=True)
+    mount("autograder", str(SCRATCH), "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=0755")
+    return SCRATCH
+
+
+def new_kernel_dir(cwd: str) -> tuple[str, str, dict]:
+    """A private copy of ``cwd`` and an ipc folder in the scratch space; (work, ipc, snapshot)."""
+    base = tempfile.mkdtemp(prefix="k", dir=SCRATCH if SCRATCH.is_mount() else None)
+    os.chmod(base, 0o755)
+    work, ipc = os.path.join(base, "work"), os.path.join(base, "ipc")
+    os.mkdir(ipc)
+    snapshot = copy_in(cwd, work)
+    return work, ipc, snapshot
+
+
+def give_to(uid: int, *paths: str) -> None:
+    """Let the kernel's user own its copy, its socket folder and its connection file."""
+    for top in paths:
+        os.lchown(top, uid, uid)
+        for folder, dirs, files in os.walk(top):
+            for name in dirs + files:
+                os.lchown(os.path.join(folder, name), uid, uid)
+
+
+def _digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_in(cwd: str, work: str) -> dict[str, str]:
+    """Copy the kernel's folder (regular files and folders only); return {relpath: sha256}."""
+    snapshot: dict[str, str] = {}
+    os.mkdir(work)
+    for folder, dirs, files in os.walk(cwd):
+        rel = os.path.relpath(folder, cwd)
+        for name in dirs:
+            if not os.path.islink(os.path.join(folder, name)):
+                os.makedirs(os.path.join(work, rel, name), exist_ok=True)
+        for name in files:
+            source = os.path.join(folder, name)
+            if os.path.islink(source) or not os.path.isfile(source):
+                continue
+            shutil.copyfile(source, os.path.join(work, rel, name))
+            snapshot[os.path.normpath(os.path.join(rel, name))] = _digest(source)
+    return snapshot
+
+
+def copy_back(work: str, cwd: str, snapshot: dict[str, str], limit: int) -> list[str]:
+    """Copy regular files the kernel created or changed back into ``cwd`` (up to ``limit`` bytes
+    in all; no symlinks, nothing outside ``cwd``); delete files it deleted. Returns what was skipped."""
+    skipped, total = [], 0
+    cwd_real = os.path.realpath(cwd)
+    seen = set()
+    for folder, dirs, files in os.walk(work):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            source = os.path.join(folder, name)
+            rel = os.path.normpath(os.path.relpath(source, work))
+            seen.add(rel)
+            st = os.lstat(source)
+            if not stat.S_ISREG(st.st_mode):
+                skipped.append(f"{rel}: not a regular file")
+                continue
+            if snapshot.get(rel) == _digest(source):
+                continue
+            total += st.st_size
+            if total > limit:
+                skipped.append(f"{rel}: over the {limit // 2**20} MB copy-back limit")
+                continue
+            dest = os.path.join(cwd_real, rel)
+            parent = os.path.realpath(os.path.dirname(dest))
+            if not _inside(parent, cwd_real) or os.path.islink(dest):
+                skipped.append(f"{rel}: outside the submission folder")
+                continue
+            os.makedirs(parent, exist_ok=True)
+            if not _inside(os.path.realpath(parent), cwd_real):
+                skipped.append(f"{rel}: outside the submission folder")
+                continue
+            shutil.copyfile(source, dest)
+    for rel in snapshot:
+        if rel not in seen and not rel.endswith(".ipynb"):
+            dest = os.path.join(cwd_real, rel)
+            if os.path.isfile(dest) and not os.path.islink(dest):
+                os.remove(dest)
+    return skipped
+
+
+def remove_tree(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+# -- inside: mounts, limits, user ----------------------------------------------------
+def _mount_points() -> list[tuple[str, int]]:
+    points = []
+    with open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            fields = line.split()
+            target = fields[4].encode().decode("unicode_escape")
+            flags = 0
+            for option in fields[5].split(","):
+                flags |= OPTION_FLAGS.get(option, 0)
+            points.append((target, flags))
+    return points
+
+
+def _read_only_everything() -> None:
+    for target, flags in sorted(_mount_points(), key=lambda p: p[0].count("/")):
+        try:
+            mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
+        except OSError:
+            pass  # e.g. a mount point hidden under another one
+
+
+def _bind(fd: int, target: str, writable: bool) -> None:
+    if not os.path.exists(target):
+        os.makedirs(target, exist_ok=True) if os.path.isdir(f"/proc/self/fd/{fd}") else open(target, "a").close()
+    mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
+
+
+def setup_filesystem(spec: Spec) -> None:
+    """In the new mount namespace (as root): read-only system, hidden course, private copies."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    keep = [p for p in spec.keep if any(_inside(p, h) for h in spec.hide)]
+    fds = {p: os.open(p, os.O_PATH) for p in keep}
+    work_fd, ipc_fd = os.open(spec.work, os.O_PATH), os.open(spec.ipc, os.O_PATH)
+    _read_only_everything()
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path in sorted(spec.hide, key=len):
+        if not os.path.isdir(path):
+            continue  # already under a hidden folder
+        world = path in ("/tmp", "/var/tmp", "/dev/shm") or path == tempfile.gettempdir()
+        options = "mode=1777,size=512m" if world else "mode=0755,size=1m"
+        mount("sandbox", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for path in sorted(keep, key=len):
+        _bind(fds[path], path, writable=False)
+    _bind(ipc_fd, spec.ipc, writable=True)
+    _bind(work_fd, spec.cwd, writable=True)
+    for fd in [*fds.values(), work_fd, ipc_fd]:
+        os.close(fd)
+
+
+def apply_limits(limits: Limits) -> None:
+    def cap(kind: int, value: int | None) -> None:
+        if value:
+            hard = resource.getrlimit(kind)[1]
+            value = min(value, hard) if hard != resource.RLIM_INFINITY else value
+            resource.setrlimit(kind, (value, value))
+
+    cap(resource.RLIMIT_AS, limits.memory)
+    cap(resource.RLIMIT_NPROC, limits.processes)
+    cap(resource.RLIMIT_FSIZE, limits.file_size)
+    cap(resource.RLIMIT_NOFILE, limits.open_files)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid``/``uid`` with no groups; no capabilities, no way to gain privileges."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # from root to another uid: every capability is cleared
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    os.makedirs(HOME, mode=0o700, exist_ok=True)
+
+
+def clean_environment(env: dict[str, str]) -> dict[str, str]:
+    """The kernel's environment: the one nbclient asked for, with a private home and temp."""
+    env = {k: v for k, v in env.items() if k not in ("JPY_PARENT_PID", "TMPDIR", "XDG_RUNTIME_DIR")}
+    env.update(HOME=HOME, TMPDIR="/tmp", IPYTHONDIR=HOME + "/.ipython", JUPYTER_CONFIG_DIR=HOME + "/.jupyter",
+               MPLCONFIGDIR=HOME + "/.matplotlib", USER="student", LOGNAME="student")
+    return env
+
+
+def _parent_pid_on_host() -> int:
+    """Our parent as the host sees it (``getppid`` says 0 to a namespace's PID 1)."""
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_for_adoption(reaper: int, seconds: float = 5.0) -> bool:
+    """Wait until the worker (a child subreaper) has adopted this process."""
+    deadline = time.monotonic() + seconds
+    while _parent_pid_on_host() != reaper:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+def _init(kernel: int) -> None:
+    """PID 1 of the kernel's namespace: reap everything; end (and so end them all) with the kernel."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(1)
+        if pid == kernel:
+            if os.WIFSIGNALED(status):
+                os._exit(SIGNAL_EXIT + os.WTERMSIG(status))
+            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def enter(spec: Spec) -> None:
+    """In a process that is PID 1 of fresh namespaces (see :func:`unshare_namespaces`):
+    set up the filesystem, then fork; this process stays as the namespace's init and the
+    child returns, as the sandboxed, unprivileged kernel process, in ``spec.cwd``."""
+    setup_filesystem(spec)
+    try:
+        os.sethostname("sandbox")
+    except (OSError, AttributeError):
+        pass
+    kernel = os.fork()
+    if kernel:
+        _init(kernel)  # never returns
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != 1:
+        os._exit(70)
+    apply_limits(spec.limits)
+    drop_privileges(spec.uid)
+    os.chdir(spec.cwd)
+
+
+def decode_exit(code: int | None) -> int | None:
+    """The kernel's own return code from its init's exit code (negative: killed by a signal)."""
+    if code is not None and code > SIGNAL_EXIT and code - SIGNAL_EXIT < 65:
+        return -(code - SIGNAL_EXIT)
+    return code
+
+
+# -- cold kernels: bubblewrap ---------------------------------------------------------
+def bwrap_argv(spec: Spec, argv: list[str]) -> list[str]:
+    """``bwrap ... python -m autograder.sandbox SPEC -- ARGV``: the same sandbox for a stock kernel."""
+    args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc",
+            "--unshare-uts", "--hostname", "sandbox", "--ro-bind", "/", "/", "--dev", "/dev",
+            "--proc", "/proc"]
+    for path in sorted(spec.hide, key=len):
+        world = path in ("/tmp", "/var/tmp", "/dev/shm") or path == tempfile.gettempdir()
+        args += ["--perms", "1777" if world else "0755", "--tmpfs", path]
+    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+    binds = [p for p in spec.keep if any(_inside(p, h) for h in spec.hide)] + [spec.ipc, spec.cwd]
+    parents = sorted({str(a) for p in binds for a in Path(p).parents
+                if any(_inside(str(a), h) and str(a) != h for h in spec.hide)}, key=len)
+    for parent in parents:  # bubblewrap would make them 0700: the kernel's user could not pass
+        args += ["--perms", "0755", "--dir", parent]
+    for path in sorted(spec.keep, key=len):
+        if any(_inside(path, h) for h in spec.hide):
+            args += ["--ro-bind", path, path]
+    args += ["--bind", spec.ipc, spec.ipc, "--bind", spec.work, spec.cwd, "--chdir", spec.cwd,
+             "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
+    return args + [sys.executable, "-m", "autograder.sandbox", spec.to_json(), "--", *argv]
+
+
+def main(argv: list[str]) -> int:
+    """Inside bubblewrap: apply the limits, drop to the kernel's user, exec the kernel."""
+    spec = Spec.from_dict(json.loads(argv[0]))
+    command = argv[argv.index("--") + 1:]
+    apply_limits(spec.limits)
+    drop_privileges(spec.uid)
+    try:
+        os.execvp(command[0], command)
+    except OSError as exc:
+        print(f"autograder.sandbox: cannot start {command[0]}: {exc}", file=sys.stderr)
+        return 127 if exc.errno == errno.ENOENT else 126
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
