@@ -11,19 +11,29 @@ three additions an instructor notices:
   overruns the notebook limit no longer aborts the whole autograde: the cell that
   was running and every later code cell get an error output that says why, so
   nbgrader's own ``SaveAutoGrades`` still records the tests that passed before it
-  and zero for the rest. The outcome is kept in :data:`OUTCOMES` for the worker.
+  and zero for the rest. The outcome is kept in :data:`OUTCOMES` for the worker;
+* trusted checks (:mod:`autograder.trusted`): in a course lesson, each graded test cell
+  that follows the course's convention gets its verdict from the worker's trusted
+  process, on answers the kernel exported as data before the cell ran.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Integer
+
+from autograder import trusted
+
+#: The custom MIME type in which the kernel returns exported answers (course.answers.MIME).
+ANSWERS_MIME = "application/vnd.course.answers+json"
 
 #: One entry per executed notebook since the worker last cleared it.
 OUTCOMES: list[dict[str, Any]] = []
@@ -49,6 +59,9 @@ class GuardedExecute(Execute):
     notebook_timeout = Integer(
         0, help="Seconds a whole notebook may run (0: no limit beyond the per-cell timeout)."
     ).tag(config=True)
+    trusted_checks = Bool(
+        True, help="Grade a course lesson's convention test cells with trusted checks."
+    ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
         from autograder.pool import WarmKernelManager
@@ -71,7 +84,9 @@ class GuardedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
         self._abort: tuple[str, str] | None = None
         self._outcome = {"notebook": (resources or {}).get("unique_key"), "status": "ok",
-                         "reason": "", "cells_run": 0, "seconds": 0.0, "kernel_pid": None}
+                         "reason": "", "cells_run": 0, "seconds": 0.0, "kernel_pid": None,
+                         "trusted_cells": 0, "trusted_seconds": 0.0}
+        self._trusted_cells = self._trusted_plan(resources)
         start = time.monotonic()
         try:
             return super().preprocess(nb, resources, km)
@@ -103,9 +118,84 @@ class GuardedExecute(Execute):
             except OSError:
                 pass
 
+    def _trusted_plan(self, resources: Any) -> dict[str, trusted.TestCell]:
+        """The test cells of this notebook's *source* (never the submission) that trusted checks grade."""
+        info = (resources or {}).get("nbgrader", {})
+        assignment, notebook = info.get("assignment"), info.get("notebook")
+        if not (self.trusted_checks and assignment and notebook):
+            return {}
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
+        cells = trusted.plan(source)
+        if cells:
+            trusted.checks().start()
+        return cells
+
+    def _ask_kernel(self, code: str, cell: NotebookNode) -> dict:
+        """Evaluate ``code`` as a user expression in the kernel (no cell, no history, no output);
+        return the JSON it answered in the answers MIME type, or {"error": reason}."""
+        from jupyter_core.utils import run_sync
+
+        timeout = self._cell_timeout(cell) or 60
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                "", silent=True, store_history=False, user_expressions={"r": code},
+                timeout=timeout, output_hook=lambda msg: None, allow_stdin=False)
+        except TimeoutError:
+            try:
+                run_sync(self.km.interrupt_kernel)()
+            except Exception:  # noqa: BLE001
+                pass
+            return {"error": f"the notebook did not answer within {timeout} s"}
+        result = reply.get("content", {}).get("user_expressions", {}).get("r", {})
+        if result.get("status") != "ok":
+            return {"error": f"{result.get('ename', 'error')}: {result.get('evalue', '')}"[:300]}
+        data = result.get("data", {}).get(ANSWERS_MIME)
+        return data if isinstance(data, dict) else {"error": "the notebook sent no answers"}
+
+    def _kernel_call(self, cell: NotebookNode, call: dict) -> dict:
+        """Run a student's function in the kernel on inputs the trusted process chose."""
+        reply = self._ask_kernel(trusted.request_code("call", json.dumps(call)), cell)
+        if isinstance(reply.get("error"), str):
+            reply = {"error": {"type": "RuntimeError", "builtin": True,
+                               "message": f"the grader could not call the function: {reply['error']}"}}
+        return reply
+
+    def _trusted_export(self, cell: NotebookNode) -> tuple[trusted.TestCell, dict] | None:
+        """Before a convention test cell runs: the answers its checks read, exported by the kernel."""
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        test = self._trusted_cells.get(grade_id) if grade_id else None
+        if test is None or self._abort is not None:
+            return None
+        start = time.monotonic()
+        names = trusted.checks().names(test)
+        if names is None:
+            return None
+        export = self._ask_kernel(trusted.request_code("export", names), cell)
+        self._outcome["trusted_seconds"] += time.monotonic() - start
+        return test, export
+
+    def _trusted_verdict(self, cell: NotebookNode, pending: tuple[trusted.TestCell, dict]) -> None:
+        """Replace the cell's outputs by the trusted process's verdict."""
+        start = time.monotonic()
+        test, export = pending
+        verdict = trusted.checks().run(test, export, lambda call: self._kernel_call(cell, call))
+        cell.outputs = trusted.outputs(verdict)
+        self._outcome["trusted_cells"] += 1
+        self._outcome["trusted_seconds"] = round(self._outcome["trusted_seconds"] + time.monotonic() - start, 3)
+
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
         if cell.cell_type != "code":
             return cell, resources
+        pending = self._trusted_export(cell)
+        cell, resources = self._preprocess_code_cell(cell, resources, index)
+        if pending is not None and self._abort is None:
+            self._trusted_verdict(cell, pending)
+        return cell, resources
+
+    def _preprocess_code_cell(self, cell: NotebookNode, resources: Any, index: int):
         if self._abort is None and self._deadline is not None and time.monotonic() >= self._deadline:
             self._kill_kernel()
             self._stop("timed_out", "NotebookTimeout",

@@ -1,0 +1,375 @@
+"""Trusted checks: a graded test cell's verdict computed outside the student's kernel.
+
+For a notebook whose *source* (the instructor's file) binds a course lesson
+(``from course.lessons import lessonNN as ex``), every graded test cell that holds
+only ``ex.qN.check(name=<literal>, ...)`` calls (the course's test-cell convention)
+is graded like this:
+
+1. before the cell runs, the worker asks the kernel (a user expression on the same
+   kernel, not a notebook cell) to export the answers the cell's exercises name, as
+   data (:mod:`course.answers`: JSON, ``.npy``, ``.keras``; never pickle);
+2. the cell runs in the kernel as usual (later cells may depend on it);
+3. this module's long-lived process (one per worker, started on first use, one
+   TensorFlow thread, never given student code) runs the same check calls with its
+   own unpatched ``course`` on that data. A student's function is a stand-in: each
+   call is sent back to the kernel with inputs chosen here, and only its encoded
+   result returns;
+4. the cell's outputs are replaced by that one verdict (the ✔ line, or an error with
+   the message), so nbgrader's scores, the autograded notebook and the feedback show it.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+LESSON_PACKAGE = "course.lessons."
+
+
+@dataclass
+class TestCell:
+    """One graded test cell that follows the convention: its lesson and its check calls."""
+
+    module: str
+    calls: list[tuple[str, dict]]
+    names: list[str] = field(default_factory=list)
+
+
+def _lesson_alias(tree: ast.Module) -> tuple[str, str] | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "course.lessons" and node.level == 0:
+            for alias in node.names:
+                if alias.name.startswith("lesson"):
+                    return alias.asname or alias.name, LESSON_PACKAGE + alias.name
+    return None
+
+
+def _calls(source: str, alias: str) -> list[tuple[str, dict]] | None:
+    """The ``alias.qN.check(k=literal)`` calls of a test cell, or None if it holds anything else."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    calls = []
+    for statement in tree.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "check" and isinstance(call.func.value, ast.Attribute)
+                and isinstance(call.func.value.value, ast.Name) and call.func.value.value.id == alias):
+            return None
+        kwargs = {}
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                return None
+            try:
+                kwargs[keyword.arg] = ast.literal_eval(keyword.value)
+            except ValueError:
+                return None
+        calls.append((call.func.value.attr, kwargs))
+    return calls or None
+
+
+def plan(source: Path) -> dict[str, TestCell]:
+    """{grade_id: TestCell} for the graded test cells of ``source`` that trusted checks grade
+    ({} for a notebook that binds no course lesson, e.g. another nbgrader course)."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(str(source), as_version=4)
+    except Exception:  # noqa: BLE001 - no readable source: grade as stock nbgrader does
+        return {}
+    found = None
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "course.lessons" in cell.source:
+            try:
+                found = _lesson_alias(ast.parse(cell.source))
+            except SyntaxError:
+                continue
+            if found:
+                break
+    if not found:
+        return {}
+    alias, module = found
+    cells = {}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        calls = _calls(cell.source, alias)
+        if calls:
+            cells[meta["grade_id"]] = TestCell(module, calls)
+    return cells
+
+
+def exercise_names(module: str) -> dict[str, list[str]]:
+    """{exercise attribute: names it reads} of a lesson module (imports the course: trusted side)."""
+    import importlib
+
+    from course.exercise import Exercise
+
+    if not module.startswith(LESSON_PACKAGE):
+        return {}
+    lesson = importlib.import_module(module)
+    return {attr: list(value.names) + list(getattr(value, "optional", ()))
+            for attr, value in vars(lesson).items() if isinstance(value, Exercise)}
+
+
+# ---------------------------------------------------------------- verdicts as cell outputs
+
+def outputs(verdict: dict) -> list:
+    """The cell outputs that show ``verdict``: stdout text when it passed, else one error."""
+    from nbformat import NotebookNode
+
+    if verdict["status"] == "passed":
+        text = verdict.get("text") or ""
+        return [NotebookNode(output_type="stream", name="stdout", text=text)] if text else []
+    return [NotebookNode(output_type="error", ename=verdict.get("ename", "CheckFailed"),
+                         evalue=verdict.get("text", ""), traceback=verdict.get("text", "").splitlines())]
+
+
+# ---------------------------------------------------------------- the worker's side
+
+class TrustedChecks:
+    """The worker's handle on its trusted process (started on first use, kept for the next ones)."""
+
+    def __init__(self, threads: int = 1):
+        self.threads = threads
+        self.process: subprocess.Popen | None = None
+        self.seconds = 0.0  # time spent in trusted checks, for the benchmark
+        self._names: dict[str, dict[str, list[str]]] = {}
+
+    def start(self) -> None:
+        """Start the process now (it imports TensorFlow while the kernel runs the first cells)."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+
+    def names(self, cell: TestCell) -> list[str] | None:
+        """The answers ``cell``'s checks read; None if a call names no exercise of its lesson."""
+        start = time.monotonic()
+        try:
+            if cell.module not in self._names:
+                self.start()
+                self._send({"names": cell.module})
+                line = self.process.stdout.readline()
+                self._names[cell.module] = json.loads(line)["names"] if line else {}
+        except (OSError, ValueError):
+            self.close()
+            return None
+        finally:
+            self.seconds += time.monotonic() - start
+        exercises = self._names.get(cell.module, {})
+        if not all(name in exercises for name, _ in cell.calls):
+            return None
+        return sorted({n for name, _ in cell.calls for n in exercises[name]})
+
+    def _start(self) -> subprocess.Popen:
+        env = dict(os.environ, COURSE_TF_THREADS=str(self.threads), TF_NUM_INTRAOP_THREADS=str(self.threads),
+                   TF_NUM_INTEROP_THREADS=str(self.threads), OMP_NUM_THREADS=str(self.threads),
+                   TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        return subprocess.Popen([sys.executable, "-m", "autograder.trusted"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                                start_new_session=False)
+
+    def run(self, cell: TestCell, export: dict, kernel_call: Callable[[dict], dict]) -> dict:
+        """The verdict of ``cell`` on the exported answers; ``kernel_call`` runs a student function."""
+        start = time.monotonic()
+        try:
+            return self._run(cell, export, kernel_call)
+        except (OSError, ValueError, BrokenPipeError) as error:
+            self.close()
+            return {"status": "failed", "ename": "GraderError",
+                    "text": f"the grader's check process failed ({error}); please tell your instructor."}
+        finally:
+            self.seconds += time.monotonic() - start
+
+    def _run(self, cell: TestCell, export: dict, kernel_call) -> dict:
+        self.start()
+        request = {"module": cell.module, "calls": cell.calls, "export": export}
+        self._send(request)
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise OSError(f"it exited with code {self.process.wait()}")
+            message = json.loads(line)
+            if "verdict" in message:
+                return message["verdict"]
+            self._send(kernel_call(message["call"]))
+
+    def _send(self, obj: dict) -> None:
+        self.process.stdin.write(json.dumps(obj) + "\n")
+        self.process.stdin.flush()
+
+    def close(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+            with contextlib.suppress(Exception):
+                self.process.wait(timeout=5)
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process = None
+
+
+_CHECKS: TrustedChecks | None = None
+
+
+def checks() -> TrustedChecks:
+    """The worker's trusted process handle (one per worker process)."""
+    global _CHECKS
+    if _CHECKS is None:
+        _CHECKS = TrustedChecks()
+    return _CHECKS
+
+
+# ---------------------------------------------------------------- the trusted process
+
+def _rebuild_error(info: dict) -> BaseException:
+    """An exception like the one the student's code raised (type name and message only)."""
+    cls = getattr(builtins, info.get("type", ""), None) if info.get("builtin") else None
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = type(str(info.get("type") or "Error"), (Exception,), {})
+    try:
+        return cls(info.get("message", ""))
+    except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs 5 arguments
+        return type(str(info.get("type")), (Exception,), {})(info.get("message", ""))
+
+
+def request_code(kind: str, argument: Any) -> str:
+    """The user expression that makes the kernel export answers or call a function (course.answers)."""
+    return f"__import__('course.answers').answers.{kind}({argument!r})"
+
+
+READABLE = ("NumPy arrays, numbers, strings, lists, tuples, dicts, Keras layers, models and "
+            "Histories, matplotlib figures and functions")
+
+
+def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
+    """Run a cell's check calls on exported answers; ``ask`` sends a function call to the kernel."""
+    import importlib
+
+    from course import answers
+    from course.feedback import CheckFailed, NotAttempted
+
+    module = request["module"]
+    if not module.startswith(LESSON_PACKAGE):
+        return {"status": "failed", "ename": "GraderError", "text": f"{module} is not a course lesson"}
+    lesson = importlib.import_module(module)
+    export = request["export"]
+    if "error" in export:
+        return {"status": "failed", "ename": "GraderError",
+                "text": f"the grader could not read your answers from the notebook: {export['error']}"}
+    seen: dict[int, Any] = {}
+
+    def refs() -> dict[int, int]:
+        return {id(value): ref for ref, value in seen.items()}
+
+    def remote(ref: int, name: str):
+        def stand_in(*args, **kwargs):
+            try:
+                data = {"ref": ref, "args": [answers.encode_input(a, refs()) for a in args],
+                        "kwargs": {k: answers.encode_input(v, refs()) for k, v in kwargs.items()}}
+            except answers.Unsupported as reason:
+                raise RuntimeError(f"the grader cannot pass {reason} to `{name}`") from None
+            reply = ask(data)
+            if "error" in reply:
+                raise _rebuild_error(reply["error"])
+            return answers.decode(reply["result"], remote, seen)
+        stand_in.__name__ = stand_in.__qualname__ = name
+        return stand_in
+
+    namespace: dict[str, Any] = {}
+    unreadable: dict[str, str] = {}
+    for name, data in export.get("answers", {}).items():
+        if data.get("t") == "missing":
+            continue
+        try:
+            namespace[name] = answers.decode(data, remote, seen)
+        except Exception as reason:  # noqa: BLE001 - a fake or broken object: a failed check
+            unreadable[name] = str(reason) if isinstance(reason, answers.Unsupported) else \
+                f"an object that could not be rebuilt ({type(reason).__name__}: {str(reason)[:200]})"
+    last = export.get("last_error")
+    sys.last_value = _rebuild_error(last) if last else None
+    if hasattr(sys, "last_exc"):
+        sys.last_exc = sys.last_value
+    lesson.notebook.bind(namespace)
+    first_text = None
+    for attribute, kwargs in request["calls"]:
+        exercise = getattr(lesson, attribute)
+        bad = [n for n in tuple(exercise.names) + tuple(getattr(exercise, "optional", ())) if n in unreadable]
+        try:
+            if bad:
+                raise CheckFailed(exercise.title, [
+                    f"`{n}` is {unreadable[n]}, which the grader cannot read: it reads {READABLE}."
+                    for n in bad])
+            captured = io.StringIO()
+            with contextlib.redirect_stdout(captured):
+                exercise.check(**kwargs)
+        except NotAttempted as failure:
+            return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render()}
+        except CheckFailed as failure:
+            return {"status": "failed", "ename": type(failure).__name__, "text": failure.render()}
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, a message, not a crash
+            text = CheckFailed(exercise.title, [f"the check could not run on your answers: "
+                                                f"{type(error).__name__}: {str(error)[:300]}"]).render()
+            return {"status": "failed", "ename": "CheckFailed", "text": text}
+        if first_text is None:
+            first_text = captured.getvalue()
+    return {"status": "passed", "text": first_text or ""}
+
+
+def main() -> int:
+    """The trusted process: JSON lines on stdin/stdout; nothing else may write to stdout."""
+    proto_in = os.fdopen(os.dup(0), "r")
+    proto_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import course  # noqa: F401 - quiet TensorFlow, COURSE_TF_THREADS threads
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    def send(obj: dict) -> None:
+        proto_out.write(json.dumps(obj) + "\n")
+        proto_out.flush()
+
+    def ask(call: dict) -> dict:
+        send({"call": call})
+        line = proto_in.readline()
+        if not line:
+            raise SystemExit(0)
+        return json.loads(line)
+
+    for line in proto_in:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        if "names" in request:
+            try:
+                send({"names": exercise_names(request["names"])})
+            except Exception:  # noqa: BLE001
+                send({"names": {}})
+            continue
+        try:
+            verdict = verdict_of(request, ask)
+        except SystemExit:
+            raise
+        except BaseException as error:  # noqa: BLE001 - never leave the worker without an answer
+            verdict = {"status": "failed", "ename": "GraderError",
+                       "text": f"the grader's check failed: {type(error).__name__}: {str(error)[:300]}"}
+        send({"verdict": verdict})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
