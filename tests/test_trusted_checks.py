@@ -1,0 +1,177 @@
+"""Answers as data (course.answers) and the trusted verdict (autograder.trusted), in-process.
+
+The kernel side and the grader side are the same functions the real grading uses;
+here the "kernel" is this process, so each round trip is checked exactly.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+
+import course  # noqa: F401 - quiet, seeded TensorFlow first
+import keras
+
+from autograder import trusted
+from course import answers
+from course.data import load_data
+from tests.course_copy import ASSIGNMENTS, ROOT
+
+
+def roundtrip(value):
+    return answers.decode(json.loads(json.dumps(answers.encode(value))), seen={})
+
+
+def test_plain_values_keep_their_types():
+    for value in (None, True, 3, 2.5, "text", [1, (2, 3)], {"a": [1.5, None]}, (1, [2])):
+        back = roundtrip(value)
+        assert back == value and type(back) is type(value)
+    nan = roundtrip(float("nan"))
+    assert isinstance(nan, float) and np.isnan(nan)
+
+
+def test_arrays_scalars_and_tensors():
+    array = np.arange(12, dtype=np.float32).reshape(3, 4)
+    back = roundtrip(array)
+    assert back.dtype == np.float32 and np.array_equal(back, array)
+    scalar = roundtrip(np.float32(0.25))
+    assert isinstance(scalar, np.float32) and scalar == np.float32(0.25)
+    tensor = keras.layers.Dense(2)(array)
+    back = roundtrip(tensor)
+    assert type(back) is type(tensor) and np.allclose(np.asarray(back), np.asarray(tensor))
+
+
+def test_object_arrays_are_refused_and_pickle_is_never_loaded():
+    with pytest.raises(answers.Unsupported):
+        answers.encode(np.array([{"a": 1}, None], dtype=object))
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([print], dtype=object), allow_pickle=True)  # a pickle inside .npy
+    forged = {"t": "npy", "v": base64.b64encode(buffer.getvalue()).decode()}
+    with pytest.raises(ValueError, match="allow_pickle"):
+        answers.decode(forged)
+
+
+def test_layers_come_back_with_their_weights_and_adapted_state():
+    x = load_data().x[:200]
+    normalizer = keras.layers.Normalization()
+    normalizer.adapt(x)
+    dense = keras.layers.Dense(4, activation="relu")
+    out = dense(np.asarray(normalizer(x)))
+    back_norm, back_dense = roundtrip(normalizer), roundtrip(dense)
+    assert type(back_norm) is keras.layers.Normalization
+    assert np.allclose(np.asarray(back_norm(x)), np.asarray(normalizer(x)), atol=1e-6)
+    assert type(back_dense) is keras.layers.Dense and back_dense.units == 4
+    assert np.allclose(np.asarray(back_dense(np.asarray(normalizer(x)))), np.asarray(out), atol=1e-6)
+
+
+def test_models_and_histories():
+    x, y = load_data()
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x[:64], y[:64], epochs=2, verbose=0)
+    back = roundtrip(model)
+    assert isinstance(back, keras.Sequential) and back.compiled
+    assert np.allclose(back.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0), atol=1e-6)
+    copy = roundtrip(history)
+    assert isinstance(copy, keras.callbacks.History) and copy.history == history.history
+
+
+def test_code_in_keras_files_and_configs_is_refused():
+    lam = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2)])
+    with pytest.raises(Exception, match="(?i)lambda|unsafe|safe_mode"):
+        roundtrip(lam)
+    config = keras.saving.serialize_keras_object(keras.layers.Lambda(lambda t: t + 1))
+    with pytest.raises(Exception, match="(?i)lambda|unsafe|safe_mode"):
+        answers.decode({"t": "layer", "v": json.loads(json.dumps(config)), "weights": []})
+
+    @keras.saving.register_keras_serializable(package="student")
+    class Sneaky(keras.layers.Layer):
+        def call(self, inputs):
+            return inputs
+
+    data = json.loads(json.dumps(answers.encode(Sneaky())))
+    keras.saving.get_custom_objects().pop("student>Sneaky")  # the grader does not know the class
+    with pytest.raises(Exception):
+        answers.decode(data)
+
+
+def test_look_alikes_and_unknown_objects_do_not_cross():
+    class Dense:  # a fake layer
+        units = 64
+
+        def get_config(self):
+            return {"units": 64, "activation": "relu"}
+
+    payload = answers.export(["fake", "missing", "ok"], {"fake": Dense(), "ok": 1}).data
+    assert payload["answers"]["fake"] == {"t": "unsupported", "what": "a Dense object"}
+    assert payload["answers"]["missing"] == {"t": "missing"}
+    assert payload["answers"]["ok"] == {"t": "json", "v": 1}
+
+
+def kernel(namespace):
+    """This process plays the kernel: export answers, call functions on request."""
+    export = json.loads(json.dumps(answers.export(sorted(namespace), namespace).data))
+
+    def ask(call):
+        return json.loads(json.dumps(answers.call(json.dumps(call)).data))
+    return export, ask
+
+
+def test_a_function_answer_is_called_on_the_graders_inputs():
+    calls = []
+
+    def dense_params(inputs, units):
+        calls.append((inputs, units))
+        return inputs * units + units
+
+    export, ask = kernel({"dense_params": dense_params})
+    request = {"module": "course.lessons.lesson03", "calls": [["q3", {}], ["q3", {"cases": [[7, 3]]}]],
+               "export": export}
+    verdict = trusted.verdict_of(request, ask)
+    assert verdict["status"] == "passed" and verdict["text"].count("✔") == 1
+    assert calls == [(20, 64), (64, 32), (7, 3)]
+
+
+def test_failures_missing_answers_and_errors_are_messages():
+    export, ask = kernel({"dense_params": lambda inputs, units: inputs * units})
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
+                                  "export": export}, ask)
+    assert verdict["status"] == "failed" and "not the 64 biases" in verdict["text"]
+    export, ask = kernel({})
+    export["last_error"] = {"type": "NotImplementedError", "builtin": True, "message": ""}
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
+                                  "export": export}, ask)
+    assert verdict["status"] == "not_attempted" and "not attempted yet" in verdict["text"]
+
+    def broken(inputs, units):
+        raise NotImplementedError()
+
+    export, ask = kernel({"dense_params": broken})
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
+                                  "export": export}, ask)
+    assert verdict["status"] == "not_attempted"
+
+
+def test_every_graded_test_cell_of_lessons_1_to_6_follows_the_convention():
+    import nbformat
+
+    for assignment in ASSIGNMENTS[:6]:
+        path = ROOT / "source" / assignment / f"{assignment}.ipynb"
+        notebook = nbformat.read(str(path), as_version=4)
+        tests = {c.metadata["nbgrader"]["grade_id"] for c in notebook.cells
+                 if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+        planned = trusted.plan(path)
+        assert tests and set(planned) == tests, assignment
+        assert all(cell.module.startswith("course.lessons.lesson") for cell in planned.values())
+        assert all(len(cell.calls) == 2 and cell.calls[1][1] for cell in planned.values()), assignment
+
+
+def test_a_cell_with_other_code_is_not_trusted(tmp_path):
+    assert trusted._calls("ex.q1.check()\nassert x == 1", "ex") is None
+    assert trusted._calls("ex.q1.check(data=course.load_data())", "ex") is None
+    assert trusted._calls("other.q1.check()", "ex") is None
+    assert trusted._calls("ex.q1.check(n=3)\nex.q2.check()", "ex") == [("q1", {"n": 3}), ("q2", {})]
