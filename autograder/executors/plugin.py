@@ -1,0 +1,266 @@
+"""On each Dask worker: a scratch course and a warm grader, graded into one submission at a time.
+
+:class:`GraderPlugin` is a ``distributed.WorkerPlugin``. When the instructor's run
+registers it, every Dask worker makes a scratch course directory (the course's
+``nbgrader_config.py`` with its own SQLite gradebook) and starts one long-lived
+``python -m autograder.worker`` in it: the same grader as the local executor, with
+its warm zygote (TensorFlow imported once per Dask worker) and its sandbox around
+every kernel. A task (:func:`grade_submission`) brings the assignment's source files
+and one submission as bytes; the plugin writes them into the scratch course
+(``nbgrader generate_assignment`` once per assignment and worker), asks the grader
+to autograde it in a fresh kernel, and returns the autograded files as bytes with
+the grader's result (per-cell scores, outcome, timings). Nothing is written outside
+the worker's scratch folder. A grader that dies or overruns the hard limit is
+replaced; the task's result then says ``retry``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from autograder.executors import bundle
+
+PLUGIN_NAME = "autograder"
+#: The autograded files a task sends back are capped (a notebook that writes gigabytes).
+MAX_RETURN_BYTES = 64 * 2**20
+
+
+def grader_env(threads: int) -> dict[str, str]:
+    """The grader's environment: ``threads`` TensorFlow/BLAS threads per Dask worker."""
+    env = os.environ.copy()
+    env["COURSE_TF_THREADS"] = str(threads)
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+                 "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONUNBUFFERED"] = "1"
+    scripts = os.path.dirname(sys.executable)  # nbgrader runs alembic
+    env["PATH"] = os.pathsep.join([scripts, env.get("PATH", "")])
+    return env
+
+
+class Grader:
+    """A ``python -m autograder.worker`` process, started and read by a thread of its own.
+
+    The process dies with the thread that started it (``PR_SET_PDEATHSIG``), so that
+    thread lives as long as the process: it is the reader of its replies.
+    """
+
+    def __init__(self, setup: dict, env: dict[str, str], cwd: Path, log: Path):
+        self.replies: "queue.Queue[dict | None]" = queue.Queue()
+        self.ready = threading.Event()
+        self.info: dict[str, Any] = {}
+        self.proc: subprocess.Popen | None = None
+        self._args = (setup, env, cwd, log)
+        threading.Thread(target=self._run, daemon=True, name="autograder-grader").start()
+
+    def _run(self) -> None:
+        setup, env, cwd, log = self._args
+        with open(log, "ab") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=err, text=True, bufsize=1, env=env, cwd=cwd, start_new_session=True)
+        try:
+            self._send(setup)
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if message.get("ready"):
+                    self.info = message
+                    self.ready.set()
+                else:
+                    self.replies.put(message)
+        except OSError:
+            pass
+        self.ready.set()
+        self.replies.put(None)  # the grader exited
+
+    def _send(self, obj: dict) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ask(self, job: dict, timeout: float) -> tuple[dict | None, str]:
+        """Grade ``job``; (its result, "") or (None, why there is none)."""
+        if not self.ready.wait(300) or not self.alive() or not self.info:
+            return None, f"the grader did not start (exit code {self.proc.poll() if self.proc else None})"
+        try:
+            self._send(job)
+        except OSError as exc:
+            return None, f"the grader is gone ({exc})"
+        try:
+            reply = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            self.kill()
+            return None, f"killed after the hard time limit of {timeout:.0f} s"
+        if reply is None:
+            return None, f"the grader died (exit code {self.proc.wait() if self.proc else None})"
+        return reply, ""
+
+    def stats(self) -> dict:
+        if not self.alive():
+            return {}
+        try:
+            self._send({"command": "stats"})
+            reply = self.replies.get(timeout=5)
+        except (OSError, queue.Empty):
+            return {}
+        return reply or {}
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.kill()
+
+
+class GraderPlugin(WorkerPlugin):
+    """A scratch course and a warm grader on each Dask worker (see the module docstring)."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, config_text: str, setup: dict, threads: int = 1, hard_limit: float = 720.0):
+        self.config_text = config_text
+        self.grader_setup = dict(setup)
+        self.threads = threads
+        self.hard_limit = hard_limit
+
+    # -- lifecycle (called by distributed) -------------------------------------------
+    def setup(self, worker: Any) -> None:
+        base = getattr(worker, "local_directory", None) or tempfile.gettempdir()
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-course-", dir=base)).resolve()
+        gradebook = self.root / "gradebook.db"
+        # The course's config, then this scratch course's own root and gradebook: a Dask
+        # worker never writes to the instructor's gradebook, whatever its db_url.
+        (self.root / "nbgrader_config.py").write_text(
+            self.config_text + "\n\n# -- autograder: a Dask worker's scratch copy of the course --\n"
+            f"c.CourseDirectory.root = {str(self.root)!r}\n"
+            f"c.CourseDirectory.db_url = {('sqlite:///' + str(gradebook))!r}\n")
+        self.lock = threading.Lock()
+        self.sources: dict[str, str] = {}
+        self.graded = 0
+        self.grader: Grader | None = None
+        self._start()  # warm up while the first tasks travel
+
+    def teardown(self, worker: Any) -> None:
+        if self.grader is not None:
+            self.grader.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _start(self) -> Grader:
+        setup = {**self.grader_setup, "course": str(self.root)}
+        self.grader = Grader(setup, grader_env(self.threads), self.root, self.root / "grader.log")
+        return self.grader
+
+    # -- one task ----------------------------------------------------------------------
+    def _ensure_assignment(self, sources: dict) -> None:
+        """Write the assignment's source files and record it in the scratch gradebook."""
+        assignment = sources["assignment"]
+        if self.sources.get(assignment) == sources["digest"]:
+            return
+        folder = self.root / "source" / assignment
+        shutil.rmtree(folder, ignore_errors=True)
+        bundle.unpack(sources["files"], folder)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+             "--CourseDirectory.release_directory=.autograder/release"],
+            cwd=self.root, env=grader_env(self.threads), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed on the worker:\n"
+                               + (done.stderr or done.stdout)[-2000:])
+        self.sources[assignment] = sources["digest"]
+
+    def grade(self, sources: dict, job: dict) -> dict:
+        """Grade one submission; the grader's result plus ``files`` (the autograded folder as bytes)."""
+        start = time.monotonic()
+        assignment, student = job["assignment"], job["student"]
+        with self.lock:
+            waited = time.monotonic() - start
+            submitted = self.root / "submitted" / student / assignment
+            autograded = self.root / "autograded" / student / assignment
+            try:
+                self._ensure_assignment(sources)
+                for folder in (submitted, autograded):
+                    shutil.rmtree(folder, ignore_errors=True)
+                bundle.unpack(job["files"], submitted)
+                if self.grader is None or not self.grader.alive():
+                    self._start()
+                assert self.grader is not None
+                reply, why = self.grader.ask({k: job[k] for k in ("id", "assignment", "student")},
+                                             timeout=self.hard_limit)
+                if reply is None:
+                    status = "timed_out" if "hard time limit" in why else "failed"
+                    self._start()  # a fresh grader for the next task (or this one's retry)
+                    result = {"status": status, "reason": why, "retry": True, "cells": [], "notebooks": []}
+                    files: dict[str, bytes] = {}
+                    left_out: list[str] = []
+                else:
+                    result = reply
+                    files, left_out = bundle.pack(autograded, max_bytes=MAX_RETURN_BYTES)
+                self.graded += 1
+            finally:
+                for folder in (submitted.parent, autograded.parent):
+                    shutil.rmtree(folder, ignore_errors=True)
+        info = self.grader.info if self.grader is not None else {}
+        return {**result, "id": job["id"], "assignment": assignment, "student": student,
+                "files": files, "files_left_out": left_out, "remote_seconds": round(time.monotonic() - start, 3),
+                "queued_seconds": round(waited, 3), "host": os.uname().nodename,
+                "dask_worker_pid": os.getpid(), "warm": bool(info.get("warm"))}
+
+    def describe(self) -> dict:
+        """What the run summary shows for this Dask worker."""
+        info = dict(self.grader.info) if self.grader is not None else {}
+        if self.grader is not None:
+            with self.lock:
+                info.update(self.grader.stats())
+        info.pop("stats", None)
+        info.update(dask_worker_pid=os.getpid(), host=os.uname().nodename, graded=self.graded)
+        return info
+
+
+def grade_submission(sources: dict, job: dict) -> dict:
+    """The Dask task: grade ``job`` with this worker's :class:`GraderPlugin`."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    plugin = worker.plugins.get(PLUGIN_NAME)
+    if plugin is None:
+        raise RuntimeError("this Dask worker has no autograder plugin (it joined after the run started?)")
+    return plugin.grade(sources, job)
+
+
+def describe_worker(dask_worker: Any = None) -> dict:
+    """``client.run`` target: this worker's grader info."""
+    plugin = dask_worker.plugins.get(PLUGIN_NAME) if dask_worker is not None else None
+    return plugin.describe() if plugin is not None else {}
