@@ -73,10 +73,10 @@ class Limits:
 
     memory: int | None = None          # address space (``--memory-limit``)
     processes: int = 512               # processes and threads of the kernel's user
-    file_size: int = 256 * 2**20       # largest file it can write
+    file_size: int = 64 * 2**20        # largest file it can write
     open_files: int = 1024
     output: int = 16 * 2**20           # total bytes of outputs one notebook may produce
-    copy_back: int = 256 * 2**20       # total bytes copied back to autograded/
+    copy_back: int = 32 * 2**20        # total bytes copied back to autograded/
 
 
 @dataclass

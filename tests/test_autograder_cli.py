@@ -73,8 +73,39 @@ def test_import_reports_each_bad_file_and_keeps_going(course, tmp_path):
     assert reasons["eve"].startswith("empty file")
     assert reasons["fox"].startswith("not a notebook (.pdf)")
     assert "another assignment" in reasons["gil"]
-    assert {"dan", "eve", "fox", "gil"} <= set(report.new_students)
+    assert set(report.new_students) <= {"amy", "ben", "cat"}  # issue 9: bad files add no student
+    with Course(course).gradebook() as gb:
+        assert not {"dan", "eve", "fox", "gil"} & {s.id for s in gb.students}
     assert (course / "submitted" / "cat" / "tf1" / "tf1.ipynb").exists()
+
+
+def test_a_zip_of_bad_files_adds_only_students_with_a_gradable_notebook(tmp_path):
+    """Issue 9: `grade --from class.zip` with `notes` and another assignment's notebook."""
+    course = fixture_course.prepare(tmp_path / "course")
+    folder = tmp_path / "class"
+    fixture_course.write_submission(course, "ps1", "correct", folder / "kim_ps1.ipynb")
+    fixture_course.write_submission(course, "tf1", "correct", folder / "jane_tf1.ipynb")
+    (folder / "notes").write_text("my notes")
+    archive = tmp_path / "class.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in folder.iterdir():
+            zf.write(path, path.name)
+    out = run("grade", "ps1", "--from", str(archive), "--no-progress", "--workers", "1", cwd=course)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "jane" in out.stdout and "a notebook of assignment 'tf1'" in out.stdout
+    from autograder.coursedir import Course
+
+    with Course(course).gradebook() as gb:
+        assert sorted(s.id for s in gb.students) == ["kim"]
+
+
+def test_course_option_after_the_command(course, tmp_path):
+    """Issue 9: `autograder grade X --course PATH` works like `autograder --course PATH grade X`."""
+    after = run("report", "--course", str(course), cwd=tmp_path)
+    before = run("--course", str(course), "report", cwd=tmp_path)
+    assert after.returncode == before.returncode == 0, after.stderr + before.stderr
+    missing = run("grade", "nope", "--course", str(course), cwd=tmp_path)
+    assert missing.returncode == 2 and "Unknown assignment 'nope'" in missing.stderr
 
 
 def test_import_zip_and_nbgrader_layout(course, tmp_path):
