@@ -27,6 +27,22 @@ c.CourseDirectory.course_id = "keras-sequential"
 c.CourseDirectory.root = COURSE_ROOT
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
 
+# The quiz (lesson 07): "self-study" (the first answer counts and is scored at once) or
+# "graded" (a class: the check cell only records the letter; right/wrong comes with the
+# feedback after grading). A grader or a class server can override it with the
+# environment variable COURSE_QUIZ_MODE. course/quiz.py reads this setting.
+c.CourseQuiz.mode = "self-study"
+
+# Students work on copies, never on tracked files: nbgrader's own exchange, inside the
+# course folder and git-ignored. `python3 tasks.py lab` creates it and releases release/
+# into it; the Assignment List (JupyterLab: Nbgrader > Assignment List) fetches an
+# assignment into workspace/NN_name/ and submits from there. Both folders are git-ignored,
+# so `git pull` never conflicts with a student's work, and nbgrader never overwrites a
+# fetched copy (a re-fetch of an existing folder is refused).
+c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+c.Exchange.path_includes_course = False
+c.Exchange.assignment_dir = os.path.join(COURSE_ROOT, "workspace")
+
 # Training five epochs takes about a second here; 120 s per cell leaves room for
 # slow laptops without letting a runaway cell hold a grader for long.
 c.Execute.timeout = 120

@@ -1,17 +1,40 @@
-"""The course quiz: the ReLU question and seven more, one per idea taught.
+"""The course quiz: the ReLU question and seven more, one per idea taught, and how it is scored.
 
 Answer keys are stored as salted SHA-256 digests, not letters, so reading this
 file does not give the answers away; :func:`is_correct` compares a letter with
 the digest.
+
+**Two modes**, chosen by the instructor (:func:`mode`):
+
+* ``graded`` (a class): a check cell confirms the letter written in ``answer_qN``
+  and says nothing about whether it is right; hidden tests grade it after
+  submission and the feedback gives right/wrong with the explanation.
+* ``self-study`` (the default): the first answer committed for a question counts
+  (from the quiz widget's Submit button or the first run of the check cell); the
+  learner then sees right/wrong and why, and ``autograder check`` scores that answer.
+
+The mode comes from the environment variable ``COURSE_QUIZ_MODE`` (a grader sets it),
+else from ``c.CourseQuiz.mode`` in the course's ``nbgrader_config.py``, else ``self-study``.
+This module is the quiz's logic; the widget (``course.widgets.quiz``) imports it, never
+the reverse.
 """
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import string
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-from course.widgets.quiz import QuizQuestion, answer_of
+from pathlib import Path
+from typing import Any
 
 SALT = "keras-sequential-course"
+GRADED, SELF_STUDY = "graded", "self-study"
+MODE_VARIABLE = "COURSE_QUIZ_MODE"
+#: Where self-study answers, once committed, are kept: beside the notebook (git-ignored).
+ATTEMPTS_FILE = ".quiz_answers.json"
 
 
 @dataclass(frozen=True)
@@ -21,7 +44,7 @@ class Question:
     text: str
     options: dict[str, str]
     key_digest: str
-    explanation: str  # shown after a correct answer
+    explanation: str  # shown once the answer counts (self-study) or is graded (class)
 
     @property
     def variable(self) -> str:
@@ -87,22 +110,133 @@ QUESTIONS = [
 ]
 
 
-def is_correct(question: Question, value) -> bool:
-    """True when ``value`` (a letter, or a QuizQuestion) is the right answer."""
-    return digest(question.number, answer_of(value, question.options)) == question.key_digest
+def is_correct(question: Question, value: Any) -> bool:
+    """True when ``value`` (a letter in quotes) is the right answer."""
+    return digest(question.number, letter_of(value, question.options)) == question.key_digest
 
 
-def feedback(question: Question):
-    """The Check button's callback: letter -> (correct, message)."""
-    def check(letter: str) -> tuple[bool, str]:
-        if is_correct(question, letter):
-            return True, f"Correct. {question.explanation}"
-        return False, "Not quite: re-read the lesson named above and try again."
-    return check
+def letter_of(value: Any, options: Iterable[str] | Mapping[str, str] | None = None) -> str:
+    """The upper-case letter a student wrote (" b ", "(B)" -> "B", or an option's full text).
+
+    Raises TypeError for a non-string (None, 3, ["B"]) and ValueError for a string that is
+    not one of the options, each saying how to write it.
+    """
+    if not isinstance(value, str):
+        kind = "nothing (None)" if value is None else f"{value!r} (type {type(value).__name__})"
+        raise TypeError(f'An answer must be one option letter in quotes, e.g. "A"; got {kind}.')
+    texts = dict(options) if isinstance(options, Mapping) else {}
+    letters = [str(k).strip().upper() for k in (options if options is not None else [])]
+    cleaned = value.strip().strip("().").strip().upper()
+    if cleaned in letters or (not letters and len(cleaned) == 1 and cleaned in string.ascii_uppercase):
+        return cleaned
+    for letter, text in texts.items():
+        if value.strip().lower() == str(text).strip().lower():
+            return str(letter).strip().upper()
+    valid = ", ".join(letters) if letters else "A, B, C, ..."
+    raise ValueError(f'{value!r} is not one of the options; answer with one letter in quotes: {valid}.')
 
 
-def ask(number: int, answer: str | None = None) -> QuizQuestion:
-    """Show question ``number`` as radio buttons with a Check button."""
-    question = QUESTIONS[number - 1]
-    return QuizQuestion(f"Q{number} ({question.lesson}). {question.text}", question.options,
-                        check=feedback(question), name=question.variable, answer=answer)
+# ---------------------------------------------------------------- mode
+
+def _normal_mode(value: Any) -> str | None:
+    text = str(value or "").strip().lower().replace("_", "-").replace(" ", "-")
+    if text in ("graded", "class", "exam"):
+        return GRADED
+    if text in ("self-study", "selfstudy", "self", "practice"):
+        return SELF_STUDY
+    return None
+
+
+def course_config(start: Path | None = None) -> Path | None:
+    """The nbgrader_config.py of the course around ``start`` (default: the working folder)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder / "nbgrader_config.py"
+    packaged = Path(__file__).resolve().parents[1] / "nbgrader_config.py"
+    return packaged if packaged.is_file() else None
+
+
+def mode(start: Path | None = None) -> str:
+    """``graded`` or ``self-study``: ``COURSE_QUIZ_MODE``, else ``c.CourseQuiz.mode``, else self-study."""
+    chosen = _normal_mode(os.environ.get(MODE_VARIABLE))
+    if chosen:
+        return chosen
+    path = course_config(start)
+    if path is not None:
+        try:
+            from traitlets.config.loader import PyFileConfigLoader
+
+            config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+            chosen = _normal_mode(config.CourseQuiz.get("mode")) if "CourseQuiz" in config else None
+        except Exception:  # noqa: BLE001 - an unreadable config means the default, never a crash
+            chosen = None
+    return chosen or SELF_STUDY
+
+
+# ---------------------------------------------------------------- self-study attempts
+
+def _in_kernel() -> bool:
+    shell = sys.modules["IPython"].get_ipython() if "IPython" in sys.modules else None
+    return getattr(shell, "kernel", None) is not None
+
+
+def _attempts_path(folder: Path | None = None) -> Path:
+    return (folder or Path.cwd()) / ATTEMPTS_FILE
+
+
+def committed(question: Question, folder: Path | None = None) -> str | None:
+    """The self-study answer that counts for ``question``, if one was committed in this folder."""
+    if folder is None and not _in_kernel():
+        return None  # only a notebook's kernel reads the learner's file (never a grader's process)
+    try:
+        data = json.loads(_attempts_path(folder).read_text())
+        return letter_of(data[str(question.number)], question.options)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def commit(question: Question, letter: str, folder: Path | None = None) -> str:
+    """Commit ``letter`` as the answer that counts, unless one is already committed; return it."""
+    letter = letter_of(letter, question.options)
+    path = _attempts_path(folder)
+    try:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    first = data.get(str(question.number))
+    if isinstance(first, str):
+        try:
+            return letter_of(first, question.options)
+        except ValueError:
+            pass
+    data[str(question.number)] = letter
+    try:
+        path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    except OSError:
+        pass  # a read-only folder: the answer still counts for this session's check
+    return letter
+
+
+# ---------------------------------------------------------------- what the learner sees
+
+def verdict(question: Question, letter: str) -> tuple[bool, str]:
+    """Right or wrong, with why: shown once an answer counts (self-study) or after grading."""
+    letter = letter_of(letter, question.options)
+    if is_correct(question, letter):
+        return True, f"{letter} is right. {question.explanation}"
+    return False, f"{letter} is not the right answer. {question.explanation}"
+
+
+def recorded(question: Question, letter: str) -> str:
+    """Graded mode: what was recorded, in words that say nothing about right or wrong."""
+    letter = letter_of(letter, question.options)
+    return (f"answer recorded: {letter} ({question.options[letter]}). It is graded after you "
+            "submit; you can change it until then.")
+
+
+def question(number: int) -> Question:
+    """Question ``number`` (1-based)."""
+    return QUESTIONS[number - 1]

@@ -1,38 +1,104 @@
-"""Lesson 7 · Quiz: answers are letters in variables answer_q1 ... answer_q8.
+"""Lesson 7 · Quiz: answers are letters in the variables answer_q1 ... answer_q8.
 
-The visible test checks that each answer is a valid letter; the hidden tests
-(``ex.q1.check(graded=True)``) check that it is the right one.
+What the visible test ``ex.q1.check()`` prints depends on the quiz's mode
+(:func:`course.quiz.mode`):
+
+* graded (a class): ``Question 1: answer recorded: B (...)``: no ✔/✘, nothing that says
+  whether B is right; the hidden test ``ex.q1.check(graded=True)`` grades it after
+  submission and its feedback says right or wrong, with the explanation;
+* self-study: the first answer committed (the widget's Submit button, or the first run
+  of this check) counts, and the check says right or wrong, and why; ``autograder check``
+  scores that answer.
 """
 from __future__ import annotations
 
-from course.exercise import Exercise, Notebook
-from course.quiz import QUESTIONS, Question, is_correct
-from course.widgets.quiz import answer_of
+from typing import Any
+
+from course import quiz
+from course.exercise import Exercise, Notebook, defer_verdict
+from course.feedback import CheckFailed, NotAttempted
+from course.quiz import QUESTIONS, Question
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
-def _checker(question: Question):
-    def check(problems, graded: bool = False, **answers):
-        value = answers[question.variable]
-        try:
-            letter = answer_of(value, question.options)
-        except (TypeError, ValueError) as error:
-            problems.add(str(error))
+def _unused_checker(problems, **answers):  # QuizExercise.check does the work
+    return None
+
+
+class QuizExercise(Exercise):
+    """One quiz question: records (graded mode) or scores (self-study, hidden tests) a letter."""
+
+    def __init__(self, question: Question):
+        super().__init__(notebook, f"Question {question.number}", [question.variable], _unused_checker, [
+            f"Revisit lesson {question.lesson}.",
+            "Rule out the options that describe a different layer or step, then pick what is left.",
+        ], verdict="answer recorded")
+        self.question = question
+
+    def _written(self) -> str | None:
+        """The letter in ``answer_qN``; None when the variable is not defined."""
+        namespace = self.notebook.namespace or {}
+        if self.question.variable not in namespace:
             return None
-        if graded:
-            problems.expect(is_correct(question, letter), f"{letter} is not the right answer.")
-            return f"{letter} is the right answer."
-        return f"You answered {letter}; whether it is right is graded after you submit."
-    return check
+        try:
+            return quiz.letter_of(namespace[self.question.variable], self.question.options)
+        except (TypeError, ValueError) as error:
+            raise CheckFailed(self.title, [str(error)]) from None
+
+    def _counted(self) -> tuple[str, str]:
+        """Self-study: the committed answer (committing the written one if none yet), and a note."""
+        first = quiz.committed(self.question)
+        written = self._written() if first is None or self.question.variable in (self.notebook.namespace or {}) \
+            else None
+        if first is None:
+            if written is None:
+                self.answers()  # raises "not attempted yet" / "misnamed" with the course's wording
+            first = written
+            if quiz._in_kernel() and not _grading():
+                quiz.commit(self.question, written)
+        note = "" if written in (None, first) else \
+            f" (Your first answer, {first}, is the one that counts; the cell now says {written}.)"
+        return first, note
+
+    def check(self, graded: bool = False, **inputs: Any) -> None:
+        """Graded mode: confirm what was recorded. Self-study or ``graded=True``: right or wrong, and why."""
+        if inputs:
+            raise TypeError(f"check() got unexpected arguments: {', '.join(inputs)}")
+        if graded or quiz.mode() != quiz.GRADED:
+            if graded:
+                letter, note = self._written(), ""
+                if letter is None:
+                    self.answers()
+            else:
+                letter, note = self._counted()
+            correct, message = quiz.verdict(self.question, letter)
+            if not correct:
+                raise CheckFailed(self.title, [message + note])
+            line = f"✔ {self.title}: {message}{note}"
+            if not defer_verdict(line):
+                print(line)
+            return
+        letter = self._written()
+        if letter is None:
+            self.answers()
+        print(f"{self.title}: {quiz.recorded(self.question, letter)}")
 
 
-def _exercise(question: Question) -> Exercise:
-    return Exercise(notebook, f"Question {question.number}", [question.variable], _checker(question), [
-        f"Revisit lesson {question.lesson}.",
-        "Rule out the options that describe a different layer or step, then pick what is left.",
-    ], verdict="answer recorded")
+def _grading() -> bool:
+    import os
+
+    return "NBGRADER_EXECUTION" in os.environ
 
 
-q1, q2, q3, q4, q5, q6, q7, q8 = (_exercise(question) for question in QUESTIONS)
+def ask(number: int):
+    """Show quiz question ``number`` (a widget in self-study mode, the plain question when graded)."""
+    from course.widgets.quiz import ask as show
+
+    return show(number)
+
+
+q1, q2, q3, q4, q5, q6, q7, q8 = (QuizExercise(question) for question in QUESTIONS)
+
+__all__ = ["ask", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "NotAttempted"]

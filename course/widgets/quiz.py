@@ -1,27 +1,22 @@
-"""Multiple-choice questions: radio buttons, a Check button, and feedback.
+"""Multiple-choice questions as widgets: radio buttons, a button, and feedback.
 
     q1 = QuizQuestion(
         "How many units does the output layer have?",
         {"A": "1", "B": "20", "C": "32", "D": "64"},
-        check=check_q1,          # optional: letter -> (correct?, feedback message)
-        name="answer_q1",
+        check=check_q1,          # optional: letter -> (correct? or None, message)
+        one_attempt=True,        # the first submitted answer counts: the choices lock
     )
     q1                           # shows the question
 
-The student picks an option and presses **Check**: the choice is stored in
-``q1.answer`` (e.g. "B") and the feedback from ``check`` appears below (without a
-``check``: "Answer B saved."). This module holds no answer keys; lessons pass
-a ``check`` built from their own (hashed) keys.
+The student picks an option and presses the button: the choice is stored in
+``q1.answer`` and the message from ``check`` appears below, with ✔/✘ only when
+``check`` says right or wrong (``None``: no mark). This module holds no answer keys.
 
-**Grading.** A widget's choice lives in the running kernel only: when nbgrader
-re-runs the notebook, nobody clicks, so graded cells read a plain variable,
-
-    answer_q1 = "B"              # the graded copy of your answer (any letter)
-
-and test it with ``answer_of(answer_q1)``. The feedback after Check reminds the
-student to write that line (when ``name`` is given), and ``QuizQuestion(...,
-answer=answer_q1)`` shows the written answer in the widget. Students without
-widgets just write the variable. ``answer_of(q1)`` reads the widget's choice.
+:func:`ask` shows one question of the course quiz the way the quiz's mode wants
+(:mod:`course.quiz`): in *self-study* mode a Submit button commits the first answer
+(saved beside the notebook) and then shows right/wrong and why; in *graded* mode the
+widget only shows the question and its options, and the answer is the letter written
+in ``answer_qN`` in the cell below, the one thing graded.
 """
 from __future__ import annotations
 
@@ -32,21 +27,25 @@ from typing import Any
 
 import ipywidgets as widgets
 
-#: A lesson's checker: the chosen letter -> (is it correct?, message to show).
-Check = Callable[[str], tuple[bool, str]]
+from course import quiz
+
+#: A checker: the chosen letter -> (is it correct? None: not said, message to show).
+Check = Callable[[str], tuple[bool | None, str]]
 
 
 class QuizQuestion:
-    """One multiple-choice question, shown as radio buttons with a Check button.
+    """One multiple-choice question, shown as radio buttons with a button.
 
     ``options`` maps letters to option texts ({"A": "...", ...}); ``check``
-    (optional) takes the chosen letter and returns (correct, message); ``name``
-    is the variable a graded cell reads (e.g. "answer_q1"); ``answer`` preselects
-    and stores a letter, e.g. the one already written in that variable.
+    (optional) takes the chosen letter and returns (correct or None, message);
+    ``name`` is the variable a graded cell reads (e.g. "answer_q1"); ``answer``
+    preselects and submits a letter; ``one_attempt`` locks the choices after the
+    first submission.
     """
 
     def __init__(self, question: str, options: Mapping[str, str], check: Check | None = None,
-                 name: str | None = None, *, answer: str | None = None):
+                 name: str | None = None, *, answer: str | None = None, one_attempt: bool = False,
+                 button: str = "Check"):
         if not isinstance(question, str) or not question.strip():
             raise ValueError("QuizQuestion needs the question text as a non-empty string.")
         if not isinstance(options, Mapping) or len(options) < 2:
@@ -60,11 +59,12 @@ class QuizQuestion:
         self.options = {letter: str(text) for letter, text in zip(letters, options.values())}
         self.check = check
         self.name = name
+        self.one_attempt = one_attempt
         self.answer: str | None = None
         self.choices = widgets.RadioButtons(
             options=[(f"{letter}. {text}", letter) for letter, text in self.options.items()],
             value=None, layout=widgets.Layout(width="max-content"))
-        self.check_button = widgets.Button(description="Check", button_style="primary")
+        self.check_button = widgets.Button(description=button, button_style="primary")
         self.feedback = widgets.HTML()
         self.widget = widgets.VBox([widgets.HTML(f"<b>{html.escape(question)}</b>"),
                                     self.choices, self.check_button, self.feedback])
@@ -73,11 +73,17 @@ class QuizQuestion:
             self.choices.value = answer_of(answer, self.options)
             self.submit()
 
+    @property
+    def locked(self) -> bool:
+        return self.choices.disabled
+
     def submit(self) -> None:
-        """Store the selected option as :attr:`answer` and show feedback (what Check does)."""
+        """Store the selected option as :attr:`answer` and show feedback (what the button does)."""
+        if self.locked:
+            return
         letter = self.choices.value
         if letter is None:
-            self.feedback.value = "Pick one of the options first, then press Check."
+            self.feedback.value = "Pick one of the options first, then press the button."
             return
         self.answer = letter
         if self.check is None:
@@ -87,8 +93,9 @@ class QuizQuestion:
                 correct, message = self.check(letter)
             except Exception as error:  # noqa: BLE001 - shown to the student, not raised in a callback
                 correct, message = None, f"Answer {letter} saved, but checking it failed: {error}"
-        self.feedback.value = _feedback_html(None if correct is None else bool(correct),
-                                             str(message), letter, self.name)
+        if self.one_attempt:
+            self.choices.disabled = self.check_button.disabled = True
+        self.feedback.value = _feedback_html(None if correct is None else bool(correct), str(message))
 
     def _on_check(self, button: widgets.Button) -> None:
         self.submit()
@@ -106,40 +113,65 @@ class QuizQuestion:
         return "\n".join(lines)
 
 
+class GradedQuestion:
+    """Graded mode: the question and its options, and where to write the answer; no verdict."""
+
+    def __init__(self, question: quiz.Question):
+        self.question = question
+
+    def text(self) -> str:
+        q = self.question
+        return "\n".join([f"Q{q.number} ({q.lesson}). {q.text}",
+                          *(f"  {letter}. {text}" for letter, text in q.options.items()),
+                          f'Write your answer in the cell below as {q.variable} = "<letter>"; '
+                          "it is graded after you submit."])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        q = self.question
+        items = "".join(f"<li><b>{letter}.</b> {html.escape(text)}</li>" for letter, text in q.options.items())
+        page = (f"<div><b>Q{q.number} ({html.escape(q.lesson)}). {html.escape(q.text)}</b>"
+                f"<ul style='list-style:none;padding-left:1em'>{items}</ul>"
+                f"<small>Write your answer in the cell below as <code>{q.variable} = \"&lt;letter&gt;\"</code>; "
+                "it is graded after you submit.</small></div>")
+        return {"text/html": page, "text/plain": self.text()}
+
+
+def ask(number: int, mode: str | None = None) -> "QuizQuestion | GradedQuestion":
+    """Show quiz question ``number`` as the quiz's mode wants it (see the module docstring)."""
+    question = quiz.question(number)
+    if (mode or quiz.mode()) == quiz.GRADED:
+        return GradedQuestion(question)
+
+    def submit(letter: str) -> tuple[bool, str]:
+        counted = quiz.commit(question, letter)
+        correct, message = quiz.verdict(question, counted)
+        if counted != letter:
+            message = f"Your first answer, {counted}, is the one that counts. {message}"
+        return correct, message
+
+    widget = QuizQuestion(f"Q{number} ({question.lesson}). {question.text}", question.options,
+                          check=submit, name=question.variable, one_attempt=True, button="Submit (one try)")
+    first = quiz.committed(question)
+    if first is not None:
+        widget.choices.value = first
+        widget.submit()
+    return widget
+
+
 def answer_of(value: Any, options: Iterable[str] | Mapping[str, str] | None = None) -> str:
     """The upper-case letter a student chose, from a :class:`QuizQuestion` or a string.
 
-    Strings may have spaces, brackets or lower case (" b ", "(B)" -> "B"), or be the full text of
-    an option when the options are known. ``options`` (letters, or the
-    letter -> text mapping) limits the valid letters; a QuizQuestion brings its
-    own. Raises TypeError for a non-string (None, 3, ["B"]) and ValueError for
-    a string that is not one of the options, each saying how to write it.
+    Strings may have spaces, brackets or lower case (" b ", "(B)" -> "B"), or be the full
+    text of an option when the options are known (see :func:`course.quiz.letter_of`).
     """
     if isinstance(value, QuizQuestion):
         if value.answer is None:
-            where = f', or write {value.name} = "<letter>"' if value.name else ""
-            raise ValueError(f"The question has no answer yet: pick an option and press Check{where}.")
-        return answer_of(value.answer, value.options)
-    if not isinstance(value, str):
-        kind = "nothing (None)" if value is None else f"{value!r} (type {type(value).__name__})"
-        raise TypeError(f'An answer must be one option letter in quotes, e.g. "A"; got {kind}.')
-    texts = dict(options) if isinstance(options, Mapping) else {}
-    letters = [str(k).strip().upper() for k in (options if options is not None else [])]
-    cleaned = value.strip().strip("().").strip().upper()
-    if cleaned in letters or (not letters and len(cleaned) == 1 and cleaned in string.ascii_uppercase):
-        return cleaned
-    for letter, text in texts.items():
-        if value.strip().lower() == str(text).strip().lower():
-            return str(letter).strip().upper()
-    valid = ", ".join(letters) if letters else "A, B, C, ..."
-    raise ValueError(f'{value!r} is not one of the options; answer with one letter in quotes: {valid}.')
+            raise ValueError("The question has no answer yet: pick an option and press the button.")
+        return quiz.letter_of(value.answer, value.options)
+    return quiz.letter_of(value, options)
 
 
-def _feedback_html(correct: bool | None, message: str, letter: str, name: str | None) -> str:
+def _feedback_html(correct: bool | None, message: str) -> str:
     mark = {True: "<span style='color:#2e7d32'>&#10004;</span> ",
             False: "<span style='color:#c62828'>&#10008;</span> ", None: ""}[correct]
-    text = mark + html.escape(message)
-    if name:
-        text += (f"<br><small>For grading, also write <code>{html.escape(name)} = "
-                 f"\"{letter}\"</code> in the answer cell.</small>")
-    return text
+    return mark + html.escape(message)
