@@ -1,43 +1,288 @@
 """Translate errors a student's code raises into the student's terms.
 
-Keras errors are precise but speak of tensors and axes; the explanations here say
-which line of the lesson to change.
+Keras and NumPy errors are precise but speak of tensors, ops and axes. ``explain``
+says what to change in the lesson's terms first, then keeps the original error
+below it (whole sentences, never cut mid-word) for the curious.
 """
 from __future__ import annotations
 
-KNOWN_ERRORS = [
-    # (exception type name, text in the message, explanation)
-    ("KeyError", "'acc'",
-     "History keys are named after the metric given to compile(): with "
-     "metrics=['accuracy'] read history.history['accuracy'], not ['acc']."),
-    ("KeyError", "'val_",
-     "There are no validation keys: fit() was not given validation data. "
-     "Read history.history['loss'] and history.history['accuracy']."),
-    ("AttributeError", "has no defined output",
-     "model.output is undefined until the Sequential model is built: start it with "
-     "keras.Input(shape=(20,)) (or call the model once on data) before reading .output."),
-    ("AttributeError", "has never been called",
-     "model.output is undefined until the Sequential model is built: start it with "
-     "keras.Input(shape=(20,)) (or call the model once on data) before reading .output."),
-    ("AttributeError", "has no defined inputs",
-     "model.inputs is undefined until the Sequential model is built: start it with "
-     "keras.Input(shape=(20,))."),
-    ("ValueError", "expected axis -1 of input shape to have value",
-     "The model expects a different number of features than the data has: "
-     "keras.Input(shape=(20,)) matches the 20 feature columns."),
-    ("ValueError", "incompatible with the layer",
-     "The data's shape does not match what the model was built for: "
-     "keras.Input(shape=(20,)) takes one sample's shape, without the batch dimension."),
-    ("AttributeError", "'input_shape'",
-     "Keras 3 layers have no .input_shape attribute: use model.inputs[0].shape or "
-     "the shape of the layer's output when called on data."),
+import difflib
+import re
+import sys
+from typing import Any, Callable, Iterable
+
+#: Names Keras takes as strings; written without quotes they raise NameError.
+KERAS_STRINGS = ("relu", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "gelu", "swish",
+                 "accuracy", "acc", "adam", "sgd", "rmsprop", "binary_crossentropy",
+                 "categorical_crossentropy", "mse", "mae")
+#: Keywords of the calls this course makes, for "did you mean" on a misspelled keyword.
+KEYWORDS = ("epochs", "batch_size", "verbose", "validation_split", "validation_data", "shuffle",
+            "activation", "units", "shape", "optimizer", "loss", "metrics", "inputs", "outputs",
+            "axis", "from_logits", "input_shape")
+ORIGINAL_LIMIT = 600
+
+
+def last_error() -> BaseException | None:
+    """The error of the last notebook cell that failed, if any (IPython keeps it in sys.last_value)."""
+    return getattr(sys, "last_value", None)
+
+
+def _close(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:
+    choices = list(choices)
+    lowered = {choice.lower(): choice for choice in choices}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return lowered[word.lower()]
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    return match[0] if match else None
+
+
+def _activation(match: re.Match, error: BaseException) -> str:
+    name = match.group(1)
+    known = _close(name, ("relu", "sigmoid", "softmax", "tanh", "linear"), cutoff=0.6)
+    if known and known == name.lower():
+        return (f"activation names are lowercase strings: activation='{known}', not '{name}'.")
+    if known:
+        return f"'{name}' is not an activation Keras knows: did you mean activation='{known}'?"
+    return f"'{name}' is not an activation Keras knows: this course uses 'relu' and 'sigmoid'."
+
+
+def _name_error(match: re.Match, error: BaseException) -> str:
+    name = match.group(1)
+    if name.lower() in KERAS_STRINGS or name in "ABCDE":
+        example = f"'{name.lower()}'" if len(name) > 1 else f'"{name}"'
+        return (f"`{name}` needs quotes: Keras names (and quiz letters) are strings, so write "
+                f"{example}, not {name}.")
+    return (f"`{name}` is not defined when that line runs: check its spelling, or run the cell "
+            "that defines it first.")
+
+
+def _missing_module_attribute(match: re.Match, error: BaseException) -> str:
+    module, attribute = match.group(1), match.group(2)
+    found = sys.modules.get(module)
+    near = _close(attribute, [n for n in dir(found) if not n.startswith("_")]) if found else None
+    short = module.replace("keras.src.", "keras.").replace("keras.api.", "keras.")
+    if near:
+        return (f"`{short}.{attribute}` does not exist: names are case-sensitive, write "
+                f"`{short}.{near}`.")
+    return f"`{short}` has no `{attribute}`: check the spelling against the lesson."
+
+
+def _missing_attribute(match: re.Match, error: BaseException) -> str:
+    kind, attribute = match.group(1), match.group(2)
+    if kind == "Normalization" and attribute in ("fit", "train", "learn"):
+        return ("a Normalization layer learns its means and variances with .adapt(data), "
+                f"not .{attribute}(...).")
+    if kind == "NoneType":
+        return ("a value is None where an object was expected: a function without `return` "
+                "(or a method that returns nothing, like adapt() or compile()) gives None.")
+    obj = getattr(error, "obj", None)
+    near = _close(attribute, [n for n in dir(obj) if not n.startswith("_")]) if obj is not None else None
+    if near:
+        return f"a {kind} has no `.{attribute}`: did you mean `.{near}`?"
+    return f"a {kind} has no `.{attribute}`."
+
+
+def _keyword(match: re.Match, error: BaseException) -> str:
+    function, keyword = match.group(1), match.group(2)
+    near = _close(keyword, KEYWORDS, cutoff=0.6)
+    where = function.split(".")[-1]
+    if near:
+        return f"`{keyword}=` is not a keyword of {where}(): did you mean `{near}=`?"
+    return f"{where}() has no keyword `{keyword}=`: check the spelling against the lesson."
+
+
+def _axis(match: re.Match, error: BaseException) -> str:
+    axis, dims = int(match.group(1)), int(match.group(2))
+    words = {1: "one axis", 2: "two axes"}.get(dims, f"{dims} axes")
+    return (f"the array has {words}, so axis={axis} does not exist: the labels have one axis "
+            "(one number per sample) and x has two (rows = samples, columns = features).")
+
+
+def _unpack(match: re.Match, error: BaseException) -> str:
+    expected, got = match.group(1), match.group(2)
+    return (f"the right-hand side gives {got} value(s) for {expected} names: an array's .shape has "
+            "one number per axis, x.shape is (1000, 20) and y.shape is (1000,).")
+
+
+def _layer_input_size(match: re.Match, error: BaseException) -> str:
+    built, received = match.group(1), match.group(2)
+    return (f"this layer was first called on data with {built} values per sample and now receives "
+            f"{received}: a layer fixes its input size on its first call, so create a new layer "
+            "for each stage (never reuse a layer object for another stage).")
+
+
+def _incompatible_shapes(match: re.Match, error: BaseException) -> str:
+    a, b, c = match.group(1), match.group(2), match.group(3)
+    if a == c:
+        return (f"the data is transposed: it has shape ({a}, {b}) but each row must be one sample "
+                f"with its {c} features; use x as loaded, not x.T.")
+    return f"two arrays of shapes ({a}, {b}) and (…, {c}) cannot be combined: check which data is passed."
+
+
+def _expected_shape(match: re.Match, error: BaseException) -> str:
+    received = match.group(2)
+    if received.startswith("None"):
+        return ("the model received one number per sample where it expects 20 features: "
+                "model.fit(x, y) takes the features first, then the labels.")
+    return ("a single sample has lost its batch axis: Keras layers and models take a batch of "
+            "samples, so keep the batch axis with x[index:index + 1] (or x[None]), not x[index].")
+
+
+def _ndim(match: re.Match, error: BaseException) -> str:
+    return ("a single sample has lost its batch axis: Keras layers take a batch of samples "
+            "(rows), so keep it 2-D with x[0:1] or x[None] — or pass the whole array.")
+
+
+def fixed(text: str) -> Callable[[re.Match, BaseException], str]:
+    return lambda match, error: text
+
+
+#: (exception type name, pattern in its message, explanation)
+KNOWN_ERRORS: list[tuple[str, str, Callable[[re.Match, BaseException], str]]] = [
+    ("KeyError", r"'acc'", fixed(
+        "History keys are named after the metric given to compile(): with "
+        "metrics=['accuracy'] read history.history['accuracy'], not ['acc'].")),
+    ("KeyError", r"'val_", fixed(
+        "there are no validation keys: fit() was not given validation data. "
+        "Read history.history['loss'] and history.history['accuracy'].")),
+    ("AttributeError", r"has never been called and thus has no defined (output|input)", fixed(
+        "in Keras 3 a Sequential model has no .output/.input of its own to build a new model "
+        "from: use the model's inputs, model.inputs, and each layer's output, "
+        "[layer.output for layer in model.layers] (these exist once the model starts with "
+        "keras.Input(shape=(20,))).")),
+    ("AttributeError", r"has no defined inputs", fixed(
+        "model.inputs is undefined until the Sequential model is built: start it with "
+        "keras.Input(shape=(20,)).")),
+    ("AttributeError", r"'input_shape'", fixed(
+        "Keras 3 layers have no .input_shape attribute: use model.inputs[0].shape or "
+        "the shape of the layer's output when called on data.")),
+    ("AttributeError", r"module '([\w.]+)' has no attribute '(\w+)'", _missing_module_attribute),
+    ("AttributeError", r"'(\w+)' object has no attribute '(\w+)'", _missing_attribute),
+    ("ValueError", r"Could not interpret activation function identifier: (\S+)", _activation),
+    ("NameError", r"name '(\w+)' is not defined", _name_error),
+    ("ValueError", r"expected axis -1 of input shape to have value (\d+), but received input with "
+                   r"shape \(\w+, (\d+)\)", _layer_input_size),
+    ("ValueError", r"expected min_ndim=2, found ndim=1", _ndim),
+    ("ValueError", r"Expected shape \(None, (\d+)\), but input has incompatible shape \(([^)]*)\)",
+     _expected_shape),
+    ("InvalidArgumentError", r"Incompatible shapes: \[(\d+),(\d+)\] vs\. \[1,(\d+)\]", _incompatible_shapes),
+    ("ValueError", r"Data cardinality is ambiguous", fixed(
+        "x and y must have one row per sample, but their numbers of rows differ: is x "
+        "transposed (x.T)? Pass x as loaded, shape (1000, 20), and y, shape (1000,).")),
+    ("ValueError", r"Invalid dtype: (str|<U|object)", fixed(
+        "the data holds strings: Keras trains on numbers, so keep the 0/1 labels and the "
+        "features as load_data() gives them (no .astype(str)).")),
+    ("ValueError", r"could not convert string to float", fixed(
+        "the data holds strings: Keras trains on numbers, so keep the 0/1 labels and the "
+        "features as load_data() gives them.")),
+    ("ValueError", r"Cannot convert '(\d+)' to a shape", fixed(
+        "shape= takes a tuple, one number per axis of one sample: shape=(20,), with the comma, "
+        "not shape=20.")),
+    ("TypeError", r"Sequential.__init__\(\) takes", fixed(
+        "keras.Sequential takes one list of layers: keras.Sequential([keras.Input(shape=(20,)), "
+        "..., ...]), with square brackets around them.")),
+    ("ValueError", r"Expected `metrics` argument to be a list", fixed(
+        "metrics takes a list of names: metrics=['accuracy'], not metrics='accuracy'.")),
+    ("ValueError", r"is not connected to `inputs`|Graph disconnected", fixed(
+        "those outputs are not connected to the inputs given: use the model's own inputs, "
+        "inputs=model.inputs (a new keras.Input is not connected to the model's layers).")),
+    ("TypeError", r"'History' object is not subscriptable", fixed(
+        "the History object is not a dict: its .history attribute is, so read "
+        "history.history['loss'] and history.history['accuracy'].")),
+    ("TypeError", r"only (0-dimensional|length-1|size-1) arrays can be converted", fixed(
+        "int() and float() take a single number: convert a whole array with .astype(int) "
+        "(or .astype(float)).")),
+    ("TypeError", r"cannot unpack non-iterable function", fixed(
+        "a function was used where its result is expected: call it with (), e.g. "
+        "load_data() rather than load_data.")),
+    ("TypeError", r"'tuple' object is not callable", fixed(
+        ".shape is an attribute, not a method: write x.shape without ().")),
+    ("TypeError", r"'(\w+)' object is not callable", fixed(
+        "something that is a value was called like a function with (): drop the () or check "
+        "that the name still holds the function.")),
+    ("TypeError", r"(\S+)\(\) got an unexpected keyword argument '(\w+)'", _keyword),
+    ("ValueError", r"not enough values to unpack \(expected (\d+), got (\d+)\)", _unpack),
+    ("ValueError", r"too many values to unpack \(expected (\d+)\)()", _unpack),
+    ("AxisError", r"axis (-?\d+) is out of bounds for array of dimension (\d+)", _axis),
 ]
 
 
-def explain(error: BaseException) -> str:
-    """One sentence naming what went wrong and what to change."""
+def original(error: BaseException) -> str:
+    """The error as Python reported it, cut at a line boundary (Keras's argument dumps dropped)."""
+    text = str(error).split("\n\nArguments received by")[0].strip()
+    if len(text) > ORIGINAL_LIMIT:
+        text = text[:ORIGINAL_LIMIT].rsplit("\n", 1)[0].rstrip() + " …"
+    return f"{type(error).__name__}: {text}"
+
+
+def advice(error: BaseException) -> str | None:
+    """What to change, in the student's terms, for an error the course recognises; else None."""
     kind, text = type(error).__name__, str(error)
-    for known_kind, fragment, explanation in KNOWN_ERRORS:
-        if kind == known_kind and fragment in text:
-            return f"{kind}: {text.strip()[:160]} — {explanation}"
-    return f"your code raised {kind}: {text.strip()[:200]}"
+    for known_kind, pattern, explanation in KNOWN_ERRORS:
+        match = re.search(pattern, text)
+        if kind == known_kind and match:
+            return explanation(match, error)
+    return None
+
+
+def explain(error: BaseException) -> str:
+    """What went wrong and what to change, with the original error below it."""
+    said = original(error).replace("\n", "\n      ")
+    found = advice(error)
+    if found:
+        return f"{found}\n     (Python said: {said})"
+    return f"your code raised {said}"
+
+
+def describe(value: Any) -> str:
+    """A short name for the kind of ``value``, as a student would say it."""
+    if value is None:
+        return "None"
+    if callable(value) and type(value).__name__ in ("function", "builtin_function_or_method", "method"):
+        return f"the function `{getattr(value, '__name__', '?')}`"
+    return f"a {type(value).__name__}"
+
+
+# ---------------------------------------------------------------- which cell failed
+
+_previous_cell: dict[str, Any] = {}
+
+
+def _remember(result: Any = None) -> None:
+    """IPython post_run_cell hook: keep the error (or None) of the cell that just ran."""
+    _previous_cell["error"] = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+
+
+def watch_cells() -> None:
+    """In a notebook, start remembering whether each cell failed (once per kernel)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "events"):
+        return
+    if _remember not in shell.events.callbacks.get("post_run_cell", []):
+        shell.events.register("post_run_cell", _remember)
+    _previous_cell.setdefault("error", None)
+
+
+def recent_error() -> BaseException | None:
+    """The error of the cell that ran just before this one (the answer cell above a test cell).
+
+    In a notebook this ignores older failures the student has since fixed; elsewhere (a
+    trusted grader given the kernel's last error) it is ``sys.last_value``."""
+    if "error" in _previous_cell:
+        return _previous_cell["error"]
+    return last_error()
+
+
+def answer_error() -> BaseException | None:
+    """``recent_error()`` unless it is a failed check or an unfinished stub."""
+    error = recent_error()
+    if error is None or isinstance(error, (AssertionError, NotImplementedError)):
+        return None
+    return error
+
+
+watch_cells()

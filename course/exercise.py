@@ -8,7 +8,6 @@ with other data given as literals (``ex.q3.check(samples=300, seed=11)``).
 """
 from __future__ import annotations
 
-import sys
 from typing import Any, Callable, Sequence
 
 from course import errors
@@ -33,7 +32,7 @@ class Notebook:
             raise RuntimeError("Run the notebook's first cell (it calls ex.bind(globals())) first.")
         if name in self.namespace:
             return self.namespace[name]
-        raise missing_answer(exercise, name)
+        raise missing_answer(exercise, name, self.namespace)
 
     def show_stage(self, number: int, before: str, after: str | None = None) -> None:
         """Print the reference pipeline's picture of stage ``number`` from the notebook's variables, by name.
@@ -55,17 +54,60 @@ class Notebook:
         return not missing
 
 
-def missing_answer(exercise: str, name: str) -> CheckFailed:
-    """Tell "not started" apart from "started, but the answer cell failed"."""
-    last_error = getattr(sys, "last_value", None)
-    if last_error is None or isinstance(last_error, NotImplementedError):
+def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = None) -> CheckFailed:
+    """Tell "not started" from "started, but misnamed" and "started, but the answer cell failed"."""
+    error = errors.recent_error()
+    if isinstance(error, NotImplementedError):
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP}")
-    if isinstance(last_error, NameError):
-        return NotAttempted(exercise, f"`{name}` is not defined yet: a cell stopped at "
-                                      f"\"{last_error}\". Finish the exercises above first, "
-                                      "then run this one.")
-    return CheckFailed(exercise, [f"`{name}` is not defined: the last cell that failed stopped with "
-                                  f"{errors.explain(last_error)}"])
+    error = errors.answer_error()
+    near = near_name(name, namespace) if error is None else None
+    if near:
+        return CheckFailed(exercise, [f"`{name}` is not defined, but `{near}` is: the check reads "
+                                      f"the name `{name}`, so rename `{near}` to `{name}` in the "
+                                      "answer cell and run it again."])
+    if error is None:
+        return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP} (The answer cell "
+                                      f"must assign it: `{name} = ...`.)")
+    if isinstance(error, NameError) and errors.advice(error) and "needs quotes" not in errors.advice(error):
+        missing = str(error).split("'")[1] if "'" in str(error) else ""
+        near = near_name(missing, namespace)
+        if near:
+            return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped at "
+                                          f"\"{error}\" — did you mean `{near}`?"])
+    return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell above stopped with an "
+                                  f"error before defining it. {errors.explain(error)}"])
+
+
+#: Names every notebook has that are never a student's answer.
+_NOT_ANSWERS = {"In", "Out", "get_ipython", "exit", "quit", "open", "ex", "np", "keras", "course",
+                "plt", "display"}
+
+
+def near_name(name: str, namespace: dict[str, Any] | None) -> str | None:
+    """A name in the notebook that looks like a misspelling of ``name`` (advice only, no verdict)."""
+    import difflib
+    import types
+
+    if not namespace or not name:
+        return None
+    candidates = []
+    for other in namespace:
+        if (not isinstance(other, str) or other == name or other.startswith("_")
+                or other in _NOT_ANSWERS or isinstance(namespace[other], types.ModuleType)):
+            continue
+        value = namespace[other]
+        if len(other) > len(name) and name in other and isinstance(value, types.FunctionType):
+            continue  # `make_normalizer` is not a misspelt `normalizer`
+        lower, wanted = other.lower(), name.lower()
+        if lower[-1:].isdigit() and wanted[-1:].isdigit() and lower[-1] != wanted[-1]:
+            continue  # `hidden_1` is another stage, not a misspelt `hidden_2`
+        close = difflib.SequenceMatcher(None, lower, wanted).ratio()
+        related = (lower == wanted or close >= 0.85
+                   or (min(len(lower), len(wanted)) >= 3 and (lower.startswith(wanted) or wanted.startswith(lower)
+                                                               or lower.endswith(wanted) or wanted.endswith(lower))))
+        if related:
+            candidates.append((close, other))
+    return max(candidates)[1] if candidates else None
 
 
 def call_student(exercise: str, function: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -146,7 +188,13 @@ class Exercise:
         """Print ✔ when the answer is right (once per cell); raise with every problem when not."""
         values = self.answers()
         problems = Problems(self.title)
-        detail = self.checker(problems, **values, **inputs)
+        try:
+            detail = self.checker(problems, **values, **inputs)
+        except CheckFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - an answer the check did not foresee: a message, never a traceback
+            problems.add(f"the check could not use your answer: {errors.explain(error)}")
+            detail = None
         problems.raise_if_any()
         verdict = f"✔ {self.title}: {self.verdict}." + (f" {detail}" if detail else "")
         if not defer_verdict(verdict):

@@ -65,7 +65,14 @@ class Problems:
         return bool(self.found)
 
     def raise_if_any(self) -> None:
+        """Raise with every problem; an error the answer cell just raised comes first."""
         if self.found:
+            from course import errors
+
+            error = errors.answer_error()
+            if error is not None:
+                self.found.insert(0, "the answer cell above stopped with an error, so what it "
+                                     f"defines is missing or half-done: {errors.explain(error)}")
             raise CheckFailed(self.exercise, self.found)
 
 

@@ -16,7 +16,14 @@ DENSE_STAGES = tuple(stage for stage in LAYER_STAGES if stage.kind == "Dense")
 
 def check_is_sequential(model, problems: Problems, name: str = "model") -> bool:
     if not model_facts.is_model(model):
-        problems.add(f"`{name}` should be a keras.Sequential model; it is a {type(model).__name__}.")
+        if model is None:
+            problems.add(f"`{name}` is None, not a model: a function without `return` gives None "
+                         "(so does model.compile(...), which changes the model in place).")
+        elif callable(model) and not is_layer(model):
+            problems.add(f"`{name}` is {errors.describe(model)}, not a model: call it, "
+                         f"e.g. `{name} = build_model(normalizer)`.")
+        else:
+            problems.add(f"`{name}` should be a keras.Sequential model; it is {errors.describe(model)}.")
         return False
     if not model_facts.is_sequential(model):
         problems.add(f"`{name}` is a {type(model).__name__}; this lesson builds it with "
@@ -91,6 +98,14 @@ def check_dense_layers(layers, problems: Problems, stages=DENSE_STAGES) -> None:
 def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None) -> bool:
     """An adapted Normalization layer, adapted on the training features ``x``."""
     kind = type(normalizer).__name__
+    if normalizer is None:
+        problems.add("the normalizer is None: make_normalizer must end with `return normalizer` "
+                     "(adapt() returns nothing, so return the layer itself, not the result of adapt).")
+        return False
+    if kind == "function":
+        problems.add(f"the normalizer is {errors.describe(normalizer)}, not a layer: call it on the "
+                     "features, `normalizer = make_normalizer(x)`.")
+        return False
     if kind != "Normalization":
         problems.add(f"expected a keras.layers.Normalization layer, got {kind}.")
         return False
@@ -103,6 +118,11 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
         return True
     mean = np.asarray(normalizer.mean).reshape(-1)
     variance = np.asarray(normalizer.variance).reshape(-1)
+    if normalizer.get_config().get("axis", -1) in (None, (), []):
+        problems.add("Normalization(axis=None) learns one mean and one variance for all features "
+                     "together; keep the default axis (one mean and variance per feature): "
+                     "keras.layers.Normalization().")
+        return False
     if mean.shape[0] != x.shape[1]:
         problems.add(f"the Normalization layer learned {mean.shape[0]} means but the data has "
                      f"{x.shape[1]} features: adapt it on x (the features), not on y or a column.")
@@ -137,6 +157,10 @@ def check_model_layers(model, problems: Problems, x: np.ndarray) -> None:
     elif kinds[0] != "Normalization":
         problems.add(f"the Normalization layer must come first (stage 2), right after the Input; "
                      f"yours is layer {kinds.index('Normalization') + 1}.")
+    elif not model_facts.is_adapted(normalizers[0]):
+        problems.add("the model's Normalization layer was never adapted: put the normalizer passed "
+                     "to build_model in the list (it is already adapted); a new "
+                     "keras.layers.Normalization() has learned nothing.")
     else:
         check_normalizer(normalizers[0], problems, x)
     extra = [kind for kind in kinds if kind not in ("Normalization", "Dense")]
@@ -158,20 +182,109 @@ def check_output_shape(model, problems: Problems, x: np.ndarray, expected: tuple
                      f"expected {expected}.")
 
 
-def check_dense_stage(layer, output, stage: Stage, problems: Problems,
-                      layer_name: str, output_name: str, rows: int = 1000) -> None:
-    """A lone Dense layer (``layer_name``) and its output (``output_name``) match ``stage``."""
-    if type(layer).__name__ != "Dense":
-        problems.add(f"`{layer_name}` should be a keras.layers.Dense layer; it is a {type(layer).__name__}.")
+def is_layer(value) -> bool:
+    import keras
+
+    return isinstance(value, keras.layers.Layer)
+
+
+def check_output_kind(output, problems: Problems, output_name: str, layer_name: str,
+                      input_name: str) -> bool:
+    """``output`` is data (an array or tensor), not the layer itself, None or a function."""
+    call = f"call `{layer_name}` on {input_name} and keep what it returns"
+    if is_layer(output):
+        problems.add(f"you assigned the layer itself to `{output_name}`; call it on {input_name} "
+                     "to get its output (calling a layer on data returns the layer's output).")
+    elif output is None:
+        problems.add(f"`{output_name}` is None, not the layer's output: a method such as adapt() "
+                     f"or a function without `return` gives None; use {call}.")
+    elif callable(output) and not hasattr(output, "shape"):
+        problems.add(f"`{output_name}` is {errors.describe(output)}, not data: {call}.")
+    else:
+        return True
+    return False
+
+
+_NUMPY_ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0),
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "linear": lambda z: z,
+    "tanh": np.tanh,
+}
+
+
+def check_applied_to(layer, output, candidates, problems: Problems, layer_name: str,
+                     output_name: str) -> None:
+    """``output`` is ``layer`` applied to the first of ``candidates`` ((label, array) pairs).
+
+    Verified from the values with the layer's own weights; if it is the layer applied to
+    another candidate (the raw x, an earlier stage), say which."""
+    weights = layer.get_weights() if getattr(layer, "built", False) else []
+    facts = model_facts.layer_facts(layer)
+    act = _NUMPY_ACTIVATIONS.get(facts.activation or "linear")
+    if len(weights) != 2 or act is None or not candidates:
         return
-    for issue in dense_description(model_facts.layer_facts(layer), stage):
+    kernel, bias = (np.asarray(w, dtype=np.float64) for w in weights)
+    label, expected_input = candidates[0]
+    if expected_input is not None and kernel.shape[0] != np.shape(expected_input)[-1]:
+        problems.add(f"`{layer_name}` was first called on data with {kernel.shape[0]} values per "
+                     f"sample, so not on {label} ({np.shape(expected_input)[-1]} per sample): "
+                     f"call a new layer on {label}.")
+        return
+    got = np.asarray(output, dtype=np.float64)
+    for other, data in candidates:
+        if data is None:
+            continue
+        data = np.asarray(data, dtype=np.float64)
+        if data.ndim != 2 or data.shape[1] != kernel.shape[0] or data.shape[0] != got.shape[0]:
+            continue
+        if np.allclose(got, act(data @ kernel + bias), rtol=1e-3, atol=1e-3):
+            if other != label:
+                problems.add(f"`{output_name}` is `{layer_name}` applied to {other}, not to {label}: "
+                             f"this stage takes {label} as its input.")
+            return
+    if candidates[0][1] is not None:
+        problems.add(f"`{output_name}` is not `{layer_name}` applied to {label}: call the layer "
+                     f"on {label} and keep what it returns.")
+
+
+def check_dense_stage(layer, output, stage: Stage, problems: Problems,
+                      layer_name: str, output_name: str, rows: int = 1000,
+                      inputs=()) -> None:
+    """A lone Dense layer (``layer_name``) and its output (``output_name``) match ``stage``.
+
+    ``inputs``: (label, array) pairs, the stage's real input first, then likely wrong ones;
+    the output is checked to be the layer applied to the first."""
+    input_name = inputs[0][0] if inputs else "its input"
+    if type(layer).__name__ != "Dense":
+        if hasattr(layer, "shape") and not is_layer(layer):
+            problems.add(f"`{layer_name}` holds data of shape {tuple(layer.shape)}, the layer's output, "
+                         f"not the layer: keep the layer in `{layer_name}` "
+                         f"(`{layer_name} = keras.layers.Dense(...)`) and its output in `{output_name}`.")
+        else:
+            problems.add(f"`{layer_name}` should be a keras.layers.Dense layer; it is "
+                         f"{errors.describe(layer)}.")
+        return
+    issues = dense_description(model_facts.layer_facts(layer), stage)
+    for issue in issues:
         problems.add(f"`{layer_name}` {issue}.")
+    if not check_output_kind(output, problems, output_name, layer_name, input_name):
+        return
     values = np.asarray(output)
-    problems.expect(values.shape == (rows, stage.units),
-                    f"`{output_name}` has shape {values.shape}; stage {stage.number} gives ({rows}, {stage.units}).")
-    if values.size and stage.activation == "relu":
-        problems.expect(values.min() >= 0, f"`{output_name}` has negative values ({values.min():.3f}); "
-                                           "ReLU outputs are never below 0.")
+    if values.dtype == bool:
+        problems.add(f"`{output_name}` holds True/False values, classes rather than the layer's "
+                     "output: keep what the layer returns, without a comparison.")
+        return
+    if not problems.expect(values.shape == (rows, stage.units),
+                           f"`{output_name}` has shape {values.shape}; stage {stage.number} gives "
+                           f"({rows}, {stage.units})."):
+        return
+    if values.size and stage.activation == "relu" and not problems.expect(
+            values.min() >= 0, f"`{output_name}` has negative values ({values.min():.3f}); "
+                               "ReLU outputs are never below 0."):
+        return
+    if inputs and not issues:
+        check_applied_to(layer, output, list(inputs), problems, layer_name, output_name)
 
 
 def check_pipeline_model(model, problems: Problems, x: np.ndarray) -> None:
@@ -205,6 +318,8 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
     if loss in LOSS_ADVICE:
         problems.add(f"loss='{loss}': {LOSS_ADVICE[loss]}; one sigmoid probability per sample "
                      "needs loss='binary_crossentropy'.")
+    elif loss and loss != "binary_crossentropy" and errors._close(loss, ["binary_crossentropy"], 0.8):
+        problems.add(f"loss='{loss}' is misspelled: Keras spells it 'binary_crossentropy'.")
     elif loss != "binary_crossentropy":
         problems.add(f"loss is '{loss}'; a sigmoid output with 0/1 labels needs 'binary_crossentropy'.")
     elif facts["from_logits"]:

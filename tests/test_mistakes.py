@@ -3,17 +3,22 @@ its own specific message from the lesson's check, and never passes."""
 from __future__ import annotations
 
 import importlib
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import keras
+import nbformat
 import numpy as np
 import pytest
+from nbclient import NotebookClient
 
 from course.data import load_data
 from course.feedback import CheckFailed, NotAttempted
 from tests import reference_solutions as ref
 
 X, Y = load_data()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_check(lesson: str, exercise: str, namespace: dict, **inputs) -> CheckFailed | None:
@@ -144,7 +149,7 @@ MISTAKES = [
     ("model.output on an unbuilt Sequential", "lesson06", "q1",
      lambda: dict(make_trace_model=lambda m: keras.Model(
          inputs=m.inputs, outputs=keras.Sequential([keras.layers.Dense(1)]).output)), {},
-     "model.output is undefined until the Sequential model is built"),
+     "each layer's output"),
     ("trace without the input stage", "lesson06", "q2",
      lambda: dict(trace_sample=lambda m, x, i: ref.trace_sample(m, x, i)[1:]), {}, "counts the input as stage 1"),
     ("classes flipped", "lesson06", "q3",
@@ -215,3 +220,351 @@ def test_hints_are_tiered(capsys):
     first, second = lesson02.q1.hint(), lesson02.q1.hint(2)
     assert first != second and "adapt" in second
     assert "Hints go from 1 to 2" in lesson02.q1.hint(3)
+
+
+# ------------------------------------------------------------------ the table, in real notebooks
+#
+# Each case replaces one answer cell of a lesson's release notebook (filled with the reference
+# answers of source/) by a typical beginner mistake, runs it and the exercise's visible test cell
+# in a real Jupyter kernel (nbclient; one kernel per lesson, the state before the answer cell
+# restored between cases), and asserts what the student sees: the test fails, its message names
+# the cause in the student's terms, and no traceback from inside course/ appears.
+
+#: (case id, exercise, answer cell that replaces the reference one, phrase the message must contain)
+L01 = [
+    ("load without unpacking", "q1", "x = load_data()", "`y = ...`"),
+    ("x and y swapped", "q1", "y, x = load_data()", "swapped"),
+    ("x transposed", "q1", "x, y = load_data()\nx = x.T", "transposed"),
+    ("capitalised names", "q1", "X, Y = load_data()", "`X`"),
+    ("load_data not called", "q1", "x, y = load_data", "call it"),
+    ("scaled already", "q1", "x, y = load_data()\nx = x / x.max()", "unchanged"),
+    ("labels as strings", "q1", "x, y = load_data()\ny = y.astype(str)", "strings"),
+    ("shape swapped", "q2", "n_samples, n_features = x.shape[1], x.shape[0]", "swapped"),
+    ("shape called", "q2", "n_samples, n_features = x.shape()", "without ()"),
+    ("len for both", "q2", "n_samples = len(x)\nn_features = len(x)", "20 columns"),
+    ("size for rows", "q2", "n_samples, n_features = x.size, 20", "x.size"),
+    ("shape as floats", "q2", "n_samples, n_features = float(x.shape[0]), float(x.shape[1])", "whole number"),
+    ("whole shape", "q2", "n_samples, n_features = x.shape, x.shape", "unpack"),
+    ("shape in quotes", "q2", "n_samples, n_features = '1000', '20'", "quotes"),
+    ("unpack y's shape", "q2", "n_samples, n_features = y.shape", "y.shape"),
+    ("misnamed n_sample", "q2", "n_sample, n_features = x.shape", "`n_sample`"),
+    ("fraction of zeros", "q3", "def positive_fraction(labels):\n    return float(np.mean(labels == 0))\n\nbalance = positive_fraction(y)", "fraction of 0 labels"),
+    ("count not fraction", "q3", "def positive_fraction(labels):\n    return float(np.sum(labels))\n\nbalance = positive_fraction(y)", "count"),
+    ("no return", "q3", "def positive_fraction(labels):\n    float(np.mean(labels))\n\nbalance = positive_fraction(y)", "return"),
+    ("method not called", "q3", "def positive_fraction(labels):\n    return labels.mean\n\nbalance = positive_fraction(y)", "()"),
+    ("balance is the function", "q3", "def positive_fraction(labels):\n    return float(np.mean(labels))\n\nbalance = positive_fraction", "call it"),
+    ("balance of x", "q3", "def positive_fraction(labels):\n    return float(np.mean(labels))\n\nbalance = positive_fraction(x)", "positive_fraction(y)"),
+    ("rounded fraction", "q3", "def positive_fraction(labels):\n    return round(float(np.mean(labels)), 1)\n\nbalance = positive_fraction(y)", "round"),
+    ("percentage", "q3", "def positive_fraction(labels):\n    return float(np.mean(labels)) * 100\n\nbalance = positive_fraction(y)", "percent"),
+    ("int of fraction", "q3", "def positive_fraction(labels):\n    return int(np.mean(labels))\n\nbalance = positive_fraction(y)", "whole number"),
+    ("axis on 1-D labels", "q3", "def positive_fraction(labels):\n    return float(np.mean(labels, axis=1))\n\nbalance = positive_fraction(y)", "one axis"),
+    ("variance", "q4", "def feature_spread(features):\n    return np.var(features, axis=0)\n\nspread = feature_spread(x)\nscale_ratio = spread.max() / spread.min()", "variances"),
+    ("spread over rows", "q4", "def feature_spread(features):\n    return np.std(features, axis=1)\n\nspread = feature_spread(x)\nscale_ratio = spread.max() / spread.min()", "axis=0"),
+    ("spread without axis", "q4", "def feature_spread(features):\n    return np.std(features)\n\nspread = feature_spread(x)\nscale_ratio = 1.0", "axis=0"),
+    ("spread no return", "q4", "def feature_spread(features):\n    np.std(features, axis=0)\n\nscale_ratio = 1.0", "return"),
+    ("ratio inverted", "q4", "def feature_spread(features):\n    return np.std(features, axis=0)\n\nspread = feature_spread(x)\nscale_ratio = spread.min() / spread.max()", "the other way round"),
+    ("ratio as difference", "q4", "def feature_spread(features):\n    return np.std(features, axis=0)\n\nspread = feature_spread(x)\nscale_ratio = spread.max() - spread.min()", "divided"),
+    ("mean not std", "q4", "def feature_spread(features):\n    return np.mean(features, axis=0)\n\nspread = feature_spread(x)\nscale_ratio = spread.max() / spread.min()", "standard deviation"),
+]
+NORM = "def make_normalizer(features):\n{body}\n\nnormalizer = {call}"
+def norm(body, call="make_normalizer(x)"):
+    return NORM.format(body="\n".join("    " + line for line in body.splitlines()), call=call)
+OK_NORM = "normalizer = keras.layers.Normalization()\nnormalizer.adapt(features)\nreturn normalizer"
+L02 = [
+    ("not adapted", "q1", norm("return keras.layers.Normalization()"), "never adapted"),
+    ("adapted on labels", "q1", norm(OK_NORM, "make_normalizer(y)"), "not on y"),
+    ("make_normalizer no return", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.adapt(features)"), "return"),
+    ("returns adapt()", "q1", norm("normalizer = keras.layers.Normalization()\nreturn normalizer.adapt(features)"), "adapt() returns"),
+    ("normalizer is the function", "q1", norm(OK_NORM, "make_normalizer"), "call it"),
+    ("axis=None", "q1", norm("normalizer = keras.layers.Normalization(axis=None)\nnormalizer.adapt(features)\nreturn normalizer"), "axis=None"),
+    ("adapted on normalized data", "q1", norm(OK_NORM, "make_normalizer((x - x.mean(0)) / x.std(0))"), "already normalized"),
+    ("adapted on a few rows", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.adapt(features[:10])\nreturn normalizer"), "adapt it on x"),
+    ("lowercase normalization", "q1", norm("normalizer = keras.layers.normalization()\nnormalizer.adapt(features)\nreturn normalizer"), "keras.layers.Normalization"),
+    ("BatchNormalization", "q1", norm("return keras.layers.BatchNormalization()"), "BatchNormalization"),
+    ("fit instead of adapt", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.fit(features)\nreturn normalizer"), "adapt"),
+    ("misnamed norm", "q1", "def make_normalizer(features):\n" + "\n".join("    " + l for l in OK_NORM.splitlines()) + "\n\nnorm = make_normalizer(x)", "`norm`"),
+    ("raw x", "q2", "x_normalized = x", "equals the raw x"),
+    ("the layer itself", "q2", "x_normalized = normalizer", "layer itself"),
+    ("normalized labels", "q2", "x_normalized = np.asarray(normalizer(y))", "x"),
+    ("one mean for the table", "q2", "x_normalized = (x - x.mean()) / x.std()", "whole table"),
+    ("adapt returns None", "q2", "x_normalized = normalizer.adapt(x)", "adapt() returns"),
+    ("one sample", "q2", "x_normalized = np.asarray(normalizer(x[0]))", "all of x"),
+    ("transposed x", "q2", "x_normalized = np.asarray(normalizer(x.T))", "transposed"),
+    ("misnamed x_norm", "q2", "x_norm = np.asarray(normalizer(x))", "`x_norm`"),
+]
+def dense(layer, call, names=("dense_1", "hidden_1")):
+    return f"{names[0]} = {layer}\n{names[1]} = np.asarray({call})"
+L03 = [
+    ("32 units", "q1", dense('keras.layers.Dense(32, activation="relu")', "dense_1(x_normalized)"), "has 32 units"),
+    ("tanh", "q1", dense('keras.layers.Dense(64, activation="tanh")', "dense_1(x_normalized)"), "uses 'tanh'"),
+    ("ReLU capitalised", "q1", dense('keras.layers.Dense(64, activation="ReLU")', "dense_1(x_normalized)"), "lowercase"),
+    ("no activation", "q1", dense("keras.layers.Dense(64)", "dense_1(x_normalized)"), "no activation"),
+    ("on raw x", "q1", dense('keras.layers.Dense(64, activation="relu")', "dense_1(x)"), "raw x"),
+    ("layer itself", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1', "layer itself"),
+    ("output named as layer", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")(x_normalized)', "`hidden_1 = ...`"),
+    ("sigmoid", "q1", dense('keras.layers.Dense(64, activation="sigmoid")', "dense_1(x_normalized)"), "uses 'sigmoid'"),
+    ("20 units", "q1", dense('keras.layers.Dense(20, activation="relu")', "dense_1(x_normalized)"), "has 20 units"),
+    ("relu unquoted", "q1", dense("keras.layers.Dense(64, activation=relu)", "dense_1(x_normalized)"), "quotes"),
+    ("lowercase dense", "q1", dense('keras.layers.dense(64, activation="relu")', "dense_1(x_normalized)"), "keras.layers.Dense"),
+    ("one sample", "q1", dense('keras.layers.Dense(64, activation="relu")', "dense_1(x_normalized[0])"), "batch axis"),
+    ("misnamed dense1", "q1", dense('keras.layers.Dense(64, activation="relu")', "dense1(x_normalized)", ("dense1", "hidden1")), "`dense1`"),
+    ("on x_normalized", "q2", dense('keras.layers.Dense(32, activation="relu")', "dense_2(x_normalized)", ("dense_2", "hidden_2")), "hidden_1"),
+    ("on raw x", "q2", dense('keras.layers.Dense(32, activation="relu")', "dense_2(x)", ("dense_2", "hidden_2")), "hidden_1"),
+    ("64 units", "q2", dense('keras.layers.Dense(64, activation="relu")', "dense_2(hidden_1)", ("dense_2", "hidden_2")), "has 64 units"),
+    ("no activation", "q2", dense("keras.layers.Dense(32)", "dense_2(hidden_1)", ("dense_2", "hidden_2")), "no activation"),
+    ("reuses dense_1", "q2", dense("dense_1", "dense_2(hidden_1)", ("dense_2", "hidden_2")), "new layer"),
+    ("layer itself", "q2", 'dense_2 = keras.layers.Dense(32, activation="relu")\nhidden_2 = dense_2', "layer itself"),
+    ("no biases", "q3", "def dense_params(inputs, units):\n    return inputs * units", "biases"),
+    ("bias per input", "q3", "def dense_params(inputs, units):\n    return inputs * units + inputs", "one bias per unit"),
+    ("params no return", "q3", "def dense_params(inputs, units):\n    inputs * units + units", "return"),
+    ("params printed", "q3", "def dense_params(inputs, units):\n    print(inputs * units + units)", "return"),
+    ("params as a number", "q3", "dense_params = dense_1.count_params()", "def dense_params"),
+]
+def out(layer, call="output_layer(hidden_2)", value="np.asarray({})"):
+    return f"output_layer = {layer}\nprobabilities = {value.format(call)}"
+BUILD = ("def build_model(normalizer):\n    return keras.Sequential([\n        keras.Input(shape=(20,)),\n        normalizer,\n"
+         '        keras.layers.Dense(64, activation="relu"),\n        keras.layers.Dense(32, activation="relu"),\n'
+         '        keras.layers.Dense(1, activation="sigmoid"),\n    ])\n\n\nmodel = build_model(normalizer)')
+def build(old, new, last=None):
+    source = BUILD.replace(old, new)
+    assert source != BUILD or not old
+    return source if last is None else source.replace("model = build_model(normalizer)", last)
+def comp(line):
+    return line
+L04 = [
+    ("softmax output", "q1", out('keras.layers.Dense(1, activation="softmax")'), "softmax"),
+    ("no activation", "q1", out("keras.layers.Dense(1)"), "no activation"),
+    ("two softmax units", "q1", out('keras.layers.Dense(2, activation="softmax")'), "has 2 units"),
+    ("output on raw x", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer(x)"), "hidden_2"),
+    ("layer itself", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer", "{}"), "layer itself"),
+    ("Sigmoid capitalised", "q1", out('keras.layers.Dense(1, activation="Sigmoid")'), "lowercase"),
+    ("relu output", "q1", out('keras.layers.Dense(1, activation="relu")'), "uses 'relu'"),
+    ("classes not probabilities", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer(hidden_2)", "np.asarray({}) > 0.5"), "classes"),
+    ("wrong units stage 4", "q2", build("Dense(32,", "Dense(64,"), "expects 32"),
+    ("softmax in the model", "q2", build('Dense(1, activation="sigmoid")', 'Dense(1, activation="softmax")'), "softmax"),
+    ("no output activation", "q2", build('Dense(1, activation="sigmoid")', "Dense(1)"), "no activation"),
+    ("no Normalization", "q2", build("        normalizer,\n", ""), "no Normalization layer"),
+    ("fresh Normalization", "q2", build("        normalizer,\n", "        keras.layers.Normalization(),\n"), "normalizer passed"),
+    ("input counts the label", "q2", build("shape=(20,)", "shape=(21,)"), "label"),
+    ("input counts the batch", "q2", build("shape=(20,)", "shape=(1000, 20)"), "without the batch"),
+    ("layers in wrong order", "q2", build('Dense(64, activation="relu"),\n        keras.layers.Dense(32, activation="relu")',
+                                           'Dense(32, activation="relu"),\n        keras.layers.Dense(64, activation="relu")'), "wrong order"),
+    ("no keras.Input", "q2", build("        keras.Input(shape=(20,)),\n", ""), "keras.Input(shape=(20,))"),
+    ("too many layers", "q2", build('        keras.layers.Dense(1,', '        keras.layers.Dense(16, activation="relu"),\n        keras.layers.Dense(1,'), "4 Dense layers"),
+    ("shape=20", "q2", build("shape=(20,)", "shape=20"), "(20,)"),
+    ("layers not in a list", "q2", build("keras.Sequential([", "keras.Sequential(").replace("    ])", "    )"), "list"),
+    ("build_model no return", "q2", build("return keras.Sequential", "keras.Sequential"), "return"),
+    ("model is the function", "q2", build("", "", "model = build_model"), "call it"),
+    ("Dropout added", "q2", build('        keras.layers.Dense(1,', '        keras.layers.Dropout(0.2),\n        keras.layers.Dense(1,'), "Dropout"),
+    ("Normalization after Dense", "q2", build('        normalizer,\n        keras.layers.Dense(64, activation="relu"),\n',
+                                               '        keras.layers.Dense(64, activation="relu"),\n        normalizer,\n'), "must come first"),
+    ("ReLU capitalised in the model", "q2", build('Dense(64, activation="relu")', 'Dense(64, activation="ReLU")'), "lowercase"),
+    ("two output units", "q2", build('Dense(1, activation="sigmoid")', 'Dense(2, activation="softmax")'), "has 2 units"),
+    ("input shape with None", "q2", build("shape=(20,)", "shape=(None, 20)"), "without the batch"),
+    ("misnamed my_model", "q2", build("", "", "my_model = build_model(normalizer)"), "`my_model`"),
+    ("loss mse", "q3", 'model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])', "mean squared error"),
+    ("loss categorical", "q3", 'model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])', "one-hot"),
+    ("from_logits", "q3", 'model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])', "from_logits"),
+    ("metric acc", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["acc"])', "metrics=['accuracy']"),
+    ("metrics as a string", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics="accuracy")', "list"),
+    ("loss misspelled", "q3", 'model.compile(optimizer="adam", loss="binary_cross_entropy", metrics=["accuracy"])', "spelled"),
+    ("optimizer sgd", "q3", 'model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])', "optimizer='adam'"),
+    ("no metrics", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy")', "metrics=['accuracy']"),
+    ("compile result kept", "q3", 'model = model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])', "returns nothing"),
+    ("accuracy unquoted", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[accuracy])', "quotes"),
+    ("sparse categorical", "q3", 'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])', "sparse categorical"),
+    ("positional arguments", "q3", 'model.compile("adam", "binary_crossentropy", ["accuracy"])', "metrics="),
+]
+FIT = "history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)"
+TABLE = ("def epoch_table(history):\n    values = history.history\n    return [({row}) for epoch, (loss, accuracy)\n"
+         "            in enumerate(zip(values[\"loss\"], values[\"accuracy\"]), start={start})]")
+def table(row="epoch, loss, accuracy", start=1):
+    return TABLE.format(row=row, start=start)
+CURVES = ("import matplotlib.pyplot as plt\n\ndef plot_curves(history):\n    values = history.history\n"
+          "    figure, (left, right) = plt.subplots(1, 2)\n    left.plot(values[\"loss\"])\n    right.plot(values[\"accuracy\"])\n"
+          "    return figure")
+L05 = [
+    ("3 epochs", "q1", FIT.replace("epochs=5", "epochs=3"), "3 epochs"),
+    ("fit defaults", "q1", "history = model.fit(x, y, verbose=0)", "epochs=5"),
+    ("history dict kept", "q1", FIT + ".history", "History object"),
+    ("fit not assigned", "q1", FIT.replace("history = ", ""), "`history = ...`"),
+    ("x transposed", "q1", FIT.replace("fit(x,", "fit(x.T,"), "transposed"),
+    ("labels as strings", "q1", FIT.replace(" y,", " y.astype(str),"), "numbers"),
+    ("epoch typo", "q1", FIT.replace("epochs=5", "epoch=5"), "epochs="),
+    ("50 epochs", "q1", FIT.replace("epochs=5", "epochs=50"), "epochs=5"),
+    ("loss list kept", "q1", FIT + "\nhistory = history.history['loss']", "History"),
+    ("features and labels swapped", "q1", FIT.replace("fit(x, y,", "fit(y, x,"), "features first"),
+    ("reading acc", "q2", table().replace('values["accuracy"]', 'values["acc"]'), "named after the metric"),
+    ("numbered from 0", "q2", table(start=0), "numbered from 0"),
+    ("subscripting the History", "q2", table().replace("values = history.history", "values = history"), "history.history"),
+    ("table no return", "q2", table().replace("return [", "rows = ["), "return"),
+    ("no epoch column", "q2", table(row="loss, accuracy"), "(epoch, loss, accuracy)"),
+    ("columns swapped", "q2", table(row="epoch, accuracy, loss"), "swapped"),
+    ("returns the axes", "q3", CURVES.replace("return figure", "return left, right"), "Figure"),
+    ("curves no return", "q3", CURVES.replace("    return figure", "    plt.show()"), "return"),
+    ("one axes", "q3", CURVES.replace("figure, (left, right) = plt.subplots(1, 2)", "figure, left = plt.subplots()\n    right = left"), "2 axes"),
+    ("val_loss plotted", "q3", CURVES.replace('values["loss"]', 'values["val_loss"]'), "validation"),
+    ("returns plt", "q3", CURVES.replace("return figure", "return plt"), "Figure"),
+    ("loss plotted twice", "q3", CURVES.replace('values["accuracy"]', 'values["loss"]'), "accuracy"),
+]
+TRACE = "def make_trace_model(model):\n    return {body}\n\n\ntrace_model = make_trace_model(model)"
+SAMPLE = ("def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict({batch}, verbose=0)\n"
+          "    return {ret}")
+def sample(batch="x[index:index + 1]", ret="[x[index]] + [output[0] for output in outputs]"):
+    return SAMPLE.format(batch=batch, ret=ret)
+CLASSES = "def to_classes(probabilities):\n    return {body}"
+L06 = [
+    ("single output", "q1", TRACE.format(body="keras.Model(inputs=model.inputs, outputs=model.output)"), "each layer's output"),
+    ("skips a layer", "q1", TRACE.format(body="keras.Model(inputs=model.inputs, outputs=[l.output for l in model.layers[1:]])"), "4 layers"),
+    ("fresh Input", "q1", TRACE.format(body="keras.Model(inputs=keras.Input(shape=(20,)), outputs=[l.output for l in model.layers])"), "model.inputs"),
+    ("trace no return", "q1", TRACE.format(body="None").replace("return None", "keras.Model(inputs=model.inputs, outputs=[l.output for l in model.layers])"), "return"),
+    ("list not a Model", "q1", TRACE.format(body="[l.output for l in model.layers]"), "keras.Model"),
+    ("Sequential of layers", "q1", TRACE.format(body="keras.Sequential(model.layers)"), "one output per layer"),
+    ("layer inputs", "q1", TRACE.format(body="keras.Model(inputs=model.inputs, outputs=[l.input for l in model.layers])"), "input"),
+    ("without the input stage", "q2", sample(ret="[output[0] for output in outputs]"), "counts the input as stage 1"),
+    ("no batch axis", "q2", sample(batch="x[index]"), "batch"),
+    ("sample no return", "q2", sample(ret="None").replace("return None", "print(outputs)"), "return"),
+    ("only the prediction", "q2", "def trace_sample(model, x, index):\n    return [x[index], model.predict(x[index:index + 1], verbose=0)[0]]", "5"),
+    ("normalized first stage", "q2", sample(ret="[outputs[0][0]] + [output[0] for output in outputs]"), "raw sample"),
+    ("flipped", "q3", CLASSES.format(body="(np.asarray(probabilities).reshape(-1) <= 0.5).astype(int)"), "flipped"),
+    (">= 0.5", "q3", CLASSES.format(body="(np.asarray(probabilities).reshape(-1) >= 0.5).astype(int)"), "exactly 0.5"),
+    ("booleans", "q3", CLASSES.format(body="np.asarray(probabilities).reshape(-1) > 0.5"), "integers"),
+    ("not flattened", "q3", CLASSES.format(body="(np.asarray(probabilities) > 0.5).astype(int)"), "flatten"),
+    ("rounded", "q3", CLASSES.format(body="np.round(np.asarray(probabilities).reshape(-1))"), "integers"),
+    ("classes no return", "q3", CLASSES.format(body="None").replace("return None", "(np.asarray(probabilities).reshape(-1) > 0.5).astype(int)"), "return"),
+    ("argmax", "q3", CLASSES.format(body="np.argmax(probabilities, axis=1)"), "argmax"),
+    ("int of an array", "q3", CLASSES.format(body="int(np.asarray(probabilities).reshape(-1) > 0.5)"), "astype"),
+]
+CASES = {"01_input_data": L01, "02_normalization": L02, "03_dense_layers": L03, "04_output_layer": L04,
+         "05_training": L05, "06_prediction_trace": L06}
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def reference_notebook(lesson):
+    """The release notebook with each answer cell holding the source notebook's reference answer."""
+    release = nbformat.read(ROOT / "release" / lesson / f"{lesson}.ipynb", 4)
+    source = {grade_id(c): c.source for c in nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", 4).cells}
+    for cell in release.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "\n".join(line for line in source[grade_id(cell)].splitlines()
+                                    if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return release
+
+
+def text_of(cell):
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif output.output_type == "error":
+            parts.append("\n".join(output.traceback) or f"{output.ename}: {output.evalue}")
+        elif "text/plain" in output.get("data", {}):
+            parts.append(output.data["text/plain"])
+    return ANSI.sub("", "\n".join(parts))
+
+
+def error_of(cell):
+    return next((o.ename for o in cell.get("outputs", []) if o.output_type == "error"), None)
+
+
+def run_lesson(lesson, cases):
+    """{case id: (mistake cell, test cell)} after running each case in one kernel."""
+    notebook = reference_notebook(lesson)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    answers = {grade_id(c).split("-")[1]: c for c in code if grade_id(c).endswith("-answer")}
+    tests = {grade_id(c).split("-")[1]: c for c in code if grade_id(c).endswith("-test")}
+    setup = code[0]
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(ROOT / "release" / lesson)}})
+    results = {}
+
+    def run(source):
+        cell = nbformat.v4.new_code_cell(source)
+        notebook.cells.append(cell)
+        client.execute_cell(cell, len(notebook.cells) - 1)
+        return cell
+
+    with client.setup_kernel():
+        for cell in code:
+            if grade_id(cell).endswith("-answer"):
+                exercise = grade_id(cell).split("-")[1]
+                run(f"_mk_{exercise} = {{n: v for n, v in globals().items() if not n.startswith('_')}}")
+            client.execute_cell(cell, notebook.cells.index(cell))
+            if grade_id(cell).endswith("-test"):
+                assert error_of(cell) is None, f"{lesson}: the reference fails {grade_id(cell)}: {text_of(cell)}"
+        for name, exercise, source, _ in cases:
+            run("import sys\nsys.last_value = sys.last_type = sys.last_traceback = None\n"
+                f"for _n in [n for n in globals() if not n.startswith('_') and n not in _mk_{exercise}]:\n"
+                "    del globals()[_n]\n"
+                f"globals().update(_mk_{exercise})")
+            if lesson == "05_training" and exercise == "q1":
+                run(setup.source)
+            if lesson == "04_output_layer" and exercise == "q3":
+                run(answers["q2"].source)
+            mistake = run(source)
+            results[(exercise, name)] = (mistake, run(tests[exercise].source))
+    return results
+
+
+_RUNS: dict[str, dict] = {}
+
+
+def lesson_run(lesson: str) -> dict:
+    """The cells of every case of ``lesson``, run once per test session."""
+    if lesson not in _RUNS:
+        _RUNS[lesson] = run_lesson(lesson, CASES[lesson])
+    return _RUNS[lesson]
+
+
+NOTEBOOK_CASES = [(lesson, *case) for lesson, cases in CASES.items() for case in cases]
+COURSE_TRACEBACK = re.compile(r"(course|autograder)/[\w/]+\.py|Traceback \(most recent call last\)")
+
+
+@pytest.mark.parametrize("lesson, name, exercise, source, phrase", NOTEBOOK_CASES,
+                         ids=[f"{lesson[:2]}-{exercise}-{name}" for lesson, name, exercise, *_ in NOTEBOOK_CASES])
+def test_mistake_in_a_real_notebook(lesson, name, exercise, source, phrase):
+    mistake, test_cell = lesson_run(lesson)[(exercise, name)]
+    shown = text_of(test_cell)
+    assert error_of(test_cell) in ("CheckFailed", "NotAttempted"), f"the visible test did not fail: {shown}"
+    assert "✔" not in shown, shown
+    assert not COURSE_TRACEBACK.search(shown), f"a traceback reached the student: {shown}"
+    assert phrase.lower() in shown.lower(), f"the message does not name the cause ({phrase!r}): {shown}"
+    raised = error_of(mistake)
+    if raised and raised != "NotImplementedError":  # the original error stays available below
+        assert f"{raised}:" in shown or "needs quotes" in shown, shown
+
+
+def test_the_table_is_large_and_covers_every_lesson():
+    assert len(NOTEBOOK_CASES) >= 100
+    assert {lesson[:2] for lesson, *_ in NOTEBOOK_CASES} >= {"01", "02", "03", "04", "05", "06"}
+    raising = [case for case in NOTEBOOK_CASES if any(word in case[3] for word in
+                                                      ('"ReLU"', "shape=20", "x.T", "astype(str)"))]
+    assert len(raising) >= 5
+
+
+@pytest.mark.parametrize("raised, expected", [
+    (NameError("name 'C' is not defined"), "needs quotes"),          # answer_q1 = C
+    (NameError("name 'relu' is not defined"), "needs quotes"),       # activation=relu
+    (ValueError("Could not interpret activation function identifier: ReLU"), "lowercase"),
+    (TypeError("'History' object is not subscriptable"), "history.history"),
+])
+def test_an_answer_cell_error_is_explained_not_called_unfinished(monkeypatch, raised, expected):
+    monkeypatch.setattr("sys.last_value", raised, raising=False)
+    failure = run_check("lesson01", "q2", {})
+    assert not isinstance(failure, NotAttempted), failure
+    assert expected in str(failure) and "finish the exercises above" not in str(failure).lower()
+    assert f"{type(raised).__name__}: " in str(failure)  # the original error, below the advice
+
+
+def test_a_near_name_is_pointed_out_but_only_as_advice(namespaces):
+    namespace = {**namespaces["lesson03"]}
+    namespace["dense1"] = namespace.pop("dense_1")
+    failure = run_check("lesson03", "q1", namespace)
+    assert not isinstance(failure, NotAttempted) and "`dense1`" in str(failure)
+    assert isinstance(run_check("lesson03", "q1", {"hidden_1": 1}), NotAttempted)  # nothing near

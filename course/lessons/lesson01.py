@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.data import Dataset, generate, load_data
+from course import errors
 from course.exercise import Exercise, Notebook, call_student
 
 notebook = Notebook()
@@ -12,6 +13,22 @@ bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 def _load(problems, x, y, rows=None):
     expected = load_data()
+    if isinstance(x, tuple):
+        problems.add("`x` holds the pair that load_data() returns: unpack it into two names on "
+                     "the left of one assignment.")
+        return None
+    if np.shape(x) == (1000,) and np.shape(y) == (1000, 20):
+        problems.add("`x` and `y` are swapped: load_data() returns the features first, then the "
+                     "labels; unpack them in that order.")
+        return None
+    if np.shape(x) == (20, 1000):
+        problems.add("`x` is transposed, shape (20, 1000): keep one row per sample, shape "
+                     "(1000, 20), as load_data() gives it (no .T).")
+        return None
+    if isinstance(y, np.ndarray) and y.dtype.kind in "USO":
+        problems.add("`y` holds strings: keep the labels as the 0/1 numbers load_data() gives "
+                     "(no .astype(str)).")
+        return None
     for name, value, shape in (("x", x, (1000, 20)), ("y", y, (1000,))):
         if not isinstance(value, np.ndarray):
             problems.add(f"`{name}` should be a NumPy array from load_data(); it is a {type(value).__name__}.")
@@ -32,13 +49,23 @@ def _load(problems, x, y, rows=None):
 
 def _shape(problems, n_samples, n_features, shape=None):
     for name, value in (("n_samples", n_samples), ("n_features", n_features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if isinstance(value, tuple):
+            problems.add(f"`{name}` is the whole shape {value}: x.shape is a pair, so unpack it "
+                         "into the two names, rows first.")
+        elif isinstance(value, str):
+            problems.add(f"`{name}` is the text {value!r}, in quotes: write the number without "
+                         "quotes (or read it from x.shape).")
+        elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             problems.add(f"`{name}` should be a whole number (an int); it is {value!r}.")
     if problems:
         return None
     if (n_samples, n_features) == (20, 1000):
         problems.add("`n_samples` and `n_features` are swapped: x.shape is (rows, columns), "
                      "and each row is one sample.")
+        return None
+    if n_samples == 20000:
+        problems.add("`n_samples` is 20000: x.size counts every value (1000 × 20); the number of "
+                     "samples is the number of rows, x.shape[0].")
         return None
     problems.expect(n_samples == 1000, f"`n_samples` is {n_samples}; x has 1000 rows (samples).")
     problems.expect(n_features == 20, f"`n_features` is {n_features}; x has 20 columns (features).")
@@ -53,6 +80,18 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
     data = data or (generate(samples, seed=seed) if samples else load_data())
     got = call_student("Exercise 3 · Class balance", positive_fraction, data.y)
     expected = float(np.mean(data.y == 1))
+    if got is None:
+        problems.add("positive_fraction returned None: end the function with `return ...` "
+                     "(a function without return gives None).")
+        return None
+    if callable(got):
+        problems.add(f"positive_fraction returned {errors.describe(got).replace('the function', 'the method')} "
+                     "itself, not its result: call it with (), e.g. labels.mean().")
+        return None
+    if isinstance(got, (int, np.integer)) and not isinstance(got, bool) and expected not in (0.0, 1.0):
+        problems.add(f"positive_fraction returns the whole number {got}: int() (or //) cuts the "
+                     "fraction off; return float(...) instead.")
+        return None
     try:
         got = float(got)
     except (TypeError, ValueError):
@@ -60,11 +99,20 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         return None
     if abs(got - (1 - expected)) < 1e-6 and abs(expected - 0.5) > 1e-6:
         problems.add("positive_fraction returns the fraction of 0 labels; count the 1 labels.")
+    elif np.isclose(got, expected * 100, rtol=1e-5):
+        problems.add("positive_fraction returns a percentage (× 100); return the fraction, a number "
+                     "between 0 and 1.")
+    elif got != expected and any(abs(got - round(expected, digits)) < 1e-12 for digits in range(4)):
+        problems.add(f"positive_fraction returns {got}, the fraction rounded: return it exactly, "
+                     "without round().")
     elif abs(got - expected * len(data.y)) < 1e-6:
         problems.add("positive_fraction returns a count; divide by the number of labels for a fraction.")
     else:
         problems.expect(abs(got - expected) < 1e-6,
                         f"positive_fraction gives {got:.4f}; the fraction of labels equal to 1 is {expected:.4f}.")
+    if not problems and callable(balance):
+        problems.add("`balance` is the function itself: call it on the labels y and keep "
+                     "the number it returns.")
     if not problems:
         problems.expect(isinstance(balance, (float, np.floating)) and abs(balance - float(np.mean(load_data().y))) < 1e-6,
                         "`balance` should be positive_fraction(y) for the course labels y.")
@@ -75,6 +123,10 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
             samples: int | None = None, seed: int | None = None):
     data = data or (generate(samples, seed=seed) if samples else load_data())
     got = call_student("Exercise 4 · Feature scales", feature_spread, data.x)
+    if got is None:
+        problems.add("feature_spread returned None: end the function with `return ...` "
+                     "(a function without return gives None).")
+        return None
     got = np.asarray(got, dtype=float)
     expected = data.x.std(axis=0)
     if got.shape != expected.shape:
@@ -89,6 +141,10 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
                         "feature_spread does not match each column's standard deviation (np.std(x, axis=0)).")
     course_spread = load_data().x.std(axis=0)
     expected_ratio = course_spread.max() / course_spread.min()
+    if isinstance(scale_ratio, (float, int, np.number)) and np.isclose(float(scale_ratio), 1 / expected_ratio, rtol=1e-2):
+        problems.add("`scale_ratio` is the smallest spread divided by the largest, the other way "
+                     "round: divide the largest by the smallest.")
+        return None
     problems.expect(isinstance(scale_ratio, (float, int, np.number)) and
                     np.isclose(float(scale_ratio), expected_ratio, rtol=1e-2),
                     f"`scale_ratio` should be the largest spread divided by the smallest "

@@ -5,7 +5,7 @@ import numpy as np
 
 from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
-from course.model_checks import check_normalizer
+from course.model_checks import check_normalizer, check_output_kind
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
@@ -25,13 +25,26 @@ def _make_normalizer(problems, make_normalizer, normalizer, data: Dataset | None
 
 def _normalized(problems, x_normalized, atol: float | None = None):
     x = load_data().x
+    if not check_output_kind(x_normalized, problems, "x_normalized", "normalizer", "x"):
+        if x_normalized is None:
+            problems.add("adapt() returns nothing: it only teaches the layer the statistics; the "
+                         "normalized data is what calling the layer returns, normalizer(x).")
+        return None
     values = np.asarray(x_normalized)
+    if values.shape in ((20,), (1, 20)):
+        problems.add(f"`x_normalized` has shape {values.shape}, one sample: normalize all of x, "
+                     "normalizer(x), shape (1000, 20).")
+        return None
     if values.shape != x.shape:
         problems.add(f"`x_normalized` has shape {values.shape}; normalization keeps the shape {x.shape}.")
         return None
     if np.allclose(values, x):
         problems.add("`x_normalized` equals the raw x: pass the data through the layer, "
                      "`normalizer(x)`, after adapting it.")
+        return None
+    if np.allclose(values, (x - x.mean()) / x.std(), atol=1e-3):
+        problems.add("`x_normalized` was scaled with one mean and one spread for the whole table; "
+                     "each feature needs its own (what the adapted layer does): normalizer(x).")
         return None
     mean, variance = values.mean(axis=0), values.var(axis=0)
     problems.expect(np.abs(mean).max() < 0.01,

@@ -24,8 +24,12 @@ def _hidden_layer(stage: Stage, layer_name: str, output_name: str, detail: str,
     With ``recompute=True`` (hidden test) the output must also equal ReLU(inputs @ W + b)
     for the layer's own weights, its inputs being ``input_name`` (or the normalized x)."""
     def check(problems, recompute: bool = False, **answers):
+        x = load_data().x
+        inputs = [("x_normalized", _normalized_x()), ("the raw x", x)]
+        if input_name is not None:
+            inputs.insert(0, (input_name, answers.get(input_name)))
         check_dense_stage(answers[layer_name], answers[output_name], stage, problems,
-                          layer_name, output_name)
+                          layer_name, output_name, inputs=inputs)
         if recompute and not problems:
             inputs = _normalized_x() if input_name is None else answers.get(input_name)
             if inputs is None:
@@ -48,8 +52,16 @@ _dense_2 = _hidden_layer(STAGES[3], "dense_2", "hidden_2", "Stage 4 maps 64 acti
 
 
 def _params(problems, dense_params, cases=((20, 64), (64, 32))):
+    if not callable(dense_params):
+        problems.add(f"`dense_params` should be a function, `def dense_params(inputs, units): ...`, "
+                     f"that computes the count; it is {dense_params!r}.")
+        return None
     for inputs, units in cases:
         got = call_student(q3.title, dense_params, inputs, units)
+        if got is None:
+            problems.add("dense_params returned None: end it with `return ...` (printing the "
+                         "number is not returning it).")
+            return None
         expected = inputs * units + units
         if got == inputs * units:
             problems.add(f"dense_params({inputs}, {units}) = {got}: that counts the weights but not "

@@ -14,7 +14,8 @@ bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
 
 
 def _output(problems, output_layer, probabilities, hidden_2=None, recompute: bool = False):
-    check_dense_stage(output_layer, probabilities, STAGES[4], problems, "output_layer", "probabilities")
+    check_dense_stage(output_layer, probabilities, STAGES[4], problems, "output_layer", "probabilities",
+                      inputs=[("hidden_2", hidden_2), ("the raw x", load_data().x)])
     values = np.asarray(probabilities)
     if values.size and not problems:
         problems.expect(values.min() > 0 and values.max() < 1,
@@ -47,6 +48,11 @@ def _build(problems, build_model, model, data: Dataset | None = None,
 
 
 def _compile(problems, model, split: str | None = None):
+    if model is None:
+        problems.add("`model` is None: compile() changes the model in place and returns nothing, "
+                     "so call model.compile(...) without assigning its result (re-run the cell "
+                     "that builds the model first).")
+        return None
     if not check_is_sequential(model, problems):
         return None
     check_compiled(model, problems)

@@ -25,6 +25,11 @@ def sample_history(values: dict | None = None):
 
 
 def _fit(problems, history, model=None, split: str | None = None):
+    if isinstance(history, dict) or isinstance(history, (list, tuple)):
+        problems.add(f"`history` is a {type(history).__name__} (part of what fit returns): keep the "
+                     "History object itself, `history = model.fit(...)`; the next exercises read "
+                     "history.history from it.")
+        return None
     check_history(history, problems)
     data = history_dict(history) or {}
     if split and not problems:  # hidden test: the trained model on held-out data
@@ -73,6 +78,11 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
         problems.add("epochs are numbered from 0; the reference table numbers them 1 to 5.")
     elif numbers != list(range(1, epochs + 1)):
         problems.add(f"the epoch column is {numbers}; it should count 1, 2, ... {epochs}.")
+    if (not np.allclose([row[1] for row in rows], data["loss"])
+            and np.allclose([row[1] for row in rows], data["accuracy"])
+            and np.allclose([row[2] for row in rows], data["loss"])):
+        problems.add("the loss and accuracy columns are swapped: each row is (epoch, loss, accuracy).")
+        return None
     problems.expect(np.allclose([row[1] for row in rows], data["loss"]),
                     "the loss column does not match history.history['loss'].")
     problems.expect(np.allclose([row[2] for row in rows], data["accuracy"]),

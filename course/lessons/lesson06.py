@@ -24,6 +24,14 @@ def _trace_model(problems, make_trace_model, model, hidden_units=None):
     if hidden_units is not None:  # hidden test: the function must work on any Sequential model
         model = _other_model(hidden_units)
     trace_model = call_student(q1.title, make_trace_model, model)
+    if trace_model is None:
+        problems.add("make_trace_model returned None: end it with `return keras.Model(...)` "
+                     "(a function without return gives None).")
+        return None
+    if not hasattr(trace_model, "predict"):
+        problems.add(f"make_trace_model should return a keras.Model(inputs=..., outputs=[...]); it "
+                     f"returned {errors.describe(trace_model)}.")
+        return None
     x = load_data().x[:50]
     try:
         outputs = trace_model.predict(x, verbose=0)
@@ -41,7 +49,12 @@ def _trace_model(problems, make_trace_model, model, hidden_units=None):
         return None
     for index, (got, want) in enumerate(zip(outputs, expected)):
         got = np.asarray(got)
-        if got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
+        before = x if index == 0 else expected[index - 1]
+        if (got.shape == before.shape and np.allclose(got, before, atol=1e-5)
+                and (got.shape != want.shape or not np.allclose(got, want, atol=1e-5))):
+            problems.add(f"output {index} holds the input of layer '{model.layers[index].name}', not "
+                         "its output: use layer.output.")
+        elif got.shape != want.shape or not np.allclose(got, want, atol=1e-5):
             problems.add(f"output {index} (layer '{model.layers[index].name}') has shape {got.shape}; "
                          f"that layer gives {want.shape}.")
     return "One output per layer: 4 layers after the input."
@@ -65,13 +78,15 @@ def _trace_sample(problems, trace_sample, model, index=0):
         got = np.asarray(got).reshape(-1) if np.asarray(got).size == want.size else np.asarray(got)
         if got.shape != want.shape:
             problems.add(f"stage {number} has shape {np.asarray(got).shape}; for one sample it is {want.shape}.")
+        elif not np.allclose(got, want, atol=1e-5) and number == 1:
+            problems.add(f"stage 1 should be the raw sample x[{index}] itself, before any layer.")
         elif not np.allclose(got, want, atol=1e-5):
             problems.add(f"stage {number} values differ from the model's layer output for sample {index}.")
     return "Sample traced through all 5 stages."
 
 
 def _classes(problems, to_classes, probabilities=None):
-    probabilities = (np.array([[0.1], [0.7], [0.49], [0.51], [0.99]]) if probabilities is None
+    probabilities = (np.array([[0.1], [0.7], [0.49], [0.5], [0.51], [0.99]]) if probabilities is None
                      else np.asarray(probabilities))
     got = np.asarray(call_student(q3.title, to_classes, probabilities))
     expected = (probabilities.reshape(-1) > 0.5).astype(int)
@@ -81,6 +96,12 @@ def _classes(problems, to_classes, probabilities=None):
         return None
     if np.array_equal(got, 1 - expected):
         problems.add("to_classes has the classes flipped: a probability above 0.5 means class 1.")
+    elif np.array_equal(got, (probabilities.reshape(-1) >= 0.5).astype(int)):
+        problems.add("to_classes gives class 1 for a probability of exactly 0.5; class 1 means "
+                     "above 0.5 (use >, not >=).")
+    elif not got.any() and expected.any() and np.asarray(probabilities).ndim == 2:
+        problems.add("to_classes gives 0 everywhere: argmax over a single column is always 0; "
+                     "compare the probability with 0.5 instead.")
     else:
         problems.expect(np.array_equal(got, expected), "to_classes should give 1 where the probability "
                                                        "is above 0.5 and 0 elsewhere.")
