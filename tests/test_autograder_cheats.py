@@ -31,7 +31,10 @@ PATCH_COURSE = ("import course.model_checks, course.exercise\n"
                 "ex.call_student = course.exercise.call_student = lambda ex_, f, *a, **k: a[0] * a[1] + a[1]\n"
                 "course.exercise.Problems.raise_if_any = lambda self: None\n")
 ALLCLOSE = "np.allclose = lambda *a, **k: True\n"
-CUSTOM_EXC = "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"
+CUSTOM_EXC = ("def _swallow(shell, etype, value, tb, tb_offset=None):\n"
+              "    shell.displayhook.exec_result.error_in_exec = None\n"
+              "get_ipython().set_custom_exc((BaseException,), _swallow)\n"
+              "get_ipython()._showtraceback = lambda *a, **k: None\n")
 INPUT_TRANSFORMER = ("get_ipython().input_transformers_post.append(\n"
                      "    lambda lines: ['pass\\n'] if any('.check(' in l for l in lines) else lines)\n")
 AST_TRANSFORMER = ("import ast\n"
