@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for people and CI; needs nothing but Python 3.10+.
+"""One entry point for people and CI; needs nothing but Python 3.11, 3.12 or 3.13.
 
     python3 tasks.py lab    # first time: create .venv and install; then open JupyterLab
     python3 tasks.py test   # first time: create .venv and install; then run every test
@@ -21,6 +21,23 @@ VENV = Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 STAMP = VENV / ".install-stamp"
 
 
+#: The Pythons the course installs on, oldest and newest: pyproject.toml's requires-python
+#: (nbgrader 0.9.6 and Keras need 3.11; TensorFlow has wheels up to 3.13). A test keeps them equal.
+SUPPORTED_PYTHONS = ((3, 11), (3, 13))
+
+
+def python_problem(version: tuple = tuple(sys.version_info[:3])) -> str | None:
+    """Why this Python cannot install the course, in one sentence (None when it can)."""
+    (low_major, low_minor), (high_major, high_minor) = SUPPORTED_PYTHONS
+    if (low_major, low_minor) <= tuple(version[:2]) <= (high_major, high_minor):
+        return None
+    shown = ".".join(str(part) for part in version)
+    return (f"This is Python {shown}; the course installs on Python {low_major}.{low_minor} to "
+            f"{high_major}.{high_minor} (nbgrader and Keras need {low_major}.{low_minor} or newer, "
+            f"TensorFlow has no wheels after {high_major}.{high_minor}). Run tasks.py with one of "
+            f"those, e.g. `python3.{low_minor} tasks.py lab`.")
+
+
 def venv_python() -> Path:
     """The virtual environment's interpreter on Windows, macOS and Linux."""
     scripts = "Scripts" if os.name == "nt" else "bin"
@@ -33,8 +50,9 @@ def install_fingerprint() -> str:
 
 def ensure_environment() -> Path:
     """Create ``.venv`` and install the course (with test tools) unless already current."""
-    if sys.version_info < (3, 10):
-        sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    problem = python_problem()
+    if problem:
+        sys.exit(problem)
     python = venv_python()
     if not python.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)
