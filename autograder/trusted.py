@@ -286,7 +286,10 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
         stand_in.__name__ = stand_in.__qualname__ = name
         return stand_in
 
-    namespace: dict[str, Any] = {}
+    exported = export.get("answers", {})
+    defined = export.get("defined") or {}
+    namespace: dict[str, Any] = {name: answers.placeholder(name, kind) for name, kind in defined.items()
+                                 if isinstance(defined, dict) and name not in exported}
     unreadable: dict[str, str] = {}
     for name, data in export.get("answers", {}).items():
         if data.get("t") == "missing":

@@ -167,10 +167,38 @@ def export(names: list[str], namespace: dict | None = None) -> Payload:
         except Exception as error:  # noqa: BLE001 - saving a broken object failed: report it
             answers[name] = {"t": "unsupported", "what": f"an object the grader could not read "
                                                         f"({type(error).__name__}: {str(error)[:200]})"}
-    last = getattr(sys, "last_value", None)
-    defined = sorted(name for name in namespace if isinstance(name, str) and not name.startswith("_"))
+    try:
+        from course.errors import recent_error
+
+        last = recent_error()  # the error of the cell before the test cell, as the checks read it
+    except Exception:  # noqa: BLE001
+        last = getattr(sys, "last_value", None)
+    defined = {name: _kind(value) for name, value in list(namespace.items())[:5000]
+               if isinstance(name, str) and not name.startswith("_")}
     return Payload({"answers": answers, "last_error": _error(last) if last is not None else None,
-                    "defined": defined[:2000]})
+                    "defined": defined})
+
+
+def _kind(value: Any) -> str:
+    """What a name the exercise does not read holds, as far as messages need it (near names)."""
+    if isinstance(value, types.ModuleType):
+        return "module"
+    if isinstance(value, types.FunctionType):
+        return "function"
+    return "value"
+
+
+def placeholder(name: str, kind: str) -> Any:
+    """Grader side: a stand-in for a defined name the exercise does not read (its value stays
+    in the kernel): a module, a function that cannot be called, or a plain object."""
+    if kind == "module":
+        return types.ModuleType(name)
+    if kind == "function":
+        def unread(*args, **kwargs):
+            raise Unsupported(f"`{name}` is not one of this exercise's answers")
+        unread.__name__ = name
+        return unread
+    return object()
 
 
 def call(request: str) -> Payload:

@@ -175,3 +175,31 @@ def test_a_cell_with_other_code_is_not_trusted(tmp_path):
     assert trusted._calls("ex.q1.check(data=course.load_data())", "ex") is None
     assert trusted._calls("other.q1.check()", "ex") is None
     assert trusted._calls("ex.q1.check(n=3)\nex.q2.check()", "ex") == [("q1", {"n": 3}), ("q2", {})]
+
+
+def test_a_misnamed_answer_is_named_by_the_trusted_check_too():
+    export, ask = kernel({"dense_param": lambda inputs, units: inputs * units + units})
+    export["answers"] = {"dense_params": {"t": "missing"}}
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
+                                  "export": export}, ask)
+    assert verdict["status"] == "failed" and "`dense_param`" in verdict["text"], verdict
+
+
+def test_in_a_notebook_a_cell_shows_one_verdict_and_a_hint_once():
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import course\nfrom course.lessons import lesson03 as ex\nex.bind(globals())\n"
+             "def dense_params(inputs, units):\n    return inputs * units + units",
+             "ex.q3.check()\nex.q3.check(cases=[(7, 3)])",
+             "def dense_params(inputs, units):\n    return 0 if inputs == 7 else inputs * units + units",
+             "ex.q3.check()\nex.q3.check(cases=[(7, 3)])",
+             "ex.q3.hint()"]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    passed, failed, hint = notebook.cells[1].outputs, notebook.cells[3].outputs, notebook.cells[4].outputs
+    assert [o["output_type"] for o in passed] == ["stream"] and passed[0]["text"].count("✔") == 1
+    assert [o["output_type"] for o in failed] == ["error"], failed  # no ✔ above the failure
+    assert "dense_params(7, 3) = 0" in failed[0]["evalue"]
+    assert [o["output_type"] for o in hint] == ["stream"] and hint[0]["text"].count("Hint 1/") == 1
