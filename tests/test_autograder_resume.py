@@ -116,8 +116,8 @@ def test_a_worker_killed_mid_submission_is_replaced_and_the_submission_retried(t
         for proc in processes_in(root):
             try:
                 kernel_running = "autograded" in (proc.cwd() or "")
-                if kernel_running:
-                    victim = psutil.Process(proc.ppid())  # the kernel's adoptive parent: its worker
+                if kernel_running:  # the worker that adopted the kernel (or its sandbox's init)
+                    victim = next((p for p in proc.parents() if "autograder.worker" in " ".join(p.cmdline())), None)
                     break
             except psutil.Error:
                 continue
@@ -130,3 +130,65 @@ def test_a_worker_killed_mid_submission_is_replaced_and_the_submission_retried(t
     assert sorted(latest) == STUDENTS[:3] and all(r["status"] == "graded" for r in latest.values())
     assert max(r["attempt"] for r in latest.values()) == 2  # the killed one ran again
     assert len(records(root)) == 3
+
+
+def grade_cli(root: Path, *extra: str) -> subprocess.CompletedProcess:
+    return fixture_course.autograder("grade", "ps1", "--workers", "1", "--no-progress", *extra, cwd=root)
+
+
+@pytest.mark.slow
+def test_a_rerun_checks_the_gradebook_not_only_the_run_log(tmp_path):
+    """A deleted gradebook, or one student's grades removed: the rerun grades exactly those, and says why."""
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    incoming = tmp_path / "incoming"
+    for student in STUDENTS[:3]:
+        fixture_course.write_submission(root, "ps1", "correct", incoming / f"{student}.ipynb")
+    first = grade_cli(root, "--from", str(incoming))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "graded because: not graded yet: 3" in first.stdout
+
+    (root / "gradebook.db").unlink()  # deleted behind the run log's back
+    second = grade_cli(root)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "graded because: its grade is missing from the gradebook: 3" in second.stdout, second.stdout
+
+    from autograder.coursedir import Course
+
+    with Course(root).gradebook() as gb:
+        assert sorted(s.student.id for s in gb.find_assignment("ps1").submissions) == STUDENTS[:3]
+        gb.remove_submission("ps1", STUDENTS[1])
+    third = grade_cli(root)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert f"its grade is missing from the gradebook: 1 ({STUDENTS[1]})" in third.stdout, third.stdout
+    assert re.search(r"already graded \(skipped\)\W+2", third.stdout), third.stdout
+    with Course(root).gradebook() as gb:
+        assert {s.student.id: s.score for s in gb.find_assignment("ps1").submissions} == {s: 3.0 for s in STUDENTS[:3]}
+
+
+@pytest.mark.slow
+def test_files_changed_outside_an_import_are_reported_not_regraded(tmp_path):
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    incoming = tmp_path / "incoming"
+    for student in STUDENTS[:2]:
+        fixture_course.write_submission(root, "ps1", "blank", incoming / f"{student}.ipynb")
+    assert grade_cli(root, "--from", str(incoming)).returncode == 0
+    victim = root / "submitted" / STUDENTS[0] / "ps1" / "ps1.ipynb"
+    fixture_course.write_submission(root, "ps1", "correct", victim)  # a classmate (or anyone) edits the file
+
+    tampered = grade_cli(root)
+    assert tampered.returncode == 0, tampered.stdout + tampered.stderr
+    assert "changed since they were recorded" in tampered.stdout and STUDENTS[0] in tampered.stdout
+    assert "re-submitted" not in tampered.stdout and "[1/" not in tampered.stdout  # not silently regraded
+    from autograder.coursedir import Course
+
+    with Course(root).gradebook() as gb:
+        assert gb.find_submission("ps1", STUDENTS[0]).score == 0.0
+
+    # the student's real re-submission, through an import, is graded, and says so
+    again = tmp_path / "again"
+    fixture_course.write_submission(root, "ps1", "correct", again / f"{STUDENTS[0]}.ipynb")
+    regraded = grade_cli(root, "--from", str(again))
+    assert regraded.returncode == 0, regraded.stdout + regraded.stderr
+    assert f"re-submitted since it was graded: 1 ({STUDENTS[0]})" in regraded.stdout, regraded.stdout
+    with Course(root).gradebook() as gb:
+        assert gb.find_submission("ps1", STUDENTS[0]).score == 3.0
