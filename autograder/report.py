@@ -11,8 +11,9 @@ matplotlib and embedded in the page, so the file can be mailed as is.
 from __future__ import annotations
 
 import base64
-import html
 import io
+import math
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -47,11 +48,7 @@ def assignment_data(course: Course, assignment: str) -> dict:
         results = [r["passed"] for r in submitted if (r["notebook"], r["cell"]) == key]
         pass_rate[key] = (sum(results) / len(results)) if results else None
     log = RunLog(course, assignment).latest()
-    failures: Counter = Counter()
-    for record in log.values():
-        for cell in record.get("cells", []):
-            if not cell.get("passed") and cell.get("message"):
-                failures[(cell["cell"], cell["message"])] += 1
+    failures = failure_counts(course, assignment, log)
     statuses = Counter(record["status"] for record in log.values())
     rejected = rejected_files(course, assignment)
     if rejected:
@@ -60,8 +57,91 @@ def assignment_data(course: Course, assignment: str) -> dict:
     return {
         "assignment": assignment, "totals": totals, "max_score": max_score,
         "cells": cells, "pass_rate": pass_rate, "failures": failures.most_common(10),
+        "hardest": hardest_cell(cells, pass_rate),
         "statuses": dict(statuses), "seconds": seconds, "rejected": rejected,
     }
+
+
+#: The first line of a course check's failure: "✘ Exercise 2 · ...: 2 problems to fix".
+_HEADLINE = re.compile(r"^\W*.*: \d+ problems? to fix$")
+_NUMBERED = re.compile(r"^\s*\d+\.\s+(.*)$")
+
+
+def cell_problems(outputs: list[dict]) -> list[str]:
+    """What a failed test cell told the student, one line per problem.
+
+    A course check lists numbered problems under a headline ("✘ ...: 2 problems to fix"):
+    the problems are kept, not the headline. Any other error gives its first line
+    ("AssertionError: ..."), and a cell that wrote to stderr the first line written.
+    """
+    from nbconvert.filters import strip_ansi
+
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if errors:
+        error = errors[-1]
+        lines = [line.rstrip() for line in strip_ansi(str(error.get("evalue", ""))).strip().splitlines()]
+        if lines and _HEADLINE.match(lines[0].strip()):
+            problems = [m.group(1).strip() for m in map(_NUMBERED.match, lines[1:]) if m]
+            if problems:
+                return problems
+        first = lines[0].strip() if lines else ""
+        return [f"{error.get('ename')}: {first}"[:300]]
+    stderr = "".join(o.get("text", "") for o in outputs
+                     if o.get("output_type") == "stream" and o.get("name") == "stderr").strip()
+    return ["wrote to stderr: " + stderr.splitlines()[0][:280]] if stderr else []
+
+
+def failure_counts(course: Course, assignment: str, log: dict) -> Counter:
+    """(cell, problem) -> number of students whose autograded notebook shows that problem.
+
+    Read from the autograded notebooks, where the whole message is; a student without
+    one (nothing graded yet) falls back to the run log's one-line message.
+    """
+    import nbformat
+
+    counts: Counter = Counter()
+    folder = course.folder("autograded")
+    for student in sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        found: set[tuple[str, str]] = set()
+        for path in sorted((folder / student / assignment).glob("*.ipynb")):
+            try:
+                notebook = nbformat.read(str(path), as_version=4)
+            except Exception:  # noqa: BLE001 - an unreadable notebook has no messages to count
+                continue
+            for cell in notebook.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id and cell.metadata.get("nbgrader", {}).get("grade"):
+                    found.update((grade_id, problem) for problem in cell_problems(cell.get("outputs", [])))
+        counts.update(found)
+    graded = {student for student in (folder.iterdir() if folder.is_dir() else [])
+              if (student / assignment).is_dir()}
+    graded_names = {p.name for p in graded}
+    for student, record in log.items():
+        if student in graded_names:
+            continue
+        for cell in record.get("cells", []):
+            if not cell.get("passed") and cell.get("message"):
+                counts[(cell["cell"], cell["message"])] += 1
+    return counts
+
+
+def hardest_cell(cells: list, pass_rate: dict) -> dict | None:
+    """The graded cell the fewest students passed, first in notebook order on a tie; None when
+    every cell was passed by everyone (a cell at 100 % is never the hardest)."""
+    rated = [(rate, index, key) for index, key in enumerate(cells)
+             if (rate := pass_rate.get(key)) is not None and rate < 1]
+    if not rated:
+        return None
+    rate, _, (notebook, cell) = min(rated)
+    return {"notebook": notebook, "cell": cell, "rate": rate}
+
+
+def score_bins(max_score: float) -> list[float]:
+    """Histogram bin edges centred on whole scores: 0, 1, 2, ... each get their own bar
+    (or a run of whole scores, for long assignments), never a bar straddling two."""
+    top = max(1, math.ceil(max_score))
+    width = max(1, math.ceil((top + 1) / 25))
+    return [edge - 0.5 for edge in range(0, top + width + 1, width)]
 
 
 def _figures(data: dict) -> dict[str, str]:
@@ -75,7 +155,10 @@ def _figures(data: dict) -> dict[str, str]:
     fig, ax = plt.subplots(figsize=(5.5, 3))
     scores = list(data["totals"].values())
     top = data["max_score"] or 1
-    ax.hist(scores, bins=min(20, max(5, int(top) + 1)), range=(0, top), color="#4c72b0", edgecolor="white")
+    bins = score_bins(top)
+    ax.hist(scores, bins=bins, color="#4c72b0", edgecolor="white")
+    ax.set_xlim(bins[0], bins[-1])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(f"score (out of {top:g})")
     ax.set_ylabel("students")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -119,58 +202,22 @@ def _figures(data: dict) -> dict[str, str]:
     return figures
 
 
-CSS = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-.grid{display:flex;flex-wrap:wrap;gap:1em}.grid figure{margin:0}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}
-.num{text-align:right}.low{color:#c44e52;font-weight:bold}"""
+FIGURES = (("scores", "score histogram"), ("pass_rate", "pass rate per graded cell"),
+           ("failures", "most frequent failure messages"), ("seconds", "time spent grading"))
 
 
 def render(datas: list[dict], course_id: str) -> str:
-    esc = html.escape
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Class report: {esc(course_id)}</title>",
-             f"<style>{CSS}</style></head><body><h1>Class report: {esc(course_id)}</h1>"]
-    if datas:
-        parts.append("<table><tr><th>assignment</th><th>students graded</th><th>mean score</th>"
-                     "<th>hardest graded cell</th></tr>")
-        for d in datas:
-            mean = sum(d["totals"].values()) / len(d["totals"]) if d["totals"] else 0
-            rated = [(rate, key) for key, rate in d["pass_rate"].items() if rate is not None]
-            hardest = min(rated) if rated else None
-            parts.append(f"<tr><td><a href='#{esc(d['assignment'])}'>{esc(d['assignment'])}</a></td>"
-                         f"<td class='num'>{len(d['totals'])}</td><td class='num'>{mean:.2f} / {d['max_score']:g}</td>"
-                         f"<td>{esc(hardest[1][1]) + f' ({hardest[0] * 100:.0f}% pass)' if hardest else '-'}</td></tr>")
-        parts.append("</table>")
-    for d in datas:
-        figures = _figures(d)
-        parts.append(f"<h2 id='{esc(d['assignment'])}'>{esc(d['assignment'])}</h2>")
-        parts.append("<p>" + ", ".join(f"{esc(k.replace('_', ' '))}: <b>{v}</b>" for k, v in sorted(d["statuses"].items()))
-                     + "</p><div class='grid'>")
-        for key, alt in (("scores", "score histogram"), ("pass_rate", "pass rate per graded cell"),
-                         ("failures", "most frequent failure messages"), ("seconds", "time spent grading")):
-            if key in figures:
-                parts.append(f"<figure><img alt='{alt}' src='{figures[key]}'></figure>")
-        parts.append("</div>")
-        if d["failures"]:
-            parts.append("<h3>Most frequent failure messages</h3><table><tr><th>count</th><th>cell</th><th>message</th></tr>")
-            for (cell, message), count in d["failures"]:
-                parts.append(f"<tr><td class='num'>{count}</td><td>{esc(cell)}</td><td>{esc(message)}</td></tr>")
-            parts.append("</table>")
-        parts.append("<h3>Pass rate per graded cell</h3><table><tr><th>notebook</th><th>cell</th><th>passed</th></tr>")
-        for (nb, cell) in d["cells"]:
-            rate = d["pass_rate"][(nb, cell)]
-            shown = "-" if rate is None else f"{rate * 100:.0f}%"
-            css = " class='num low'" if rate is not None and rate < 0.5 else " class='num'"
-            parts.append(f"<tr><td>{esc(nb)}</td><td>{esc(cell)}</td><td{css}>{shown}</td></tr>")
-        parts.append("</table>")
-        if d["rejected"]:
-            parts.append("<h3>Files not imported</h3><table><tr><th>student</th><th>file</th><th>reason</th></tr>")
-            for student, problems in sorted(d["rejected"].items()):
-                for p in problems:
-                    parts.append(f"<tr><td>{esc(student)}</td><td>{esc(p['file'])}</td><td>{esc(p['reason'])}</td></tr>")
-            parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    """The report page, from ``templates/class_report.html`` (Jinja2, autoescaped)."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"),
+                                     autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    assignments = [{**d, "figures": _figures(d),
+                    "mean": sum(d["totals"].values()) / len(d["totals"]) if d["totals"] else 0.0,
+                    "hardest": d.get("hardest", hardest_cell(d["cells"], d["pass_rate"]))}
+                   for d in datas]
+    return environment.get_template("class_report.html").render(
+        course_id=course_id, assignments=assignments, figure_names=FIGURES)
 
 
 def write_report(course: Course, assignments: list[str] | None = None, output: Path | None = None) -> Path:

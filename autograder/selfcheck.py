@@ -161,6 +161,13 @@ def self_check(path: Path | str, timeout: int | None = None) -> CheckResult:
     return result
 
 
+#: What a learner's local score means, for self-study learners and students in a class alike.
+HIDDEN_TESTS_NOTE = ("This score covers the visible tests, the ones you see in the notebook. When a class is "
+                     "graded, hidden tests also re-check the same skills on other data; studying on your own, "
+                     "the visible score is the whole of your score, and passing it means the skills work on "
+                     "the course data.")
+
+
 def print_result(result: CheckResult) -> None:
     from rich.table import Table
 
@@ -182,4 +189,4 @@ def print_result(result: CheckResult) -> None:
         console.print("This notebook has no autograded test cells.")
     if result.error:
         console.print(f"[red]The run stopped early:[/] {result.error}")
-    console.print("Hidden tests are run only when your instructor grades the notebook.")
+    console.print(HIDDEN_TESTS_NOTE)
