@@ -39,6 +39,8 @@ c.CourseQuiz.mode = "self-study"
 # assignment into workspace/NN_name/ and submits from there. Both folders are git-ignored,
 # so `git pull` never conflicts with a student's work, and nbgrader never overwrites a
 # fetched copy (a re-fetch of an existing folder is refused).
+# The quiz widget's self-study answers (course/quiz.py) stay with the learner's copy.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".quiz_answers.json"]
 c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
 c.Exchange.path_includes_course = False
 c.Exchange.assignment_dir = os.path.join(COURSE_ROOT, "workspace")

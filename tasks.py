@@ -78,12 +78,70 @@ def use_environment(python: Path) -> None:
     os.environ["VIRTUAL_ENV"] = str(VENV)
 
 
-def lab(args: list[str]) -> int:
-    """Open JupyterLab on the course, starting in ``release/``, nbgrader extension on."""
+#: Where students' copies live (git-ignored): fetched assignments and their feedback.
+WORKSPACE = ROOT / "workspace"
+#: nbgrader's exchange on this machine (git-ignored): released assignments, submissions, feedback.
+EXCHANGE = ROOT / "exchange"
+WORKSPACE_CONFIG = '''"""Written by `python3 tasks.py lab`: nbgrader run here (the Assignment List,
+`nbgrader fetch_assignment`, `submit`, `fetch_feedback`) uses the course's settings."""
+import os
+
+load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,  # noqa: F821
+                            "nbgrader_config.py"))
+'''
+
+
+def course_id() -> str:
+    """The course id set in ``nbgrader_config.py``."""
+    import re
+
+    found = re.search(r"course_id\s*=\s*[\"']([^\"']+)", (ROOT / "nbgrader_config.py").read_text())
+    return found.group(1) if found else "course"
+
+
+def stale_releases() -> list[str]:
+    """Assignments in ``release/`` that the exchange lacks or holds in an older version."""
+    import filecmp
+
+    outbound = EXCHANGE / course_id() / "outbound"
+    stale = []
+    for folder in sorted(p for p in (ROOT / "release").iterdir() if p.is_dir()):
+        files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        _, mismatch, missing = filecmp.cmpfiles(folder, outbound / folder.name, files, shallow=False)
+        if mismatch or missing:
+            stale.append(folder.name)
+    return stale
+
+
+def prepare_student_flow(python: Path) -> None:
+    """The local exchange and the workspace; every new or changed ``release/`` assignment released.
+
+    Re-releasing replaces only the exchange's copy: a student's fetched copy in ``workspace/``
+    is never touched, and nbgrader refuses to fetch over an existing folder.
+    """
+    WORKSPACE.mkdir(exist_ok=True)
+    config = WORKSPACE / "nbgrader_config.py"
+    if not config.exists() or config.read_text() != WORKSPACE_CONFIG:
+        config.write_text(WORKSPACE_CONFIG)
+    for assignment in stale_releases():
+        run([python, "-m", "nbgrader", "release_assignment", assignment, "--force", "--log-level=WARN"])
+
+
+def exchange(args: list[str]) -> int:
+    """Only set up the local exchange and the workspace (what ``lab`` does before it opens)."""
     python = ensure_environment()
     use_environment(python)
+    prepare_student_flow(python)
+    return 0
+
+
+def lab(args: list[str]) -> int:
+    """Open JupyterLab on the course at ``workspace/``: Assignment List, Validate, Formgrader on."""
+    python = ensure_environment()
+    use_environment(python)
+    prepare_student_flow(python)
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-               "--LabApp.default_url=/lab/tree/release", *args]
+               "--LabApp.default_url=/lab/tree/workspace", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI often run as root
     return subprocess.call(command, cwd=ROOT)
@@ -106,7 +164,7 @@ def setup(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"lab": lab, "test": test, "setup": setup}
+COMMANDS = {"lab": lab, "test": test, "setup": setup, "exchange": exchange}
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,8 @@ the digest.
   and says nothing about whether it is right; hidden tests grade it after
   submission and the feedback gives right/wrong with the explanation.
 * ``self-study`` (the default): the first answer committed for a question counts
-  (from the quiz widget's Submit button or the first run of the check cell); the
+  (the quiz widget's Submit button, kept in .quiz_answers.json beside the notebook,
+  or the first run of the check cell in a session); the
   learner then sees right/wrong and why, and ``autograder check`` scores that answer.
 
 The mode comes from the environment variable ``COURSE_QUIZ_MODE`` (a grader sets it),

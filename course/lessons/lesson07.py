@@ -6,8 +6,8 @@ What the visible test ``ex.q1.check()`` prints depends on the quiz's mode
 * graded (a class): ``Question 1: answer recorded: B (...)``: no ✔/✘, nothing that says
   whether B is right; the hidden test ``ex.q1.check(graded=True)`` grades it after
   submission and its feedback says right or wrong, with the explanation;
-* self-study: the first answer committed (the widget's Submit button, or the first run
-  of this check) counts, and the check says right or wrong, and why; ``autograder check``
+* self-study: the first answer committed (the widget's Submit button, kept beside the
+  notebook, or the first run of this check in the session) counts, and the check says right or wrong, and why; ``autograder check``
   scores that answer.
 """
 from __future__ import annotations
@@ -49,15 +49,14 @@ class QuizExercise(Exercise):
 
     def _counted(self) -> tuple[str, str]:
         """Self-study: the committed answer (committing the written one if none yet), and a note."""
-        first = quiz.committed(self.question)
-        written = self._written() if first is None or self.question.variable in (self.notebook.namespace or {}) \
-            else None
+        first = quiz.committed(self.question) or _SESSION.get(self.question.number)
+        written = self._written()
         if first is None:
             if written is None:
                 self.answers()  # raises "not attempted yet" / "misnamed" with the course's wording
             first = written
             if quiz._in_kernel() and not _grading():
-                quiz.commit(self.question, written)
+                _SESSION[self.question.number] = written  # the first checked answer counts
         note = "" if written in (None, first) else \
             f" (Your first answer, {first}, is the one that counts; the cell now says {written}.)"
         return first, note
@@ -84,6 +83,11 @@ class QuizExercise(Exercise):
         if letter is None:
             self.answers()
         print(f"{self.title}: {quiz.recorded(self.question, letter)}")
+
+
+#: Self-study: the first answer checked in this kernel session, per question (the widget's
+#: Submit button keeps its answer in a file beside the notebook instead, see course.quiz).
+_SESSION: dict[int, str] = {}
 
 
 def _grading() -> bool:

@@ -1,0 +1,278 @@
+"""The quiz assesses: graded mode records without a verdict, self-study counts the first answer.
+
+* unit: the mode (environment, nbgrader config, default), keys only as digests, the quiz's
+  logic does not import the widget, what each mode's check prints, the self-study widget's
+  single attempt;
+* notebooks: the release notebook executed in graded mode with wrong and with right answers
+  prints the same thing up to the letters (nothing reveals correctness before grading); wrong
+  answers score 0 under stock ``nbgrader autograde`` and ``autograder grade``, and the
+  feedback then says right or wrong with the explanation; ``autograder check`` in self-study
+  mode scores the answer that counts.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import quiz
+from course.feedback import CheckFailed, NotAttempted
+from tests.course_copy import ROOT, copy_course, grades, nbgrader, register, submit
+
+RIGHT = "CBDBCACB"
+WRONG = "AAAAABAA"  # a wrong letter for every question
+ASSIGNMENT = "07_quiz"
+VERDICT_WORDS = re.compile(r"✔|✘|&#1000[48];|\bcorrect|\bright\b|\bwrong\b|not quite|try again|"
+                           r"not the right", re.IGNORECASE)
+
+
+def answered(letters: str) -> nbformat.NotebookNode:
+    """The release notebook with ``answer_qN = "<letter>"`` in every answer cell."""
+    nb = nbformat.read(str(ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    for cell in nb.cells:
+        found = re.fullmatch(r"l07-q(\d)-answer", cell.metadata.get("nbgrader", {}).get("grade_id", ""))
+        if found:
+            number = int(found.group(1))
+            cell.source = f'answer_q{number} = "{letters[number - 1]}"'
+    return nb
+
+
+# --------------------------------------------------------------------------- unit
+
+
+def test_right_and_wrong_letters_are_what_the_digests_say():
+    for question, right, wrong in zip(quiz.QUESTIONS, RIGHT, WRONG):
+        assert quiz.is_correct(question, right) and not quiz.is_correct(question, wrong)
+        assert sum(quiz.is_correct(question, letter) for letter in question.options) == 1
+
+
+def test_quiz_keys_are_kept_only_as_digests_in_course():
+    """No file of course/ holds a key as a letter: no `answer_qN = "X"`, no letter tables."""
+    for path in (ROOT / "course").rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"answer_q\d\s*[=:]\s*['\"][A-D]['\"]", text), path
+        assert not re.search(r"['\"]?key['\"]?\s*[=:]\s*['\"][A-D]['\"]", text), path
+        assert RIGHT not in text and "C B D B C A C B" not in text, path
+    assert all(re.fullmatch(r"[0-9a-f]{64}", q.key_digest) for q in quiz.QUESTIONS)
+
+
+def test_quiz_logic_does_not_import_the_widget():
+    tree = ast.parse((ROOT / "course" / "quiz.py").read_text())
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
+        [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m and ("widget" in m)], imported
+    code = "import sys, course.quiz, course.lessons.lesson07; print(sorted(m for m in sys.modules if m.startswith(('course.widgets', 'ipywidgets'))))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+    widget = (ROOT / "course" / "widgets" / "quiz.py").read_text()
+    assert "from course import quiz" in widget  # the widget uses the quiz's logic
+
+
+def test_the_mode_comes_from_the_environment_then_the_course_config(tmp_path, monkeypatch):
+    monkeypatch.delenv(quiz.MODE_VARIABLE, raising=False)
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseQuiz.mode = "graded"\n')
+    (tmp_path / "workspace" / "07_quiz").mkdir(parents=True)
+    assert quiz.mode(tmp_path / "workspace" / "07_quiz") == quiz.GRADED
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
+    assert quiz.mode(tmp_path) == quiz.SELF_STUDY
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "graded")
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseQuiz.mode = "self-study"\n')
+    assert quiz.mode(tmp_path) == quiz.GRADED
+    monkeypatch.delenv(quiz.MODE_VARIABLE)
+    assert quiz.mode(tmp_path) == quiz.SELF_STUDY
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert quiz.mode(tmp_path) == quiz.SELF_STUDY  # the default: self-study
+    # the course as shipped: self-study, and the setting is read from its nbgrader_config.py
+    assert 'c.CourseQuiz.mode = "self-study"' in (ROOT / "nbgrader_config.py").read_text()
+
+
+def _lesson(namespace):
+    from course.lessons import lesson07
+
+    lesson07.bind(namespace)
+    lesson07._SESSION.clear()
+    return lesson07
+
+
+def test_graded_mode_records_without_a_verdict(monkeypatch, capsys):
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "graded")
+    lines = {}
+    for letters in (RIGHT, WRONG):
+        ex = _lesson({f"answer_q{n}": letters[n - 1] for n in range(1, 9)})
+        for n in range(1, 9):
+            getattr(ex, f"q{n}").check()
+        lines[letters] = capsys.readouterr().out.splitlines()
+    for right, wrong, question in zip(lines[RIGHT], lines[WRONG], quiz.QUESTIONS):
+        assert "recorded" in right and not VERDICT_WORDS.search(right + wrong), (right, wrong)
+        strip = lambda line, letter: line.replace(f"{letter} ({question.options[letter]})", "<answer>")  # noqa: E731
+        assert strip(right, RIGHT[question.number - 1]) == strip(wrong, WRONG[question.number - 1])
+    # the hidden test grades: wrong fails with the explanation, right passes with it
+    with pytest.raises(CheckFailed) as failure:
+        ex.q1.check(graded=True)
+    assert "A is not the right answer" in str(failure.value) and "max(0, z)" in str(failure.value)
+    ex = _lesson({"answer_q1": "C"})
+    ex.q1.check(graded=True)
+    assert "✔" in capsys.readouterr().out
+    with pytest.raises(NotAttempted):
+        _lesson({}).q1.check()
+
+
+def test_self_study_counts_the_first_checked_answer_in_a_session(monkeypatch, capsys):
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
+    monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    namespace = {"answer_q1": "A"}
+    ex = _lesson(namespace)
+    with pytest.raises(CheckFailed) as failure:
+        ex.q1.check()
+    assert "not the right answer" in str(failure.value) and "max(0, z)" in str(failure.value)
+    namespace["answer_q1"] = "C"  # a second try does not count
+    with pytest.raises(CheckFailed) as failure:
+        ex.q1.check()
+    assert "Your first answer, A, is the one that counts" in str(failure.value)
+    ex = _lesson({"answer_q1": "C"})
+    ex.q1.check()
+    assert "✔ Question 1: C is right" in capsys.readouterr().out
+
+
+def test_self_study_widget_allows_one_attempt_then_shows_why(tmp_path, monkeypatch):
+    from course.widgets.quiz import QuizQuestion, ask
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
+    monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
+    widget = ask(1)
+    assert isinstance(widget, QuizQuestion) and "max(0, z)" not in widget.feedback.value
+    widget.choices.value = "A"
+    widget.check_button.click()
+    assert "&#10008;" in widget.feedback.value and "max(0, z)" in widget.feedback.value
+    assert "answer_q1 =" not in widget.feedback.value  # never "write that wrong letter for grading"
+    assert widget.locked and widget.check_button.disabled
+    widget.choices.value = "C"  # the front end would not allow it; the kernel ignores it too
+    widget.check_button.click()
+    assert "&#10004;" not in widget.feedback.value
+    assert json.loads((tmp_path / quiz.ATTEMPTS_FILE).read_text()) == {"1": "A"}
+    again = ask(1)  # re-running the cell shows the committed answer, locked
+    assert again.locked and again.choices.value == "A" and "&#10008;" in again.feedback.value
+    # the check cell then scores the committed answer, not a letter written later
+    ex = _lesson({"answer_q1": "C"})
+    with pytest.raises(CheckFailed, match="first answer, A"):
+        ex.q1.check()
+
+
+def test_graded_mode_widget_shows_the_question_without_a_button(monkeypatch):
+    from course.widgets.quiz import ask
+
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "graded")
+    shown = ask(1)._repr_mimebundle_()
+    assert "answer_q1" in shown["text/plain"] and not VERDICT_WORDS.search(str(shown))
+    assert "button" not in str(shown).lower()
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def _execute(nb: nbformat.NotebookNode, cwd: Path, mode: str) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    env_before = os.environ.get(quiz.MODE_VARIABLE)
+    os.environ[quiz.MODE_VARIABLE] = mode
+    try:
+        NotebookClient(nb, timeout=120, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        if env_before is None:
+            os.environ.pop(quiz.MODE_VARIABLE, None)
+        else:
+            os.environ[quiz.MODE_VARIABLE] = env_before
+    return nb
+
+
+def _outputs(nb: nbformat.NotebookNode) -> list[str]:
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif output.output_type == "error":
+                texts.append(f"ERROR {output.ename}: {output.evalue}")
+            else:
+                texts.append(json.dumps(output.get("data", {}), sort_keys=True))
+    return texts
+
+
+@pytest.mark.slow
+def test_graded_release_notebook_reveals_nothing_before_submission(tmp_path):
+    runs = {}
+    for letters in (WRONG, RIGHT):
+        folder = tmp_path / letters
+        folder.mkdir()
+        runs[letters] = _outputs(_execute(answered(letters), folder, "graded"))
+    assert len(runs[WRONG]) == len(runs[RIGHT]) >= 16
+    text = "\n".join(runs[WRONG] + runs[RIGHT])
+    assert "ERROR" not in text and not VERDICT_WORDS.search(text), text
+    normal = {}
+    for letters, outputs in runs.items():
+        joined = "\n".join(outputs)
+        for question in quiz.QUESTIONS:
+            letter = letters[question.number - 1]
+            joined = joined.replace(f"{letter} ({question.options[letter]})", "<answer>")
+        normal[letters] = joined
+    assert normal[WRONG] == normal[RIGHT]
+
+
+@pytest.mark.slow
+def test_wrong_answers_score_zero_under_stock_nbgrader_and_the_autograder(tmp_path):
+    scripts = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=scripts + os.pathsep + os.environ.get("PATH", ""),
+               COURSE_QUIZ_MODE="graded")
+    scores = {}
+    for tool in ("nbgrader", "autograder"):
+        course = copy_course(tmp_path / tool)
+        register(course, ASSIGNMENT)
+        submit(course, "wrong", ASSIGNMENT, answered(WRONG))
+        submit(course, "right", ASSIGNMENT, answered(RIGHT))
+        command = ([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT] if tool == "nbgrader"
+                   else [os.path.join(scripts, "autograder"), "grade", ASSIGNMENT, "--workers", "1"])
+        done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        scores[tool] = {student: grades(course, student, ASSIGNMENT) for student in ("wrong", "right")}
+        wrong = {cell: s for cell, s in scores[tool]["wrong"].items() if cell.endswith("-test")}
+        right = {cell: s for cell, s in scores[tool]["right"].items() if cell.endswith("-test")}
+        assert len(wrong) == 8 and all(score == 0 for score, _ in wrong.values()), (tool, wrong)
+        assert all(score == maximum == 1 for score, maximum in right.values()), (tool, right)
+        if tool == "autograder":
+            done = subprocess.run([os.path.join(scripts, "autograder"), "feedback", ASSIGNMENT],
+                                  cwd=course, env=env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stdout + done.stderr
+            page = (course / "feedback" / "wrong" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+            assert page.count("is not the right answer") == 8 and "max(0, z)" in page
+        else:
+            result = nbgrader(course, "generate_feedback", ASSIGNMENT)
+            assert result.returncode == 0, result.stderr
+            page = (course / "feedback" / "wrong" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+            assert "is not the right answer" in page and "max(0, z)" in page
+    assert scores["nbgrader"] == scores["autograder"]
+
+
+@pytest.mark.slow
+def test_self_study_local_score_counts_the_committed_answers(tmp_path):
+    folder = tmp_path / ASSIGNMENT
+    folder.mkdir()
+    nbformat.write(answered(RIGHT[:4] + WRONG[4:]), str(folder / f"{ASSIGNMENT}.ipynb"))
+    # the widget committed a wrong first answer to question 1 before the cell was corrected
+    (folder / quiz.ATTEMPTS_FILE).write_text(json.dumps({"1": "A"}))
+    scripts = str(Path(sys.executable).parent)
+    env = dict(os.environ, COURSE_QUIZ_MODE="self-study")
+    done = subprocess.run([os.path.join(scripts, "autograder"), "check", str(folder / f"{ASSIGNMENT}.ipynb"),
+                           "--json"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    result = json.loads(done.stdout)
+    assert (result["score"], result["max_score"]) == (3, 8), result
+    first = next(t for t in result["tests"] if t["name"] == "l07-q1-test")
+    assert first["status"] == "failed" and "first answer, A" in first["message"]
