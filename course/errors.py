@@ -178,7 +178,7 @@ KNOWN_ERRORS: list[tuple[str, str, Callable[[re.Match, BaseException], str]]] = 
     ("ValueError", r"Cannot convert '(\d+)' to a shape", fixed(
         "shape= takes a tuple, one number per axis of one sample: shape=(20,), with the comma, "
         "not shape=20.")),
-    ("TypeError", r"Sequential.__init__\(\) takes", fixed(
+    ("(TypeError|ValueError)", r"Sequential.__init__\(\) takes|Expected `trainable` to be a boolean\. Received: trainable=<", fixed(
         "keras.Sequential takes one list of layers: keras.Sequential([keras.Input(shape=(20,)), "
         "..., ...]), with square brackets around them.")),
     ("ValueError", r"Expected `metrics` argument to be a list", fixed(
@@ -220,7 +220,7 @@ def advice(error: BaseException) -> str | None:
     kind, text = type(error).__name__, str(error)
     for known_kind, pattern, explanation in KNOWN_ERRORS:
         match = re.search(pattern, text)
-        if kind == known_kind and match:
+        if re.fullmatch(known_kind, kind) and match:
             return explanation(match, error)
     return None
 

@@ -7,7 +7,7 @@ never ``compile`` or ``build`` on the student's model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -26,18 +26,36 @@ class LayerFacts:
         return layer_label(self.kind, self.units, self.activation)
 
 
-def activation_name(config: dict[str, Any]) -> str | None:
-    """'relu', 'sigmoid', 'linear' (no activation) ... from a layer config."""
+def quiet_config(layer) -> dict[str, Any]:
+    """``layer.get_config()`` without the warnings Keras prints for lambda activations; {} if unusable."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return layer.get_config()
+        except Exception:  # noqa: BLE001 - a custom layer without a usable config
+            return {}
+
+
+def activation_name(layer) -> str | None:
+    """A layer's activation as Keras names it: 'relu', 'sigmoid', 'linear' ...; 'custom' for a
+    lambda; None when the layer has no activation setting. Also takes a layer config dict."""
+    config = layer if isinstance(layer, dict) else quiet_config(layer)
     activation = config.get("activation")
-    if activation is None:
-        return None
     if isinstance(activation, dict):  # a serialized activation object
         activation = activation.get("config", {}).get("name") or activation.get("class_name")
-    return str(activation).lower()
+    if isinstance(activation, str):
+        return activation.lower()
+    function = None if isinstance(layer, dict) else getattr(layer, "activation", None)
+    if function is None:
+        return None
+    name = getattr(function, "__name__", "custom")
+    return "custom" if name == "<lambda>" else name
 
 
 def layer_facts(layer) -> LayerFacts:
-    config = layer.get_config()
+    config = quiet_config(layer)
     params = layer.count_params() if getattr(layer, "built", False) else None
     return LayerFacts(kind=type(layer).__name__, name=layer.name, units=config.get("units"),
                       activation=activation_name(config), params=params)
@@ -66,13 +84,19 @@ def input_shape(model) -> tuple | None:
     return tuple(inputs[0].shape)
 
 
-def stage_outputs(model, x: np.ndarray) -> list[np.ndarray]:
-    """Run ``x`` through ``model.layers`` one at a time; one array per layer."""
-    outputs, h = [], x
+def layer_outputs(model, x) -> Iterator[np.ndarray]:
+    """Each layer's output for all of ``x``, calling ``model.layers`` in order (the model is not changed)."""
+    import keras
+
+    hidden = keras.ops.convert_to_tensor(x)
     for layer in model.layers:
-        h = layer(h)
-        outputs.append(np.asarray(h))
-    return outputs
+        hidden = layer(hidden)
+        yield keras.ops.convert_to_numpy(hidden)
+
+
+def stage_outputs(model, x) -> list[np.ndarray]:
+    """``layer_outputs`` as a list: one array per layer."""
+    return list(layer_outputs(model, x))
 
 
 def is_adapted(normalizer) -> bool:

@@ -24,7 +24,6 @@ import html
 import json
 import math
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -33,7 +32,8 @@ import keras
 import numpy as np
 
 from course.data import Dataset
-from course.model_facts import input_shape, is_adapted
+from course import model_facts
+from course.model_facts import activation_name, input_shape, is_adapted, quiet_config
 
 #: A single output above this probability is predicted as class 1.
 THRESHOLD = 0.5
@@ -174,28 +174,6 @@ def shape_text(shape: Sequence[int]) -> str:
     return f"{rows} samples x " + " x ".join(str(n) for n in rest)
 
 
-def _quiet_config(layer: keras.layers.Layer) -> dict[str, Any]:
-    """``layer.get_config()`` without the warnings Keras prints for lambda activations."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return layer.get_config()
-        except Exception:  # a custom layer without a usable config
-            return {}
-
-
-def activation_name(layer: keras.layers.Layer) -> str | None:
-    """The layer's activation as Keras names it ("relu", "sigmoid"), or None if it has none."""
-    configured = _quiet_config(layer).get("activation")
-    if isinstance(configured, str):
-        return configured
-    function = getattr(layer, "activation", None)
-    if function is None:
-        return None
-    name = getattr(function, "__name__", "custom")
-    return "custom" if name == "<lambda>" else name
-
-
 def _activation_words(name: str) -> str:
     return ACTIVATION_NAMES.get(name, name)
 
@@ -216,7 +194,7 @@ def _dense_description(layer: keras.layers.Layer, config: dict[str, Any]) -> str
 
 def describe_layer(layer: keras.layers.Layer) -> str:
     """What a layer does, in a student's words, from its class and ``get_config()``."""
-    config = _quiet_config(layer)
+    config = quiet_config(layer)
     kind = type(layer).__name__
     if kind == "Dense":
         return _dense_description(layer, config)
@@ -282,8 +260,8 @@ def _example_input(sample_shape: Sequence[int] | None) -> str:
 
 def check_model(model: Any, sample_shape: Sequence[int] | None = None) -> tuple[int | None, ...]:
     """The shape of one input sample, e.g. ``(20,)``, or a :class:`TraceError` saying what is missing."""
-    if not isinstance(model, keras.Sequential):
-        what = "a Keras model that is not Sequential" if isinstance(model, keras.Model) \
+    if not model_facts.is_sequential(model):
+        what = "a Keras model that is not Sequential" if model_facts.is_model(model) \
             else f"a {type(model).__name__}"
         raise TraceTypeError(
             f"The pipeline trace needs a keras.Sequential model, but it got {what}. "
@@ -469,15 +447,17 @@ def _finite(value: float) -> float | None:
 # --------------------------------------------------------------------------- data flow
 
 def layer_outputs(model: keras.Sequential, x: np.ndarray) -> Iterator[np.ndarray]:
-    """Each layer's output for all of ``x``, calling ``model.layers`` in order (the model is not changed)."""
-    hidden = keras.ops.convert_to_tensor(x)
+    """:func:`course.model_facts.layer_outputs`, naming the stage whose layer failed."""
+    outputs = model_facts.layer_outputs(model, x)
     for number, layer in enumerate(model.layers, start=2):
         try:
-            hidden = layer(hidden)
+            output = next(outputs)
+        except StopIteration:
+            return
         except Exception as error:
             raise TraceError(f"Stage {number} ({layer.name}) could not process the previous "
                              f"stage's output: {error}") from error
-        yield keras.ops.convert_to_numpy(hidden)
+        yield output
 
 
 def _rows(array: np.ndarray, count: int = SAMPLE_ROWS) -> list[list[float]]:

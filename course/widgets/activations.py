@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from course.trace import THRESHOLD, activation_name, layer_outputs, stage_names
+from course.model_facts import activation_name
+from course.trace import THRESHOLD, layer_outputs, stage_names
 
 #: Histogram bins for a stage's distribution over all samples.
 HISTOGRAM_BINS = 40

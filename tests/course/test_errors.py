@@ -1,0 +1,42 @@
+"""course.errors: common Keras/NumPy/Python errors explained in the student's terms."""
+import keras
+import numpy as np
+import pytest
+
+from course import errors
+
+
+def raised(action):
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001
+        return error
+    raise AssertionError("no error raised")
+
+
+@pytest.mark.parametrize("action, words", [
+    (lambda: keras.layers.Dense(4, activation="ReLU"), "lowercase strings: activation='relu'"),
+    (lambda: keras.Input(shape=20), "shape=(20,)"),
+    (lambda: keras.Sequential(keras.Input(shape=(2,)), keras.layers.Dense(1)), "one list of layers"),
+    (lambda: np.mean(np.zeros(3), axis=1), "one axis"),
+    (lambda: keras.layers.normalization, "keras.layers.Normalization"),
+    (lambda: keras.layers.Normalization().fit, ".adapt(data)"),
+    (lambda: int(np.zeros(3) > 1), ".astype(int)"),
+    (lambda: keras.callbacks.History()["loss"], "history.history['loss']"),
+])
+def test_explain_says_what_to_change_and_keeps_the_original(action, words):
+    error = raised(action)
+    text = errors.explain(error)
+    assert words in text, text
+    assert f"Python said: {type(error).__name__}:" in text
+
+
+def test_unknown_errors_are_relayed_whole():
+    text = errors.explain(RuntimeError("something odd. " * 3))
+    assert text.startswith("your code raised RuntimeError: something odd.")
+    assert text.rstrip().endswith("odd.")
+
+
+def test_long_keras_messages_are_cut_at_a_line_not_mid_word():
+    text = errors.original(ValueError("first line\n" + "word " * 200 + "\n\nArguments received by X"))
+    assert "Arguments received" not in text and text.endswith("…") and "wor …" not in text

@@ -1,0 +1,46 @@
+"""course.model_facts: one reading of a layer's activation and one pass through the layers."""
+import keras
+import numpy as np
+import pytest
+
+from course import model_facts, trace
+from course.data import load_data
+from course.widgets import activations
+
+
+@pytest.mark.parametrize("layer, expected", [
+    (keras.layers.Dense(4, activation="relu"), "relu"),
+    (keras.layers.Dense(4), "linear"),
+    (keras.layers.Dense(4, activation=lambda z: z), "custom"),
+    (keras.layers.Normalization(), None),
+    ({"activation": {"class_name": "function", "config": {"name": "Sigmoid"}}}, "sigmoid"),
+])
+def test_activation_name(layer, expected):
+    assert model_facts.activation_name(layer) == expected
+
+
+def test_one_activation_name_is_shared():
+    assert trace.activation_name is model_facts.activation_name
+    assert activations.activation_name is model_facts.activation_name
+
+
+def test_layer_outputs_are_each_layers_output_and_leave_the_model_unchanged():
+    x = load_data().x[:16]
+    normalizer = keras.layers.Normalization()
+    normalizer.adapt(x)
+    model = keras.Sequential([keras.Input(shape=(20,)), normalizer, keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    before = [w.copy() for w in model.get_weights()]
+    outputs = model_facts.stage_outputs(model, x)
+    assert [o.shape for o in outputs] == [(16, 20), (16, 3), (16, 1)]
+    assert np.allclose(outputs[-1], np.asarray(model(x)), atol=1e-6)
+    assert np.all(outputs[1] >= 0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    traced = list(trace.layer_outputs(model, x))
+    assert all(np.allclose(a, b) for a, b in zip(traced, outputs))
+
+
+def test_trace_names_the_stage_whose_layer_failed():
+    model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(3)])
+    with pytest.raises(trace.TraceError, match=r"Stage 2 \(dense"):
+        list(trace.layer_outputs(model, np.zeros((2, 7), "float32")))
