@@ -14,16 +14,14 @@ The result prints as plain text (``.to_text()``), shows as HTML tables when it
 is a notebook cell's last value, and exports as plain data (``.to_dict()``,
 ``.to_json()``). Stage outputs come from calling ``model.layers`` one after
 another on the data, so any built ``keras.Sequential`` works, and the model is
-never changed. From a terminal, ``course-trace`` (or ``python -m course.trace``)
+never changed. From a terminal, ``course-trace`` (``autograder.trace_command``)
 trains the reference pipeline on the course data and prints its trace.
 """
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import math
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -672,33 +670,3 @@ def _plot_curve(axes, title: str, values: Sequence[float] | None, missing: str) 
 def trace(model: keras.Sequential, x: Any, history: Any = None, sample: int = 0) -> PipelineTrace:
     """The pipeline trace of ``model`` on ``x``: ``trace(model, x, history)`` in a notebook cell shows it."""
     return PipelineTrace(model, x, history=history, sample=sample)
-
-
-# --------------------------------------------------------------------------- command line
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``course-trace``: train the reference pipeline on the course data and print its trace."""
-    parser = argparse.ArgumentParser(
-        prog="course-trace",
-        description="Train the course's reference pipeline (Normalization, Dense 64 ReLU, "
-                    "Dense 32 ReLU, Dense 1 sigmoid) on the course data for 5 epochs and "
-                    "print its pipeline trace.")
-    parser.add_argument("--sample", type=int, default=0, help="row followed through the layers (default 0)")
-    parser.add_argument("--seed", type=int, default=42, help="training seed (default 42)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    args = parser.parse_args(argv)
-
-    from course.data import load_data
-    from autograder.reference import train_reference
-
-    x, y = load_data()
-    if not 0 <= args.sample < len(x):
-        parser.error(f"--sample should be a row number from 0 to {len(x) - 1}")
-    model, history = train_reference(x, y, seed=args.seed)
-    result = trace(model, x, history, sample=args.sample)
-    sys.stdout.write(result.to_json() + "\n" if args.json else result.to_text())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

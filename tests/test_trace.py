@@ -13,7 +13,8 @@ import keras
 
 from course.data import load_data
 from autograder.reference import SEED_EPOCH_TABLE, train_reference
-from course.trace import (PipelineTrace, TraceError, loss_chart, main, observe, shape_text,
+from autograder.trace_command import main
+from course.trace import (PipelineTrace, TraceError, loss_chart, observe, shape_text,
                           trace)
 
 SEED_LOSSES = [loss for loss, _ in SEED_EPOCH_TABLE]
@@ -346,7 +347,7 @@ def test_rendering_is_silent_on_stderr():
 
 @pytest.mark.slow
 def test_python_dash_m_prints_json_silently():
-    result = subprocess.run([sys.executable, "-m", "course.trace", "--json", "--sample", "3"],
+    result = subprocess.run([sys.executable, "-m", "autograder.trace_command", "--json", "--sample", "3"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stderr == ""
     assert json.loads(result.stdout)["prediction"]["sample"] == 3
