@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""autograder versus stock ``nbgrader autograde``, on copies of the same course, in one run.
+"""autograder (sandboxed and unsandboxed) versus stock ``nbgrader autograde``, in one run.
 
     python benchmarks/bench_autograde.py                       # 24 submissions of 05_training
     python benchmarks/bench_autograde.py --assignment 03_dense_layers --students 12
@@ -9,9 +9,11 @@ Both graders get the same submissions (alternately the reference solution and th
 blank release notebook, or the fixture's correct/partial/blank variants) in two
 fresh copies of the course. Stock is ``nbgrader autograde ASSIGNMENT`` (one
 process, students one after another); autograder is ``autograder grade
-ASSIGNMENT`` (default: one worker per core). TensorFlow gets one thread per
-process in both (``COURSE_TF_THREADS=1``). Prints both wall times, the ratio,
-seconds per notebook, peak resident memory, and checks per-cell scores are identical.
+ASSIGNMENT`` (default: one worker per core), once with every kernel sandboxed
+(the default) and once with ``--unsandboxed``. TensorFlow gets one thread per
+process (``COURSE_TF_THREADS=1``). Prints the wall times, the speed-up over stock,
+the sandbox's overhead, seconds per notebook, peak resident memory, and checks
+that per-cell scores are identical in all three.
 """
 from __future__ import annotations
 
@@ -102,10 +104,11 @@ def main() -> int:
     try:
         stock = copy_course(src, assignment, tmp / "stock")
         ours = copy_course(src, assignment, tmp / "ours")
+        open_copy = copy_course(src, assignment, tmp / "unsandboxed")
         name = next((stock / "source" / assignment).glob("*.ipynb")).name
         subs = submissions(stock, assignment, args.students, args.fixture)
-        place(stock, assignment, name, subs)
-        place(ours, assignment, name, subs)
+        for course in (stock, ours, open_copy):
+            place(course, assignment, name, subs)
         n = len(subs)
         print(f"{n} submissions of {assignment} ({src}), {os.cpu_count()} cores, COURSE_TF_THREADS=1", flush=True)
 
@@ -119,21 +122,31 @@ def main() -> int:
             return 1
         print(f"stock nbgrader autograde : {stock_wall:7.1f} s  {stock_wall / n:5.2f} s/notebook", flush=True)
 
-        summary_path = tmp / "summary.json"
-        command = [sys.executable, "-m", "autograder.cli", "grade", assignment, "--no-progress",
-                   "--summary-json", str(summary_path)]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=ours, env=env(), capture_output=True, text=True)
-        ours_wall = time.perf_counter() - start
-        if done.returncode != 0:
-            print(done.stdout[-3000:], done.stderr[-3000:])
+        def run_ours(course: Path, label: str, *extra: str) -> tuple[float, dict] | None:
+            summary_path = course / "summary.json"
+            command = [sys.executable, "-m", "autograder.cli", "grade", assignment, "--no-progress",
+                       "--summary-json", str(summary_path), *extra]
+            if args.workers:
+                command += ["--workers", str(args.workers)]
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=course, env=env(), capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            if done.returncode != 0:
+                print(done.stdout[-3000:], done.stderr[-3000:])
+                return None
+            summary = json.loads(summary_path.read_text())
+            print(f"autograder grade, {label} ({len(summary['workers'])} workers): {wall:7.1f} s  "
+                  f"{wall / n:5.2f} s/notebook  {summary.get('isolation')}", flush=True)
+            return wall, summary
+
+        unsandboxed = run_ours(open_copy, "unsandboxed", "--unsandboxed")
+        sandboxed = run_ours(ours, "sandboxed")
+        if unsandboxed is None or sandboxed is None:
             return 1
-        summary = json.loads(summary_path.read_text())
+        (open_wall, _), (ours_wall, summary) = unsandboxed, sandboxed
+        print(f"speed-up over stock: sandboxed {stock_wall / ours_wall:.2f}x, unsandboxed {stock_wall / open_wall:.2f}x")
+        print(f"sandbox overhead: {100 * (ours_wall - open_wall) / open_wall:+.1f} % of unsandboxed warm grading")
         workers = summary["workers"]
-        print(f"autograder grade ({len(workers)} workers): {ours_wall:7.1f} s  {ours_wall / n:5.2f} s/notebook", flush=True)
-        print(f"speed-up: {stock_wall / ours_wall:.2f}x")
 
         mb = lambda b: b / 2**20  # noqa: E731
         print(f"peak RSS stock: {mb(stock_rss):.0f} MB (largest of nbgrader and its kernels)")
@@ -142,13 +155,14 @@ def main() -> int:
                   f"{mb(w.get('zygote_peak_rss', 0)):.0f} MB, largest kernel {mb(w.get('kernel_peak_rss', 0)):.0f} MB "
                   f"(zygote and kernels share copy-on-write pages); warm={w.get('warm')}")
         statuses = summary["counts"]
-        a, b = cell_scores(stock, assignment), cell_scores(ours, assignment)
-        same = a == b
-        print(f"statuses: {statuses}; per-cell scores identical to stock: {same} ({len(a)} cells)")
+        a, b, c = cell_scores(stock, assignment), cell_scores(ours, assignment), cell_scores(open_copy, assignment)
+        same = a == b == c
+        print(f"statuses: {statuses}; per-cell scores identical to stock (sandboxed and unsandboxed): {same} "
+              f"({len(a)} cells)")
         if not same:
-            for key in sorted(set(a) | set(b)):
-                if a.get(key) != b.get(key):
-                    print("  differs:", key, "stock", a.get(key), "autograder", b.get(key))
+            for key in sorted(set(a) | set(b) | set(c)):
+                if not a.get(key) == b.get(key) == c.get(key):
+                    print("  differs:", key, "stock", a.get(key), "sandboxed", b.get(key), "unsandboxed", c.get(key))
         return 0 if same else 1
     finally:
         if args.keep:
