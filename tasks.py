@@ -128,9 +128,17 @@ def prepare_student_flow(python: Path) -> None:
 
 
 def exchange(args: list[str]) -> int:
-    """Only set up the local exchange and the workspace (what ``lab`` does before it opens)."""
-    python = ensure_environment()
-    use_environment(python)
+    """Only set up the local exchange and the workspace (what ``lab`` does before it opens).
+
+    Run from an environment that has nbgrader (e.g. conda's), it uses that one; else ``.venv``.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("nbgrader") is not None:
+        python = Path(sys.executable)
+    else:
+        python = ensure_environment()
+        use_environment(python)
     prepare_student_flow(python)
     return 0
 
@@ -140,11 +148,16 @@ def lab(args: list[str]) -> int:
     python = ensure_environment()
     use_environment(python)
     prepare_student_flow(python)
+    return subprocess.call(lab_command(python, args), cwd=ROOT)
+
+
+def lab_command(python: Path, args: list[str]) -> list[str]:
+    """The JupyterLab command ``lab`` runs (served from the course folder, opened at ``workspace/``)."""
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
                "--LabApp.default_url=/lab/tree/workspace", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI often run as root
-    return subprocess.call(command, cwd=ROOT)
+    return command
 
 
 def test(args: list[str]) -> int:
