@@ -334,6 +334,9 @@ def main() -> int:
     proto_in = os.fdopen(os.dup(0), "r")
     proto_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    from autograder.zygote import die_with_parent
+
+    die_with_parent()  # a killed worker leaves no trusted process behind
     import warnings
 
     warnings.simplefilter("ignore")
