@@ -291,6 +291,8 @@ def copy_back(work: str, cwd: str, snapshot: dict[str, str], limit: int) -> list
     cwd_real = os.path.realpath(cwd)
     seen = set()
     for folder, dirs, files in os.walk(work):
+        for name in [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+            skipped.append(f"{os.path.relpath(os.path.join(folder, name), work)}: a symbolic link")
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
         for name in files:
             source = os.path.join(folder, name)
@@ -298,14 +300,14 @@ def copy_back(work: str, cwd: str, snapshot: dict[str, str], limit: int) -> list
             seen.add(rel)
             st = os.lstat(source)
             if not stat.S_ISREG(st.st_mode):
-                skipped.append(f"{rel}: not a regular file")
+                skipped.append(f"{rel}: not a regular file (a symbolic link?)")
                 continue
             if snapshot.get(rel) == _digest(source):
                 continue
-            total += st.st_size
-            if total > limit:
-                skipped.append(f"{rel}: over the {limit // 2**20} MB copy-back limit")
+            if total + st.st_size > limit:
+                skipped.append(f"{rel}: over the {limit / 2**20:g} MB copy-back limit")
                 continue
+            total += st.st_size
             dest = os.path.join(cwd_real, rel)
             parent = os.path.realpath(os.path.dirname(dest))
             if not _inside(parent, cwd_real) or os.path.islink(dest):

@@ -111,3 +111,81 @@ def test_self_check_scoring_rules():
     assert result.tests[1].message == "AssertionError: wrong"
     assert result.tests[3].message == "wrote to stderr: Warning: noise"
     assert (result.score, result.max_score) == (2, 7)
+
+
+# -- the sandbox's pieces ---------------------------------------------------------
+def test_copy_back_keeps_new_and_changed_files_only_inside_the_folder(tmp_path):
+    from autograder.sandbox import copy_back, copy_in
+
+    cwd = tmp_path / "autograded" / "amy" / "ps1"
+    cwd.mkdir(parents=True)
+    (cwd / "ps1.ipynb").write_text("{}")
+    (cwd / "data.csv").write_text("1,2")
+    (cwd / "old.txt").write_text("old")
+    work = tmp_path / "work"
+    snapshot = copy_in(str(cwd), str(work))
+    (work / "made.txt").write_text("new file")
+    (work / "data.csv").write_text("3,4")
+    (work / "old.txt").unlink()
+    (work / "sub").mkdir()
+    (work / "sub" / "deep.txt").write_text("deep")
+    (work / "escape").symlink_to(tmp_path)  # a link out of the folder is never followed
+    (work / "big.bin").write_bytes(b"x" * 2000)
+    skipped = copy_back(str(work), str(cwd), snapshot, limit=1000)
+    assert (cwd / "made.txt").read_text() == "new file" and (cwd / "data.csv").read_text() == "3,4"
+    assert (cwd / "sub" / "deep.txt").read_text() == "deep"
+    assert not (cwd / "old.txt").exists() and (cwd / "ps1.ipynb").exists()
+    assert not (cwd / "escape").exists() and not (cwd / "big.bin").exists()
+    assert any("big.bin" in s and "limit" in s for s in skipped)
+    assert any("escape" in s for s in skipped)
+
+
+def test_the_sandbox_hides_the_course_and_home_and_keeps_python(tmp_path):
+    import os
+    import sys
+
+    from autograder import sandbox
+
+    spec = sandbox.plan(tmp_path, str(tmp_path), "/w", "/i", sandbox.Limits())
+    assert str(tmp_path.resolve()) in spec.hide and os.path.realpath(os.path.expanduser("~")) in spec.hide
+    assert "/tmp" in spec.hide and "/dev/shm" in spec.hide
+    assert os.path.realpath(sys.prefix) in spec.keep and os.path.realpath(sys.base_prefix) in spec.keep
+    import course
+
+    assert os.path.dirname(os.path.realpath(course.__file__)) in spec.keep  # editable install, read-only
+    assert spec.uid >= 1_000_000
+    assert sandbox.Spec.from_dict(__import__("json").loads(spec.to_json())) == spec
+
+
+def test_kernel_exit_codes_and_environment():
+    from autograder import sandbox
+
+    assert sandbox.decode_exit(128 + signal.SIGKILL) == -signal.SIGKILL
+    assert sandbox.decode_exit(3) == 3 and sandbox.decode_exit(None) is None
+    env = sandbox.clean_environment({"PATH": "/bin", "HOME": "/root", "JPY_PARENT_PID": "1", "TMPDIR": "/x"})
+    assert env["HOME"] == "/tmp/home" and "JPY_PARENT_PID" not in env and env["TMPDIR"] == "/tmp"
+    assert env["PATH"] == "/bin"
+
+
+def test_no_namespaces_is_explained(monkeypatch):
+    from autograder import sandbox
+
+    monkeypatch.setenv(sandbox.DISABLE_ENV, "1")
+    ok, why = sandbox.available()
+    assert not ok and sandbox.DISABLE_ENV in why
+
+
+def test_outputs_beyond_the_limit_are_cut_with_a_note(monkeypatch):
+    from autograder import pool
+
+    monkeypatch.setattr(pool, "OUTPUT_LIMIT", 10)
+    client = pool.WarmKernelClient.__new__(pool.WarmKernelClient)
+    stream = lambda text: {"msg_type": "stream", "header": {"msg_type": "stream"},  # noqa: E731
+                           "content": {"name": "stdout", "text": text}}
+    assert client._cap(stream("12345"))["content"]["text"] == "12345"
+    cut = client._cap(stream("6789012345"))
+    assert "output truncated" in cut["content"]["text"] and cut["content"]["name"] == "stdout"
+    assert client._cap({"msg_type": "display_data", "header": {}, "content": {"data": {"text/plain": "x" * 99}}}
+                       )["content"] == {"name": "stdout", "text": ""}
+    error = {"msg_type": "error", "content": {"ename": "E"}}
+    assert client._cap(error) is error  # errors always reach nbgrader (they decide the score)
