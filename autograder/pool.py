@@ -183,6 +183,9 @@ class WarmProvisioner(LocalProvisioner):
             if spec is not None:  # a stock kernel, under bubblewrap
                 cmd = _sandbox.bwrap_argv(spec, cmd)
                 kwargs["independent"] = True  # no parent polling: its parent is bubblewrap's init
+                info = await super().launch_kernel(cmd, **kwargs)
+                self.process = _sandbox.DecodedProcess(self.process)
+                return info
             return await super().launch_kernel(cmd, **kwargs)
         cwd = kwargs.get("cwd")
         pid = zyg.spawn(cmd, env, str(cwd) if cwd else None, sandbox=spec)

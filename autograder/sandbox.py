@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -163,7 +164,8 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _editable_packages() -> list[str]:
+@functools.lru_cache(maxsize=None)
+def _editable_packages() -> tuple[str, ...]:
     """Folders of top-level packages installed in editable mode (found as Python finds them)."""
     import importlib.metadata
     import importlib.util
@@ -188,14 +190,19 @@ def _editable_packages() -> list[str]:
                 found.extend(os.path.realpath(p) for p in locations)
             elif spec.origin and os.path.isfile(spec.origin):
                 found.append(os.path.realpath(spec.origin))
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=None)
+def _python_paths() -> tuple[str, ...]:
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths.update(_editable_packages())
+    return tuple(sorted(p for p in paths if os.path.exists(p)))
 
 
 def python_paths() -> list[str]:
     """What the kernel's Python needs read-only: its prefixes and editable packages."""
-    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    paths.update(_editable_packages())
-    return sorted(p for p in paths if os.path.exists(p))
+    return list(_python_paths())
 
 
 def hidden_paths(course_root: str | Path) -> list[str]:
@@ -470,6 +477,27 @@ def enter(spec: Spec) -> None:
     apply_limits(spec.limits)
     drop_privileges(spec.uid)
     os.chdir(spec.cwd)
+
+
+class DecodedProcess:
+    """A ``Popen`` of bubblewrap whose return code says how the kernel inside ended
+    (bubblewrap exits with 128 + N when its child was killed by signal N)."""
+
+    def __init__(self, popen):
+        self._popen = popen
+
+    def __getattr__(self, name: str):
+        return getattr(self._popen, name)
+
+    @property
+    def returncode(self) -> int | None:
+        return decode_exit(self._popen.returncode)
+
+    def poll(self) -> int | None:
+        return decode_exit(self._popen.poll())
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        return decode_exit(self._popen.wait(timeout))
 
 
 def decode_exit(code: int | None) -> int | None:
