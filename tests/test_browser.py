@@ -250,3 +250,163 @@ def _drive_the_inspector(page, server: JupyterLab) -> None:
 def test_a_missing_chromium_fails_with_the_install_command(tmp_path):
     with pytest.raises(pytest.fail.Exception, match="apt-get install chromium.*CI installs it"):
         require_chromium(tmp_path / "chromium")
+
+
+# --------------------------------------------------------------------------- the student flow
+
+QUIZ = "07_quiz"
+WRONG_ANSWERS = "AAAAABAA"  # a wrong letter for every quiz question
+VERDICT = re.compile(r"✔|✘|\bcorrect|\bright\b|\bwrong\b|not quite|try again", re.IGNORECASE)
+
+
+class CourseLab(JupyterLab):
+    """JupyterLab started as ``python3 tasks.py lab`` starts it, on a git copy of the course."""
+
+    def __init__(self, workdir: Path, **env: str):
+        from tests.test_student_flow import course_copy, load_tasks
+
+        self.port = find_free_port()
+        self.token = secrets.token_hex(16)
+        self.course = course_copy(workdir / "course")
+        self.root = self.course
+        self.tasks = load_tasks(self.course)
+        self.log_path = workdir / "jupyterlab.log"
+        self.env = {**self._environment(workdir), **env}
+        self.process = None
+
+    def start(self) -> None:
+        scripts = str(Path(sys.executable).parent)
+        self.env["PATH"] = scripts + os.pathsep + self.env.get("PATH", "")
+        saved = os.environ.get("PATH", "")
+        os.environ["PATH"] = self.env["PATH"]
+        try:
+            self.tasks.prepare_student_flow(Path(sys.executable))  # what `tasks.py lab` does first
+        finally:
+            os.environ["PATH"] = saved
+        command = self.tasks.lab_command(Path(sys.executable), [
+            "--no-browser", f"--IdentityProvider.token={self.token}", f"--port={self.port}",
+            "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"])
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=self.course, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self._api("status"), timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.5)
+        pytest.fail(f"JupyterLab did not answer within {SERVER_START_SECONDS} s:\n{self.log()}")
+
+
+@pytest.fixture
+def course_lab(tmp_path):
+    server = CourseLab(tmp_path, COURSE_QUIZ_MODE="graded")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+    assert server.process.poll() is not None, "the JupyterLab server is still running"
+
+
+def _wait_for(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {seconds} s waiting for {what}")
+
+
+def _assignment_list(page):
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+    released = page.locator("#released_assignments_list .list_item", has_text=QUIZ)
+    released.wait_for(timeout=60_000)
+    return released
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_student_fetches_answers_the_quiz_wrongly_sees_no_verdict_and_submits(course_lab, chromium_page):
+    """The whole loop through the browser, then the instructor's grading; git stays clean."""
+    page, course = chromium_page, course_lab.course
+    try:
+        _fetch_answer_submit(page, course_lab)
+    finally:
+        _screenshot(page, "student_flow.png")
+        (ARTIFACTS / "student_flow_jupyterlab.log").write_text(course_lab.log())
+    course_lab.stop()
+
+    # the instructor: collect, grade (graded quiz mode), feedback
+    from tests.course_copy import grades
+    from tests.test_student_flow import git, nbgrader, run
+
+    nbgrader(course, "generate_assignment", QUIZ, "--force")
+    nbgrader(course, "collect", QUIZ)
+    student = next(p.name for p in (course / "submitted").iterdir())
+    scripts = Path(sys.executable).parent
+    run([str(scripts / "autograder"), "grade", QUIZ, "--workers", "1"], course, COURSE_QUIZ_MODE="graded")
+    scores = {cell: score for cell, score in grades(course, student, QUIZ).items() if cell.endswith("-test")}
+    assert len(scores) == 8 and all(score == 0 for score, _ in scores.values()), scores
+    run([str(scripts / "autograder"), "feedback", QUIZ], course)
+    page_html = (course / "feedback" / student / QUIZ / f"{QUIZ}.html").read_text()
+    assert page_html.count("is not the right answer") == 8 and "max(0, z)" in page_html
+    assert git(course, "status", "--porcelain") == ""
+
+
+def _fetch_answer_submit(page, server: CourseLab) -> None:
+    course = server.course
+    page.goto(f"{server.url}/lab/tree/workspace?token={server.token}")
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").wait_for(timeout=90_000)
+    released = _assignment_list(page)
+    assert page.get_by_text("Error fetching courses").count() == 0
+    released.get_by_role("button", name="Fetch").click()
+    mine = course / "workspace" / QUIZ / f"{QUIZ}.ipynb"
+    _wait_for(mine.exists, 60, "the fetched notebook in workspace/")
+
+    page.goto(f"{server.url}/lab/tree/workspace/{QUIZ}/{QUIZ}.ipynb?token={server.token}")
+    panel = page.locator(".jp-NotebookPanel")
+    panel.wait_for(timeout=60_000)
+    server.wait_for_idle_kernel(90)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+    import nbformat
+
+    nb = nbformat.read(str(mine), as_version=4)
+    answer_cells = [i for i, cell in enumerate(nb.cells)
+                    if re.fullmatch(r"l07-q\d-answer", cell.metadata.get("nbgrader", {}).get("grade_id", ""))]
+    assert len(answer_cells) == 8
+    cells = panel.locator(".jp-Notebook .jp-Cell")
+    for number, index in enumerate(answer_cells, 1):
+        editor = cells.nth(index).locator(".cm-content")
+        editor.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(f'answer_q{number} = "{WRONG_ANSWERS[number - 1]}"')
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    recorded = panel.locator(".jp-OutputArea-output", has_text="answer recorded")
+    _wait_for(lambda: recorded.count() == 8, CELLS_SECONDS, "eight 'answer recorded' lines")
+    outputs = panel.locator(".jp-OutputArea-output").all_inner_texts()
+    shown = "\n".join(outputs)
+    assert not VERDICT.search(shown), shown  # no verdict before grading
+    page.keyboard.press("Control+s")
+    _wait_for(lambda: 'answer_q1 = \\"A\\"' in mine.read_text(), 30, "the saved notebook")
+    saved = nbformat.read(str(mine), as_version=4)  # every cell's output, also those scrolled away
+    texts = [output.get("text", "") + str(output.get("data", {})) + output.get("evalue", "")
+             for cell in saved.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not VERDICT.search("\n".join(texts)), texts
+    assert not [cell for cell in saved.cells if cell.cell_type == "code"
+                for output in cell.outputs if output.output_type == "error"]
+    recorded_lines = [t for t in texts if "answer recorded" in t]
+    assert len(recorded_lines) == 8 and "Question 1: answer recorded: A (It outputs values" in recorded_lines[0]
+
+    _assignment_list(page)
+    fetched = page.locator("#fetched_assignments_list .list_item", has_text=QUIZ).first
+    fetched.get_by_role("button", name="Submit").click()
+    inbound = course / "exchange" / "keras-sequential" / "inbound"
+    _wait_for(lambda: any(inbound.iterdir()), 60, "the submission in the exchange")

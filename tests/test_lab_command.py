@@ -73,3 +73,22 @@ def test_open_command_enables_the_nbgrader_extension(lab_server):
     assert "jupyter-widgets-jupyterlab-manager" in names, names  # renders ipywidgets
     formgrader = urllib.request.urlopen(f"{lab_server}/formgrader?token={TOKEN}", timeout=10)
     assert formgrader.status == 200
+
+
+@pytest.mark.slow
+def test_open_command_serves_the_assignment_list_from_a_local_exchange(lab_server):
+    """The Assignment List's requests: its course and the released lessons, no exchange error."""
+    courses = get_json(f"{lab_server}/courses?token={TOKEN}")
+    assert courses == {"success": True, "value": ["keras-sequential"]}, courses
+    listing = get_json(f"{lab_server}/assignments?course_id=keras-sequential&token={TOKEN}")
+    assert listing["success"], listing
+    released = sorted(item["assignment_id"] for item in listing["value"] if item["status"] == "released")
+    fetched = sorted(item["assignment_id"] for item in listing["value"] if item["status"] == "fetched")
+    expected = sorted(p.name for p in (ROOT / "release").iterdir() if p.is_dir())
+    assert sorted(set(released + fetched)) == expected, listing
+    # the exchange and the students' workspace are inside the course folder, and git-ignored
+    assert (ROOT / "exchange" / "keras-sequential" / "outbound").is_dir()
+    assert (ROOT / "workspace" / "nbgrader_config.py").is_file()
+    ignored = subprocess.run(["git", "check-ignore", "exchange", "workspace"], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert ignored.stdout.split() == ["exchange", "workspace"]
