@@ -357,21 +357,29 @@ def _accuracy_words(accuracies: Sequence[float] | None, i: int, rising: str) -> 
     return ", accuracy holds"
 
 
-def observe(losses: Sequence[float], accuracies: Sequence[float] | None = None) -> list[str]:
+def observe(losses: Sequence[float], accuracies: Sequence[float] | None = None,
+            continued: bool = False) -> list[str]:
     """One short observation per epoch, in the reference pipeline's words.
 
     "Model starts learning ..." for the first epoch, "Loss decreases, accuracy
     improves" while it learns, "Loss is on a plateau" or "Loss went up" when it
     stalls or overshoots, "Good convergence" when the last epoch ends lower
-    than the first.
+    than the first. ``continued``: the model was trained before this ``fit``, so
+    epoch 1 continues that training instead of starting it.
     """
-    return [_observe_epoch(losses, accuracies, i) for i in range(len(losses))]
+    return [_observe_epoch(losses, accuracies, i, continued) for i in range(len(losses))]
 
 
-def _observe_epoch(losses: Sequence[float], accuracies: Sequence[float] | None, i: int) -> str:
+CONTINUED = "Continues an earlier fit: the model was already trained (re-build it to start over)"
+
+
+def _observe_epoch(losses: Sequence[float], accuracies: Sequence[float] | None, i: int,
+                   continued: bool = False) -> str:
     loss, last = losses[i], i == len(losses) - 1
     if not math.isfinite(loss):
         return "Loss is not a number: training broke down (try a smaller learning rate)"
+    if i == 0 and continued:
+        return CONTINUED
     if i == 0:
         if len(losses) > 1 and min(losses[1:]) < loss:
             return "Model starts learning, loss is high" + (", accuracy is low" if accuracies else "")
@@ -425,12 +433,13 @@ def loss_chart(losses: Sequence[float]) -> str:
     return "\n".join(lines)
 
 
-def epoch_table(values: Mapping[str, Sequence[float]]) -> list[EpochRow]:
-    """The epoch table: epoch, loss, accuracy (when recorded) and an observation."""
+def epoch_table(values: Mapping[str, Sequence[float]], continued: bool = False) -> list[EpochRow]:
+    """The epoch table: epoch, loss, accuracy (when recorded) and an observation
+    (``continued``: the model was trained before this ``fit``; see :func:`observe`)."""
     losses = list(values["loss"])
     key = accuracy_key(values)
     accuracies = list(values[key]) if key else None
-    notes = observe(losses, accuracies)
+    notes = observe(losses, accuracies, continued)
     return [EpochRow(epoch=i + 1, loss=_finite(loss),
                      accuracy=_finite(accuracies[i]) if accuracies and i < len(accuracies) else None,
                      observation=note)
@@ -493,7 +502,10 @@ class PipelineTrace:
         self.history = history_values(history)
         self.sample = int(sample)
         self.stages, self.prediction = self._run(model, data)
-        self.epochs = epoch_table(self.history) if self.history else []
+        from course.training_checks import steps_before_fit
+
+        self.epochs = (epoch_table(self.history, continued=steps_before_fit(history, model) > 0)
+                       if self.history else [])
         self.accuracy_key = accuracy_key(self.history) if self.history else None
 
     def _run(self, model: keras.Sequential, data: np.ndarray) -> tuple[list[Stage], Prediction]:

@@ -30,7 +30,7 @@ def _fit(problems, history, model=None, split: str | None = None):
                      "History object itself, `history = model.fit(...)`; the next exercises read "
                      "history.history from it.")
         return None
-    check_history(history, problems)
+    check_history(history, problems, model=model)
     data = history_dict(history) or {}
     if split and not problems:  # hidden test: the trained model on held-out data
         if model is None:

@@ -56,16 +56,20 @@ class LiveCurves(keras.callbacks.Callback):
             "val": {axes: axes.plot([], [], "s--", color="#ff7f0e", label="validation")[0]
                     for axes in (self.loss_axes, self.accuracy_axes)},
         }
-        self.image = widgets.Image(format="png")
+        # Hidden until the first epoch has a figure: an empty Image shows as a broken picture.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        #: The model was trained before this fit: epoch 1 continues it (see the epoch table).
+        self.continued = False
         self.table = widgets.HTML()
         self.widget = widgets.VBox([self.image, self.table])
 
     # -- Keras callback hooks -------------------------------------------------------
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.history = {}
+        self.continued = _steps_taken(self.model) > 0
         self.live = resolve_live(self._live_argument)
         if self.live:
-            self.image.value = b""
+            self.image.layout.display = "none"
             self.table.value = "<i>Training: the curves appear after the first epoch.</i>"
             show_widget(self.widget)
 
@@ -92,7 +96,7 @@ class LiveCurves(keras.callbacks.Callback):
 
     def rows(self) -> list[EpochRow]:
         """The epoch table so far: epoch, loss, accuracy, observation."""
-        return epoch_table(self.history) if self.history.get("loss") else []
+        return epoch_table(self.history, continued=self.continued) if self.history.get("loss") else []
 
     def _cells(self) -> list[list[str]]:
         """The epoch table's cells with two decimals, as in the reference table."""
@@ -143,4 +147,14 @@ class LiveCurves(keras.callbacks.Callback):
     def _update_widget(self) -> None:
         self._draw()
         self.image.value = figure_png(self.figure)
+        self.image.layout.display = None
         self.table.value = self.table_html()
+
+
+def _steps_taken(model: Any) -> int:
+    """Optimizer steps ``model`` has taken so far (0 for a fresh model or none known)."""
+    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
+    try:
+        return int(iterations.numpy()) if hasattr(iterations, "numpy") else int(iterations or 0)
+    except (TypeError, ValueError):
+        return 0
