@@ -48,6 +48,7 @@ def unpack(files: dict[str, bytes], folder: Path) -> list[Path]:
     return written
 
 
+
 def digest(files: dict[str, bytes]) -> str:
     """A short fingerprint of a bundle (names and contents)."""
     h = hashlib.sha256()

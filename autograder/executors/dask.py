@@ -24,7 +24,8 @@ from typing import Any, Callable
 
 from autograder.coursedir import Course, CourseError
 from autograder.executors import bundle
-from autograder.executors.plugin import PLUGIN_NAME, GraderPlugin, describe_worker, grade_submission
+from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
+                                         grade_submission, scratch_gradebook)
 
 DEFAULT_NOTEBOOK_TIMEOUT = 600
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
@@ -79,10 +80,8 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
     if not jobs:
         return summary
 
-    sources = {}
-    for assignment in assignments:
-        files, _ = bundle.pack(course.folder("source") / assignment)
-        sources[assignment] = {"assignment": assignment, "files": files, "digest": bundle.digest(files)}
+    sources = {a: bundle.pack(course.folder("source") / a)[0] for a in assignments}
+    config_text = (course.root / "nbgrader_config.py").read_text()
     preload, forget = plan_preload([p for a in assignments for p in course.source_notebooks(a)])
     limits = _sandbox.Limits(memory=memory_limit)
     if output_limit is not None:
@@ -91,7 +90,8 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
              "memory_limit": memory_limit, "sandbox": sandbox, "limits": asdict(limits)}
     per_notebook = notebook_timeout or DEFAULT_NOTEBOOK_TIMEOUT
     hard_limit = per_notebook * max(len(course.source_notebooks(a)) for a in assignments) + 120
-    plugin = GraderPlugin((course.root / "nbgrader_config.py").read_text(), setup,
+    plugin = GraderPlugin(config_text, setup, sources,
+                          scratch_gradebook(config_text, sources, alembic_version(course)),
                           threads=threads, hard_limit=hard_limit)
 
     client = connect(scheduler)
@@ -111,7 +111,7 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
         payload = {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
                    "files": files, "left_out": left_out}
         key = f"autograde-{job['assignment']}-{job['student']}-{uuid.uuid4().hex[:8]}"
-        future = client.submit(grade_submission, sources[job["assignment"]], payload, key=key, pure=False)
+        future = client.submit(grade_submission, payload, key=key, pure=False)
         live[future.key] = (future, job)
         future.add_done_callback(arrived.put)
 

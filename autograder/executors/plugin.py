@@ -1,17 +1,19 @@
-"""On each Dask worker: a scratch course and a warm grader, graded into one submission at a time.
+"""On each Dask worker: a scratch course and a warm grader that grades one submission at a time.
 
 :class:`GraderPlugin` is a ``distributed.WorkerPlugin``. When the instructor's run
-registers it, every Dask worker makes a scratch course directory (the course's
-``nbgrader_config.py`` with its own SQLite gradebook) and starts one long-lived
-``python -m autograder.worker`` in it: the same grader as the local executor, with
-its warm zygote (TensorFlow imported once per Dask worker) and its sandbox around
-every kernel. A task (:func:`grade_submission`) brings the assignment's source files
-and one submission as bytes; the plugin writes them into the scratch course
-(``nbgrader generate_assignment`` once per assignment and worker), asks the grader
-to autograde it in a fresh kernel, and returns the autograded files as bytes with
-the grader's result (per-cell scores, outcome, timings). Nothing is written outside
-the worker's scratch folder. A grader that dies or overruns the hard limit is
-replaced; the task's result then says ``retry``.
+registers it, every Dask worker writes a scratch course directory from the bytes the
+plugin carries: the course's ``nbgrader_config.py`` (pointed at the scratch folder and
+its own SQLite gradebook), the assignments' source files, and a gradebook in which
+``nbgrader generate_assignment`` already recorded them (made once per run on the
+instructor's machine, :func:`scratch_gradebook`). It then starts one long-lived
+``python -m autograder.worker`` there: the same grader as the local executor, with its
+warm zygote (TensorFlow imported once per Dask worker) and its sandbox around every
+kernel. A task (:func:`grade_submission`) brings one submission's files as bytes; the
+plugin writes them into the scratch course, asks the grader to autograde it in a fresh
+kernel, and returns the autograded files as bytes with the grader's result (per-cell
+scores, outcome, timings). Nothing is written outside the worker's scratch folder. A
+grader that dies or overruns the hard limit is replaced; the task's result then says
+``retry``.
 """
 from __future__ import annotations
 
@@ -145,14 +147,71 @@ class Grader:
             self.kill()
 
 
+def scratch_config(config_text: str, root: Path) -> str:
+    """The course's ``nbgrader_config.py``, then a scratch course's own root and gradebook:
+    a scratch course never writes to the instructor's gradebook, whatever its ``db_url``."""
+    return (config_text + "\n\n# -- autograder: a scratch copy of the course --\n"
+            f"c.CourseDirectory.root = {str(root)!r}\n"
+            f"c.CourseDirectory.db_url = {('sqlite:///' + str(root / 'gradebook.db'))!r}\n")
+
+
+def alembic_version(course) -> str | None:
+    """The schema version of the course's gradebook (as nbgrader's ``alembic_version`` table has it)."""
+    from sqlalchemy import text
+
+    try:
+        with course.gradebook() as gb:
+            return gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:
+        return None
+
+
+def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], version: str | None = None) -> bytes:
+    """A SQLite gradebook in which ``nbgrader generate_assignment`` recorded every assignment
+    of ``sources`` ({assignment: source files}), made in a temporary copy of the course.
+
+    With the course gradebook's schema ``version``, nbgrader need not run ``alembic`` to learn it.
+    """
+    import sqlite3
+
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    from autograder.coursedir import ensure_scripts_on_path, load_config, working_directory
+
+    ensure_scripts_on_path()  # nbgrader runs alembic for a new gradebook
+    with tempfile.TemporaryDirectory(prefix="autograder-gradebook-") as tmp:
+        root = Path(tmp).resolve()
+        (root / "nbgrader_config.py").write_text(scratch_config(config_text, root))
+        if version:
+            with sqlite3.connect(root / "gradebook.db") as db:
+                db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+                db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
+        for assignment, files in sources.items():
+            bundle.unpack(files, root / "source" / assignment)
+        config = Config(load_config(root))
+        config.CourseDirectory.release_directory = ".autograder/release"
+        with working_directory(root):
+            api = NbGraderAPI(config=config)
+            for assignment in sources:
+                result = api.generate_assignment(assignment, force=True)
+                if not result.get("success"):
+                    raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
+                                       + (result.get("error") or result.get("log") or ""))
+        return (root / "gradebook.db").read_bytes()
+
+
 class GraderPlugin(WorkerPlugin):
     """A scratch course and a warm grader on each Dask worker (see the module docstring)."""
 
     name = PLUGIN_NAME
 
-    def __init__(self, config_text: str, setup: dict, threads: int = 1, hard_limit: float = 720.0):
+    def __init__(self, config_text: str, setup: dict, sources: dict[str, dict[str, bytes]],
+                 gradebook: bytes, threads: int = 1, hard_limit: float = 720.0):
         self.config_text = config_text
         self.grader_setup = dict(setup)
+        self.sources = sources
+        self.gradebook = gradebook
         self.threads = threads
         self.hard_limit = hard_limit
 
@@ -160,15 +219,11 @@ class GraderPlugin(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         base = getattr(worker, "local_directory", None) or tempfile.gettempdir()
         self.root = Path(tempfile.mkdtemp(prefix="autograder-course-", dir=base)).resolve()
-        gradebook = self.root / "gradebook.db"
-        # The course's config, then this scratch course's own root and gradebook: a Dask
-        # worker never writes to the instructor's gradebook, whatever its db_url.
-        (self.root / "nbgrader_config.py").write_text(
-            self.config_text + "\n\n# -- autograder: a Dask worker's scratch copy of the course --\n"
-            f"c.CourseDirectory.root = {str(self.root)!r}\n"
-            f"c.CourseDirectory.db_url = {('sqlite:///' + str(gradebook))!r}\n")
+        (self.root / "nbgrader_config.py").write_text(scratch_config(self.config_text, self.root))
+        for assignment, files in self.sources.items():
+            bundle.unpack(files, self.root / "source" / assignment)
+        (self.root / "gradebook.db").write_bytes(self.gradebook)
         self.lock = threading.Lock()
-        self.sources: dict[str, str] = {}
         self.graded = 0
         self.grader: Grader | None = None
         self._start()  # warm up while the first tasks travel
@@ -184,24 +239,7 @@ class GraderPlugin(WorkerPlugin):
         return self.grader
 
     # -- one task ----------------------------------------------------------------------
-    def _ensure_assignment(self, sources: dict) -> None:
-        """Write the assignment's source files and record it in the scratch gradebook."""
-        assignment = sources["assignment"]
-        if self.sources.get(assignment) == sources["digest"]:
-            return
-        folder = self.root / "source" / assignment
-        shutil.rmtree(folder, ignore_errors=True)
-        bundle.unpack(sources["files"], folder)
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-             "--CourseDirectory.release_directory=.autograder/release"],
-            cwd=self.root, env=grader_env(self.threads), capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed on the worker:\n"
-                               + (done.stderr or done.stdout)[-2000:])
-        self.sources[assignment] = sources["digest"]
-
-    def grade(self, sources: dict, job: dict) -> dict:
+    def grade(self, job: dict) -> dict:
         """Grade one submission; the grader's result plus ``files`` (the autograded folder as bytes)."""
         start = time.monotonic()
         assignment, student = job["assignment"], job["student"]
@@ -210,7 +248,6 @@ class GraderPlugin(WorkerPlugin):
             submitted = self.root / "submitted" / student / assignment
             autograded = self.root / "autograded" / student / assignment
             try:
-                self._ensure_assignment(sources)
                 for folder in (submitted, autograded):
                     shutil.rmtree(folder, ignore_errors=True)
                 bundle.unpack(job["files"], submitted)
@@ -249,7 +286,7 @@ class GraderPlugin(WorkerPlugin):
         return info
 
 
-def grade_submission(sources: dict, job: dict) -> dict:
+def grade_submission(job: dict) -> dict:
     """The Dask task: grade ``job`` with this worker's :class:`GraderPlugin`."""
     from distributed import get_worker
 
@@ -257,7 +294,7 @@ def grade_submission(sources: dict, job: dict) -> dict:
     plugin = worker.plugins.get(PLUGIN_NAME)
     if plugin is None:
         raise RuntimeError("this Dask worker has no autograder plugin (it joined after the run started?)")
-    return plugin.grade(sources, job)
+    return plugin.grade(job)
 
 
 def describe_worker(dask_worker: Any = None) -> dict:

@@ -1,0 +1,224 @@
+"""The dask executor against a real Dask cluster: a scheduler and two workers started here.
+
+A small class of the fixture course (``ps1``, ``tf1``) is graded three times, in
+three copies of the course: through the dask executor, the local executor and stock
+``nbgrader autograde``; the gradebooks must agree cell by cell. Then a second dask
+run grades nothing, and a run in which one Dask worker process is killed (``kill -9``)
+mid-submission still grades every student exactly once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
+sys.path.insert(0, str(FIXTURES))
+
+import fixture_course  # noqa: E402
+from fixture_course import SCRIPTS, cli_env  # noqa: E402
+
+from tests.conftest import find_free_port  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CLASS = {
+    ("ps1", "ann"): "correct", ("ps1", "ben"): "partial", ("ps1", "cat"): "blank",
+    ("ps1", "dan"): "wrong", ("ps1", "eve"): "crash",
+    ("tf1", "ann"): "correct", ("tf1", "ben"): "partial",
+}
+TIMESTAMP = "2026-11-20 10:15:00.000000 UTC"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """``dask scheduler`` and two ``dask worker --nthreads 1`` processes on 127.0.0.1."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    port = find_free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = os.path.join(SCRIPTS, "dask")
+    log = open(folder / "cluster.log", "w")
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              stdout=log, stderr=log, env=cli_env(), start_new_session=True)]
+    try:
+        for i in range(2):
+            procs.append(subprocess.Popen(
+                [dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--name", f"w{i}",
+                 "--local-directory", str(folder / f"w{i}")],
+                stdout=log, stderr=log, env=cli_env(), start_new_session=True))
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def scores(root: Path, assignment: str) -> dict[str, dict]:
+    """student -> {cell: (score, needs_manual_grade)} and the submission's timestamp, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    from autograder.coursedir import Course
+
+    course = Course(root)
+    out = {}
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for sub in gb.find_assignment(assignment).submissions:
+            out[sub.student.id] = {
+                "cells": {g.name: (g.score, g.needs_manual_grade) for nb in sub.notebooks for g in nb.grades},
+                "timestamp": str(sub.timestamp), "late": sub.total_seconds_late,
+                "flagged": sorted(nb.name for nb in sub.notebooks if nb.flagged)}
+    return out
+
+
+def outputs(root: Path, student: str, assignment: str) -> list:
+    """Per graded cell of the autograded notebook: output types and error names (not tracebacks)."""
+    import nbformat
+
+    nb = nbformat.read(root / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+    return [(c.metadata.get("nbgrader", {}).get("grade_id"),
+             [(o.output_type, o.get("ename")) for o in c.get("outputs", [])])
+            for c in nb.cells if c.cell_type == "code"]
+
+
+def submit(root: Path, assignment: str, student: str, variant: str, sleep: float = 0.0) -> None:
+    import nbformat
+
+    path = root / "submitted" / student / assignment / f"{assignment}.ipynb"
+    fixture_course.write_submission(root, assignment, variant, path)
+    if sleep:  # a correct answer that takes a while
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "add")
+        cell.source = f"import time\ntime.sleep({sleep})\n" + cell.source
+        nbformat.write(nb, path)
+    (path.parent / "timestamp.txt").write_text(TIMESTAMP)
+
+
+@pytest.fixture(scope="module")
+def graded(cluster, tmp_path_factory):
+    """The class graded by the dask executor, the local executor and stock nbgrader."""
+    from autograder.coursedir import Course
+    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade
+
+    base = tmp_path_factory.mktemp("courses")
+    roots = {name: fixture_course.prepare(base / name) for name in ("dask", "local", "stock")}
+    for name, root in roots.items():
+        for (assignment, student), variant in CLASS.items():
+            if not (name == "stock" and variant == "crash"):  # stock nbgrader aborts on a dead kernel
+                submit(root, assignment, student, variant)
+    seconds = {"start": time.monotonic()}
+    dask_run = grade_on_dask(Course(roots["dask"]), ["ps1", "tf1"], scheduler=cluster, notebook_timeout=30)
+    seconds["dask"] = time.monotonic()
+    local_run = grade(Course(roots["local"]), ["ps1", "tf1"], workers=2, notebook_timeout=30)
+    seconds["local"] = time.monotonic()
+    for assignment in ("ps1", "tf1"):
+        done = subprocess.run([os.path.join(SCRIPTS, "nbgrader"), "autograde", assignment], cwd=roots["stock"],
+                              env=cli_env(), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    seconds["stock"] = time.monotonic()
+    print("seconds: dask {:.1f}, local {:.1f}, stock {:.1f}".format(
+        seconds["dask"] - seconds["start"], seconds["local"] - seconds["dask"], seconds["stock"] - seconds["local"]))
+    return roots, dask_run, local_run
+
+
+def test_dask_scores_equal_local_and_stock(graded):
+    roots, dask_run, local_run = graded
+    assert dask_run.ok and len(dask_run.results) == len(CLASS)
+    assert {r["executor"] for r in dask_run.results} == {"dask"}
+    statuses = {(r["assignment"], r["student"]): r["status"] for r in dask_run.results}
+    assert statuses == {(r["assignment"], r["student"]): r["status"] for r in local_run.results}
+    assert statuses[("ps1", "eve")] == "crashed" and statuses[("ps1", "ann")] == "graded"
+    for assignment in ("ps1", "tf1"):
+        ours = scores(roots["dask"], assignment)
+        assert ours == scores(roots["local"], assignment), assignment
+        stock = scores(roots["stock"], assignment)
+        assert {s: ours[s] for s in stock} == stock, assignment
+    ps1 = scores(roots["dask"], "ps1")
+    assert ps1["ann"]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
+    assert ps1["ben"]["cells"]["test_mean"] == (0.0, False)  # the hidden test failed
+    assert ps1["eve"]["flagged"] == ["ps1"]  # crashed: flagged for the formgrader
+    by_student = {(r["assignment"], r["student"]): r for r in dask_run.results}
+    assert by_student[("ps1", "ben")]["score"] == 1.0
+    assert "mean" in next(c["message"] for c in by_student[("ps1", "dan")]["cells"] if c["cell"] == "test_mean")
+    # one warm grader on each of the two Dask workers, each with its TensorFlow preloaded
+    assert len(dask_run.workers) == 2 and all(w.get("warm") for w in dask_run.workers)
+    assert sum(w["graded"] for w in dask_run.workers) == len(CLASS)
+
+
+def test_autograded_files_written_in_the_course(graded):
+    roots, _, _ = graded
+    for (assignment, student), variant in CLASS.items():
+        if variant == "crash":
+            continue
+        ours = roots["dask"] / "autograded" / student / assignment
+        names = sorted(p.name for p in ours.iterdir())
+        assert names == sorted(p.name for p in (roots["stock"] / "autograded" / student / assignment).iterdir())
+        assert f"{assignment}.ipynb" in names
+        assert outputs(roots["dask"], student, assignment) == outputs(roots["stock"], student, assignment)
+
+
+def test_second_run_grades_nothing(graded, cluster):
+    from autograder.coursedir import Course
+    from autograder.executors.dask import grade_on_dask
+
+    roots, _, _ = graded
+    again = grade_on_dask(Course(roots["dask"]), ["ps1", "tf1"], scheduler=cluster, notebook_timeout=30)
+    assert again.results == [] and len(again.skipped) == len(CLASS)
+
+
+def test_worker_killed_mid_run_class_completes_once(graded, cluster):
+    """kill -9 a Dask worker process while it grades: its task runs elsewhere, every student once."""
+    from distributed import Client
+
+    from autograder.coursedir import Course
+    from autograder.executors.dask import grade_on_dask
+
+    roots, _, _ = graded
+    root = roots["dask"]
+    slow = [f"slow{i}" for i in range(6)]
+    for student in slow:
+        submit(root, "ps1", student, "correct", sleep=3)
+    killed: dict = {}
+
+    def kill_a_busy_worker(result: dict, done: int, total: int) -> None:
+        if killed:
+            return
+        with Client(cluster, timeout=30, set_as_default=False) as client:
+            busy = {w: keys for w, keys in client.processing().items() if keys}
+            pids = client.run(os.getpid)
+        address, keys = next(iter(busy.items()))
+        killed.update(address=address, pid=pids[address], keys=list(keys))
+        os.kill(pids[address], signal.SIGKILL)
+
+    run = grade_on_dask(Course(root), ["ps1"], scheduler=cluster, notebook_timeout=30,
+                        on_result=kill_a_busy_worker)
+    assert killed["keys"], "no task was running on the killed worker"
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed["pid"], 0)
+    assert run.ok and sorted(r["student"] for r in run.results) == slow
+    assert {r["status"] for r in run.results} == {"graded"}
+    log = [json.loads(l) for l in (root / ".autograder" / "ps1.jsonl").read_text().splitlines()]
+    assert sorted(r["student"] for r in log if r["student"].startswith("slow")) == slow  # once each
+    book = scores(root, "ps1")
+    for student in slow:
+        assert book[student]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
+    # the killed worker's submission was graded by another Dask worker process
+    assert any(r["dask_worker_pid"] != killed["pid"] for r in run.results
+               if any(r["student"] in k for k in killed["keys"]))
