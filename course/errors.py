@@ -72,6 +72,9 @@ def _missing_attribute(match: re.Match, error: BaseException) -> str:
     if kind == "Normalization" and attribute in ("fit", "train", "learn"):
         return ("a Normalization layer learns its means and variances with .adapt(data), "
                 f"not .{attribute}(...).")
+    if kind in ("Dense", "Normalization") and attribute in ("predict", "fit", "forward", "apply", "transform"):
+        return ("a layer is called like a function on the data, layer(data); .predict and .fit "
+                "belong to models.")
     if kind == "NoneType":
         return ("a value is None where an object was expected: a function without `return` "
                 "(or a method that returns nothing, like adapt() or compile()) gives None.")
@@ -80,6 +83,19 @@ def _missing_attribute(match: re.Match, error: BaseException) -> str:
     if near:
         return f"a {kind} has no `.{attribute}`: did you mean `.{near}`?"
     return f"a {kind} has no `.{attribute}`."
+
+
+def _identifier(match: re.Match, error: BaseException) -> str:
+    what, identifier = match.group(1), match.group(2)
+    if identifier.startswith("<class"):
+        name = identifier.split("'")[1].split(".")[-1] if "'" in identifier else identifier
+        return (f"{what}= was given the class {name} itself: create one with parentheses, "
+                f"{name}(), or give the {what}'s name as a string.")
+    known = {"optimizer": ("adam", "sgd", "rmsprop"), "loss": ("binary_crossentropy",),
+             "metric": ("accuracy",)}.get(what, ())
+    near = _close(identifier, known, cutoff=0.6)
+    hint = f" did you mean '{near}'?" if near else ""
+    return f"Keras does not know the {what} '{identifier}':{hint or ' check its spelling against the lesson.'}"
 
 
 def _keyword(match: re.Match, error: BaseException) -> str:
@@ -201,6 +217,12 @@ KNOWN_ERRORS: list[tuple[str, str, Callable[[re.Match, BaseException], str]]] = 
         "something that is a value was called like a function with (): drop the () or check "
         "that the name still holds the function.")),
     ("TypeError", r"(\S+)\(\) got an unexpected keyword argument '(\w+)'", _keyword),
+    ("ValueError", r"Could not interpret (optimizer|loss|metric) identifier: (.+)", _identifier),
+    ("TypeError", r"doesn't define __round__", fixed(
+        "round() takes a single number: for an array use np.round(...), or compare it with 0.5.")),
+    ("TypeError", r"get_config\(\) missing 1 required positional argument: 'self'", fixed(
+        "a Keras class was given where an object is expected: create it with parentheses, e.g. "
+        "keras.losses.BinaryCrossentropy(), or give its name as a string.")),
     ("ValueError", r"not enough values to unpack \(expected (\d+), got (\d+)\)", _unpack),
     ("ValueError", r"too many values to unpack \(expected (\d+)\)()", _unpack),
     ("AxisError", r"axis (-?\d+) is out of bounds for array of dimension (\d+)", _axis),

@@ -309,7 +309,11 @@ LOSS_ADVICE = {
 
 def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
     """Compiled with Adam, binary cross-entropy on probabilities, and ``metric``."""
-    facts = model_facts.compile_facts(model)
+    try:
+        facts = model_facts.compile_facts(model)
+    except Exception as error:  # noqa: BLE001 - e.g. a loss class given without ()
+        problems.add(f"the compile settings cannot be read: {errors.explain(error)}")
+        return
     if facts is None:
         problems.add("the model is not compiled yet: call model.compile(optimizer='adam', "
                      "loss='binary_crossentropy', metrics=['accuracy']).")
@@ -327,7 +331,11 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
                      "layer already applies sigmoid: use the default from_logits=False.")
     if facts["optimizer"] != "adam":
         problems.add(f"optimizer is '{facts['optimizer']}'; this lesson uses optimizer='adam'.")
-    if metric not in facts["metrics"]:
+    if "keras.metrics.Accuracy()" in facts["metrics"]:
+        problems.add("keras.metrics.Accuracy() counts exact matches between the probability and the "
+                     "0/1 label, which almost never happen: use metrics=['accuracy'], which Keras "
+                     "turns into binary accuracy (probability above 0.5 = class 1).")
+    elif metric not in facts["metrics"]:
         named = ", ".join(repr(m) for m in facts["metrics"]) or "none"
         problems.add(f"metrics are [{named}]; use metrics=['{metric}'] so the History keys read "
                      f"'{metric}' (Keras names each key after the metric you give).")

@@ -129,7 +129,9 @@ def compile_facts(model) -> dict[str, Any] | None:
         metrics = [metrics]
     metric_names = []
     for metric in metrics:
-        if isinstance(metric, dict):
+        if isinstance(metric, dict) and metric.get("class_name") == "Accuracy":
+            metric = "keras.metrics.Accuracy()"  # exact-match accuracy, not binary accuracy
+        elif isinstance(metric, dict):
             metric = metric.get("config", {}).get("name") or metric.get("class_name")
         metric_names.append(str(metric))
     return {"loss": str(loss).lower() if loss is not None else None, "from_logits": from_logits,

@@ -319,6 +319,7 @@ L03 = [
     ("params no return", "q3", "def dense_params(inputs, units):\n    inputs * units + units", "return"),
     ("params printed", "q3", "def dense_params(inputs, units):\n    print(inputs * units + units)", "return"),
     ("params as a number", "q3", "dense_params = dense_1.count_params()", "def dense_params"),
+    ("predict on a layer", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1.predict(x_normalized)', "like a function"),
 ]
 def out(layer, call="output_layer(hidden_2)", value="np.asarray({})"):
     return f"output_layer = {layer}\nprobabilities = {value.format(call)}"
@@ -374,6 +375,10 @@ L04 = [
     ("accuracy unquoted", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[accuracy])', "quotes"),
     ("sparse categorical", "q3", 'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])', "sparse categorical"),
     ("positional arguments", "q3", 'model.compile("adam", "binary_crossentropy", ["accuracy"])', "metrics="),
+    ("optimizer class", "q3", 'model.compile(optimizer=keras.optimizers.Adam, loss="binary_crossentropy", metrics=["accuracy"])', "Adam()"),
+    ("loss class", "q3", 'model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy, metrics=["accuracy"])', "BinaryCrossentropy()"),
+    ("exact-match Accuracy metric", "q3", 'model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[keras.metrics.Accuracy()])', "exact matches"),
+    ("optimizer misspelled", "q3", 'model.compile(optimizer="adamm", loss="binary_crossentropy", metrics=["accuracy"])', "did you mean 'adam'"),
 ]
 FIT = "history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)"
 TABLE = ("def epoch_table(history):\n    values = history.history\n    return [({row}) for epoch, (loss, accuracy)\n"
@@ -394,6 +399,8 @@ L05 = [
     ("50 epochs", "q1", FIT.replace("epochs=5", "epochs=50"), "epochs=5"),
     ("loss list kept", "q1", FIT + "\nhistory = history.history['loss']", "History"),
     ("features and labels swapped", "q1", FIT.replace("fit(x, y,", "fit(y, x,"), "features first"),
+    ("undefined name", "q1", FIT.replace("fit(x,", "fit(x_normalized,"), "`x_normalized` is not defined"),
+    ("predict instead of fit", "q1", "history = model.predict(x, verbose=0)", "model.fit"),
     ("reading acc", "q2", table().replace('values["accuracy"]', 'values["acc"]'), "named after the metric"),
     ("numbered from 0", "q2", table(start=0), "numbered from 0"),
     ("subscripting the History", "q2", table().replace("values = history.history", "values = history"), "history.history"),
@@ -434,6 +441,8 @@ L06 = [
     ("classes no return", "q3", CLASSES.format(body="None").replace("return None", "(np.asarray(probabilities).reshape(-1) > 0.5).astype(int)"), "return"),
     ("argmax", "q3", CLASSES.format(body="np.argmax(probabilities, axis=1)"), "argmax"),
     ("int of an array", "q3", CLASSES.format(body="int(np.asarray(probabilities).reshape(-1) > 0.5)"), "astype"),
+    ("round of an array", "q3", CLASSES.format(body="round(probabilities)"), "np.round"),
+    ("model.input", "q1", TRACE.format(body="keras.Model(inputs=model.input, outputs=[l.output for l in model.layers])"), "model.inputs"),
 ]
 CASES = {"01_input_data": L01, "02_normalization": L02, "03_dense_layers": L03, "04_output_layer": L04,
          "05_training": L05, "06_prediction_trace": L06}
@@ -447,14 +456,20 @@ def grade_id(cell):
 
 
 def reference_notebook(lesson):
-    """The release notebook with each answer cell holding the source notebook's reference answer."""
+    """The release notebook with each answer cell holding the source notebook's reference answer
+    and each test cell its hidden tests too; the visible test cells, by exercise."""
     release = nbformat.read(ROOT / "release" / lesson / f"{lesson}.ipynb", 4)
     source = {grade_id(c): c.source for c in nbformat.read(ROOT / "source" / lesson / f"{lesson}.ipynb", 4).cells}
+    visible = {}
     for cell in release.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+        grading = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and grading.get("solution"):
             cell.source = "\n".join(line for line in source[grade_id(cell)].splitlines()
                                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-    return release
+        elif cell.cell_type == "code" and grading.get("grade"):
+            visible[grade_id(cell).split("-")[1]] = cell.source
+            cell.source = source[grade_id(cell)]
+    return release, visible
 
 
 def text_of(cell):
@@ -475,10 +490,9 @@ def error_of(cell):
 
 def run_lesson(lesson, cases):
     """{case id: (mistake cell, test cell)} after running each case in one kernel."""
-    notebook = reference_notebook(lesson)
+    notebook, visible = reference_notebook(lesson)
     code = [c for c in notebook.cells if c.cell_type == "code"]
     answers = {grade_id(c).split("-")[1]: c for c in code if grade_id(c).endswith("-answer")}
-    tests = {grade_id(c).split("-")[1]: c for c in code if grade_id(c).endswith("-test")}
     setup = code[0]
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(ROOT / "release" / lesson)}})
@@ -497,7 +511,7 @@ def run_lesson(lesson, cases):
                 run(f"_mk_{exercise} = {{n: v for n, v in globals().items() if not n.startswith('_')}}")
             client.execute_cell(cell, notebook.cells.index(cell))
             if grade_id(cell).endswith("-test"):
-                assert error_of(cell) is None, f"{lesson}: the reference fails {grade_id(cell)}: {text_of(cell)}"
+                assert error_of(cell) is None, f"{lesson}: the reference fails {grade_id(cell)} (with its hidden tests): {text_of(cell)}"
         for name, exercise, source, _ in cases:
             run("import sys\nsys.last_value = sys.last_type = sys.last_traceback = None\n"
                 f"for _n in [n for n in globals() if not n.startswith('_') and n not in _mk_{exercise}]:\n"
@@ -508,7 +522,7 @@ def run_lesson(lesson, cases):
             if lesson == "04_output_layer" and exercise == "q3":
                 run(answers["q2"].source)
             mistake = run(source)
-            results[(exercise, name)] = (mistake, run(tests[exercise].source))
+            results[(exercise, name)] = (mistake, run(visible[exercise]))
     return results
 
 

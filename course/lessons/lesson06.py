@@ -34,7 +34,10 @@ def _trace_model(problems, make_trace_model, model, hidden_units=None):
         return None
     x = load_data().x[:50]
     try:
-        outputs = trace_model.predict(x, verbose=0)
+        # A plain call, not predict(): predict builds a tf.function per new model, and checking
+        # several trace models in a row would make TensorFlow warn about retracing.
+        outputs = trace_model(x, training=False)
+        outputs = [np.asarray(out) for out in outputs] if isinstance(outputs, (list, tuple)) else np.asarray(outputs)
     except Exception as error:  # noqa: BLE001 - report, don't crash the check
         problems.add(f"calling the trace model on data failed: {errors.explain(error)}")
         return None
@@ -96,7 +99,7 @@ def _classes(problems, to_classes, probabilities=None):
         return None
     if np.array_equal(got, 1 - expected):
         problems.add("to_classes has the classes flipped: a probability above 0.5 means class 1.")
-    elif np.array_equal(got, (probabilities.reshape(-1) >= 0.5).astype(int)):
+    elif not np.array_equal(got, expected) and np.array_equal(got, (probabilities.reshape(-1) >= 0.5).astype(int)):
         problems.add("to_classes gives class 1 for a probability of exactly 0.5; class 1 means "
                      "above 0.5 (use >, not >=).")
     elif not got.any() and expected.any() and np.asarray(probabilities).ndim == 2:
