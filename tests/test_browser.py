@@ -326,9 +326,6 @@ def _wait_for(condition, seconds: float, what: str) -> None:
 def _assignment_list(page):
     page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
     page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
-    released = page.locator("#released_assignments_list .list_item", has_text=QUIZ)
-    released.wait_for(timeout=60_000)
-    return released
 
 
 @pytest.mark.browser
@@ -364,7 +361,9 @@ def _fetch_answer_submit(page, server: CourseLab) -> None:
     course = server.course
     page.goto(f"{server.url}/lab/tree/workspace?token={server.token}")
     page.locator(".lm-MenuBar-item", has_text="Nbgrader").wait_for(timeout=90_000)
-    released = _assignment_list(page)
+    _assignment_list(page)
+    released = page.locator("#released_assignments_list .list_item", has_text=QUIZ)
+    released.wait_for(timeout=60_000)
     assert page.get_by_text("Error fetching courses").count() == 0
     released.get_by_role("button", name="Fetch").click()
     mine = course / "workspace" / QUIZ / f"{QUIZ}.ipynb"
@@ -395,7 +394,7 @@ def _fetch_answer_submit(page, server: CourseLab) -> None:
     shown = "\n".join(outputs)
     assert not VERDICT.search(shown), shown  # no verdict before grading
     page.keyboard.press("Control+s")
-    _wait_for(lambda: 'answer_q1 = \\"A\\"' in mine.read_text(), 30, "the saved notebook")
+    _wait_for(lambda: mine.read_text().count("answer recorded") == 8, 30, "the saved notebook")
     saved = nbformat.read(str(mine), as_version=4)  # every cell's output, also those scrolled away
     texts = [output.get("text", "") + str(output.get("data", {})) + output.get("evalue", "")
              for cell in saved.cells if cell.cell_type == "code" for output in cell.outputs]
@@ -407,6 +406,7 @@ def _fetch_answer_submit(page, server: CourseLab) -> None:
 
     _assignment_list(page)
     fetched = page.locator("#fetched_assignments_list .list_item", has_text=QUIZ).first
+    fetched.wait_for(timeout=60_000)
     fetched.get_by_role("button", name="Submit").click()
     inbound = course / "exchange" / "keras-sequential" / "inbound"
     _wait_for(lambda: any(inbound.iterdir()), 60, "the submission in the exchange")
