@@ -32,8 +32,21 @@ def quiet_tensorflow() -> None:
 
 
 def _quiet_python_loggers() -> None:
+    """TensorFlow's Python warnings (e.g. "... triggered tf.function retracing") off screen.
+
+    In Jupyter, TensorFlow's logger sets itself to INFO, writing to stdout, the first time
+    it is used; configuring it first (``tf.get_logger()``) and then raising its level keeps
+    it at ERROR for the whole session.
+    """
     import logging
 
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # already while TensorFlow loads
+    try:
+        import tensorflow as tf
+
+        tf.get_logger()  # let it configure itself now, not later over our level
+    except ImportError:  # pragma: no cover - TensorFlow is a dependency
+        pass
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         import absl.logging

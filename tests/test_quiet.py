@@ -51,3 +51,28 @@ def test_without_course_tensorflow_does_write_to_stderr():
                             timeout=300, env=clean_env)
     assert result.returncode == 0
     assert result.stderr != ""
+
+
+def stdout_of(notebook) -> list[str]:
+    """Every piece of text the notebook's cells wrote to stdout, cell by cell."""
+    return [f"cell {index}: {output.get('text', '')}" for index, cell in enumerate(notebook.cells)
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "stream" and output.get("name") == "stdout"]
+
+
+@pytest.mark.slow
+def test_lesson_6_reference_solution_runs_without_tensorflow_warnings_on_stdout_or_stderr():
+    """Lesson 6 calls predict on several new models (the student's trace model, then the checks'):
+    in Jupyter TensorFlow's logger printed 'WARNING:tensorflow:5 out of the last 5 calls ...
+    triggered tf.function retracing' on stdout, in answer and test cells."""
+    from pathlib import Path
+
+    import nbformat
+
+    source = Path(__file__).resolve().parents[1] / "source" / "06_prediction_trace" / "06_prediction_trace.ipynb"
+    cells = [cell.source for cell in nbformat.read(str(source), as_version=4).cells if cell.cell_type == "code"]
+    notebook = run_cells(*cells, timeout=300)
+    assert stderr_of(notebook) == []
+    printed = stdout_of(notebook)
+    assert sum("✔" in text for text in printed) == 3  # the three checks ran and passed
+    assert not [text for text in printed if "WARNING" in text or "tensorflow" in text.lower()], printed

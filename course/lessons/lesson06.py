@@ -36,7 +36,11 @@ def _trace_model(problems, make_trace_model, model, hidden_units=None):
     try:
         # A plain call, not predict(): predict builds a tf.function per new model, and checking
         # several trace models in a row would make TensorFlow warn about retracing.
-        outputs = trace_model(x, training=False)
+        import warnings
+
+        with warnings.catch_warnings():  # Keras's "structure of inputs" notice on a list-built model
+            warnings.simplefilter("ignore")
+            outputs = trace_model(x, training=False)
         outputs = [np.asarray(out) for out in outputs] if isinstance(outputs, (list, tuple)) else np.asarray(outputs)
     except Exception as error:  # noqa: BLE001 - report, don't crash the check
         problems.add(f"calling the trace model on data failed: {errors.explain(error)}")
