@@ -24,7 +24,12 @@ class Notebook:
         self.namespace: dict[str, Any] | None = None
 
     def bind(self, namespace: dict[str, Any]) -> None:
+        """Read answers from ``namespace``; re-seed, so re-running the setup cell repeats every number
+        (``import course`` seeds only once: Python caches the import)."""
+        from course.runtime import seed_everything
+
         self.namespace = namespace
+        seed_everything()
 
     def lookup(self, exercise: str, name: str) -> Any:
         """The student's value for ``name``, or the reason it is missing."""

@@ -38,3 +38,17 @@ def test_environment_is_set_before_tensorflow_loads():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.stdout.split() == ["3", "0"]
+
+
+def test_rerunning_a_lessons_setup_cell_repeats_its_numbers():
+    """`import course` is cached after the first run of the setup cell; `ex.bind(globals())`
+    re-seeds, so a second run builds the same model and draws the same numbers."""
+    from tests.notebook_runner import run_cells
+
+    setup = ("import course\nfrom course.lessons import lesson05 as ex\nex.bind(globals())\n"
+             "import numpy as np, keras\n"
+             "layer = keras.layers.Dense(3)\nlayer.build((None, 2))\n"
+             "print(np.random.rand(2).round(6).tolist(), np.asarray(layer.kernel).round(6).tolist())")
+    notebook = run_cells(setup, "np.random.rand(5); keras.random.uniform((4,))", setup)
+    first, second = ("".join(o.get("text", "") for o in notebook.cells[i].outputs) for i in (0, 2))
+    assert first.strip() and first == second

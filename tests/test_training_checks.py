@@ -187,3 +187,27 @@ def test_live_curves_show_no_empty_image_before_the_first_epoch():
     model.fit(x[:200], y[:200], epochs=1, batch_size=100, verbose=0, callbacks=[curves, Watch()])
     assert seen == [("none", b"")]  # nothing (not a broken picture) while the first epoch runs
     assert curves.image.layout.display is None and curves.image.value[:4] == b"\x89PNG"
+
+
+def test_the_curves_check_reads_the_figure_without_drawing_it_again():
+    """In Jupyter every figure still open at the end of a cell is drawn: the check must close the
+    ones plot_curves made for it (the answer cell above already shows the student's)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course.lessons import lesson05
+
+    def plot_curves(history):
+        figure, (left, right) = plt.subplots(1, 2)
+        left.plot(history.history["loss"])
+        right.plot(history.history["accuracy"])
+        return figure
+
+    shown = plt.figure()  # the student's figure from the answer cell stays as it is
+    before = plt.get_fignums()
+    lesson05.bind({"plot_curves": plot_curves, "history": lesson05.sample_history()})
+    lesson05.q3.check()
+    assert plt.get_fignums() == before and plt.fignum_exists(shown.number)
+    plt.close(shown)

@@ -93,9 +93,16 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
 def _curves(problems, plot_curves, history=None, sample: dict | None = None):
     import matplotlib.figure
 
+    import matplotlib.pyplot as plt
+
     history = _history_or_sample(history, sample)
     data = history_dict(history)
-    figure = call_student(q3.title, plot_curves, history)
+    already_open = set(plt.get_fignums())
+    try:
+        figure = call_student(q3.title, plot_curves, history)
+    finally:  # the check's own figures are read, never shown: the answer cell already drew one
+        for number in set(plt.get_fignums()) - already_open:
+            plt.close(number)
     if not isinstance(figure, matplotlib.figure.Figure):
         problems.add(f"plot_curves should return the matplotlib Figure; it returned {type(figure).__name__}.")
         return None
