@@ -9,7 +9,8 @@ PID, IPC and UTS namespaces, as an unprivileged user of its own, with limits:
   instructor's home and the project folders of editable installs are hidden under
   empty tmpfs mounts, and only what Python needs (``sys.prefix``, the base
   interpreter, editable-installed packages) is bound back read-only;
-* private ``/tmp``, ``/dev/shm`` and home (``HOME=/tmp/home``), a fresh ``/proc``;
+* private ``/tmp``, ``/dev/shm`` and home (``HOME=/tmp/home``), an empty ``/run`` (no
+  service's unix socket), a fresh ``/proc``;
 * no network (an empty network namespace); the worker talks to the kernel over
   jupyter_client's ``ipc`` transport (unix sockets in a folder bound into both);
 * its own PID namespace: when the kernel ends, everything it started ends too;
@@ -214,7 +215,9 @@ def hidden_paths(course_root: str | Path) -> list[str]:
         parent = os.path.dirname(package)
         if parent != "/" and not any(_inside(parent, p) for p in prefixes):
             hide.add(parent)
-    hide.update({"/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()})
+    # temp folders; /run holds services' unix sockets (a database's, a container engine's)
+    hide.update(os.path.realpath(p) for p in ("/tmp", "/var/tmp", "/dev/shm", "/run", "/var/run",
+                                              tempfile.gettempdir()))
     return sorted(p for p in hide if p not in ("/", "") and os.path.isdir(p))
 
 
