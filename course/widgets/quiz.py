@@ -166,7 +166,9 @@ def answer_of(value: Any, options: Iterable[str] | Mapping[str, str] | None = No
     """
     if isinstance(value, QuizQuestion):
         if value.answer is None:
-            raise ValueError("The question has no answer yet: pick an option and press the button.")
+            where = f', or write {value.name} = "<letter>"' if value.name else ""
+            raise ValueError("The question has no answer yet: pick an option and press "
+                             f"{value.check_button.description}{where}.")
         return quiz.letter_of(value.answer, value.options)
     return quiz.letter_of(value, options)
 
