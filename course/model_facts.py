@@ -1,4 +1,4 @@
-"""Read a Keras 3 model's structure through stable APIs, without changing it.
+"""Read a Keras 3 model's structure (and its training History) through stable APIs, without changing it.
 
 Everything here uses layer classes, ``get_config()``, ``count_params()`` and
 real calls on data: never removed attributes such as ``layer.input_shape``,
@@ -108,6 +108,12 @@ def is_adapted(normalizer) -> bool:
         return config.get("mean") is not None
     mean, variance = np.asarray(mean), np.asarray(variance)
     return not (np.allclose(mean, 0.0) and np.allclose(variance, 1.0))
+
+
+def history_dict(history) -> dict | None:
+    """The ``{key: [per-epoch values]}`` dict of a Keras History (or of such a dict), or None."""
+    data = getattr(history, "history", history)
+    return data if isinstance(data, dict) else None
 
 
 def compile_facts(model) -> dict[str, Any] | None:

@@ -317,11 +317,8 @@ def history_values(history: Any) -> dict[str, list[float]] | None:
     """The per-epoch values of a Keras History or a dict of lists; None when there is no history."""
     if history is None:
         return None
-    if isinstance(history, keras.callbacks.History):
-        values = getattr(history, "history", None) or {}
-    elif isinstance(history, Mapping):
-        values = history
-    else:
+    values = model_facts.history_dict(history)
+    if values is None:
         raise TraceTypeError(
             "history should be what model.fit returns (history = model.fit(...)) or a dict of "
             f"lists like {{'loss': [...], 'accuracy': [...]}}, not a {type(history).__name__}.")

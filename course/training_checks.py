@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from course.feedback import Problems
+from course.model_facts import history_dict
 
 EPOCHS = 5
 #: The reference table's final epoch (loss 0.30, accuracy 0.89) with the bands training is graded in.
@@ -31,12 +32,6 @@ UNTRAINED_FIRST_EPOCH_FLOOR = 0.45
 #: How far the model's loss on the course data may be from the History's last epoch and still
 #: say "this model was trained on these features and labels".
 SAME_DATA_TOLERANCE = 0.08
-
-
-def history_dict(history) -> dict | None:
-    """The ``{key: [per-epoch values]}`` dict of a keras History, or None."""
-    data = getattr(history, "history", history)
-    return data if isinstance(data, dict) else None
 
 
 def history_steps(history) -> int | None:

@@ -44,3 +44,15 @@ def test_trace_names_the_stage_whose_layer_failed():
     model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(3)])
     with pytest.raises(trace.TraceError, match=r"Stage 2 \(dense"):
         list(trace.layer_outputs(model, np.zeros((2, 7), "float32")))
+
+
+def test_one_history_reader():
+    from course import training_checks
+
+    history = keras.callbacks.History()
+    history.history = {"loss": [0.5, 0.4]}
+    assert model_facts.history_dict(history) == {"loss": [0.5, 0.4]}
+    assert model_facts.history_dict({"loss": [1.0]}) == {"loss": [1.0]}
+    assert model_facts.history_dict([0.5]) is None
+    assert training_checks.history_dict is model_facts.history_dict
+    assert trace.history_values(history) == {"loss": [0.5, 0.4]}
