@@ -85,7 +85,7 @@ class GuardedExecute(Execute):
         self._abort: tuple[str, str] | None = None
         self._outcome = {"notebook": (resources or {}).get("unique_key"), "status": "ok",
                          "reason": "", "cells_run": 0, "seconds": 0.0, "kernel_pid": None,
-                         "trusted_cells": 0, "trusted_seconds": 0.0}
+                         "trusted_cells": 0, "trusted_seconds": 0.0, "trusted_by_cell": {}}
         self._trusted_cells = self._trusted_plan(resources)
         start = time.monotonic()
         try:
@@ -174,7 +174,9 @@ class GuardedExecute(Execute):
         if names is None:
             return None
         export = self._ask_kernel(trusted.request_code("export", names), cell)
-        self._outcome["trusted_seconds"] += time.monotonic() - start
+        seconds = time.monotonic() - start
+        self._outcome["trusted_seconds"] += seconds
+        self._outcome["trusted_by_cell"][grade_id] = [round(seconds, 3)]
         return test, export
 
     def _trusted_verdict(self, cell: NotebookNode, pending: tuple[trusted.TestCell, dict]) -> None:
@@ -184,6 +186,8 @@ class GuardedExecute(Execute):
         verdict = trusted.checks().run(test, export, lambda call: self._kernel_call(cell, call))
         cell.outputs = trusted.outputs(verdict)
         self._outcome["trusted_cells"] += 1
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        self._outcome["trusted_by_cell"].setdefault(grade_id, []).append(round(time.monotonic() - start, 3))
         self._outcome["trusted_seconds"] = round(self._outcome["trusted_seconds"] + time.monotonic() - start, 3)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int):
