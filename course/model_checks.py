@@ -315,8 +315,12 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
         problems.add(f"the compile settings cannot be read: {errors.explain(error)}")
         return
     if facts is None:
-        problems.add("the model is not compiled yet: call model.compile(optimizer='adam', "
-                     "loss='binary_crossentropy', metrics=['accuracy']).")
+        if errors.answer_error() is not None:
+            problems.add("because of that error the model is not compiled yet: fix the compile(...) "
+                         "line and run the cell again.")
+        else:
+            problems.add("the model is not compiled yet: call model.compile(optimizer='adam', "
+                         "loss='binary_crossentropy', metrics=['accuracy']).")
         return
     loss = facts["loss"]
     if loss in LOSS_ADVICE:
