@@ -186,8 +186,14 @@ def _attempts_path(folder: Path | None = None) -> Path:
     return (folder or Path.cwd()) / ATTEMPTS_FILE
 
 
+#: Self-study answers committed in this kernel session by a check cell, by question number.
+SESSION: dict[int, str] = {}
+
+
 def committed(question: Question, folder: Path | None = None) -> str | None:
-    """The self-study answer that counts for ``question``, if one was committed in this folder."""
+    """The self-study answer that counts for ``question``: committed in this session or this folder."""
+    if question.number in SESSION:
+        return SESSION[question.number]
     if folder is None and not _in_kernel():
         return None  # only a notebook's kernel reads the learner's file (never a grader's process)
     try:
@@ -197,9 +203,19 @@ def committed(question: Question, folder: Path | None = None) -> str | None:
         return None
 
 
-def commit(question: Question, letter: str, folder: Path | None = None) -> str:
-    """Commit ``letter`` as the answer that counts, unless one is already committed; return it."""
+def commit(question: Question, letter: str, folder: Path | None = None, *, keep: bool = True) -> str:
+    """Commit ``letter`` as the answer that counts, unless one is already committed; return it.
+
+    ``keep`` also writes it to the file beside the notebook (the widget does; a check cell
+    commits for its kernel session only, so tools that run notebooks leave no file behind).
+    """
     letter = letter_of(letter, question.options)
+    first = committed(question, folder)
+    if first is not None:
+        return first
+    SESSION[question.number] = letter
+    if not keep:
+        return letter
     path = _attempts_path(folder)
     try:
         data = json.loads(path.read_text())

@@ -97,7 +97,7 @@ def _lesson(namespace):
     from course.lessons import lesson07
 
     lesson07.bind(namespace)
-    lesson07._SESSION.clear()
+    quiz.SESSION.clear()
     return lesson07
 
 
@@ -137,6 +137,11 @@ def test_self_study_counts_the_first_checked_answer_in_a_session(monkeypatch, ca
     with pytest.raises(CheckFailed) as failure:
         ex.q1.check()
     assert "Your first answer, A, is the one that counts" in str(failure.value)
+    from course.widgets.quiz import ask
+
+    monkeypatch.setattr(quiz, "_attempts_path", lambda folder=None: Path("/nonexistent/never-written"))
+    widget = ask(1)  # the widget cannot take a second try either
+    assert widget.locked and widget.choices.value == "A" and "&#10008;" in widget.feedback.value
     ex = _lesson({"answer_q1": "C"})
     ex.q1.check()
     assert "✔ Question 1: C is right" in capsys.readouterr().out
@@ -148,6 +153,7 @@ def test_self_study_widget_allows_one_attempt_then_shows_why(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
     monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
+    quiz.SESSION.clear()
     widget = ask(1)
     assert isinstance(widget, QuizQuestion) and "max(0, z)" not in widget.feedback.value
     widget.choices.value = "A"
@@ -159,6 +165,7 @@ def test_self_study_widget_allows_one_attempt_then_shows_why(tmp_path, monkeypat
     widget.check_button.click()
     assert "&#10004;" not in widget.feedback.value
     assert json.loads((tmp_path / quiz.ATTEMPTS_FILE).read_text()) == {"1": "A"}
+    quiz.SESSION.clear()  # a new kernel session: the file beside the notebook still holds it
     again = ask(1)  # re-running the cell shows the committed answer, locked
     assert again.locked and again.choices.value == "A" and "&#10008;" in again.feedback.value
     # the check cell then scores the committed answer, not a letter written later

@@ -49,14 +49,14 @@ class QuizExercise(Exercise):
 
     def _counted(self) -> tuple[str, str]:
         """Self-study: the committed answer (committing the written one if none yet), and a note."""
-        first = quiz.committed(self.question) or _SESSION.get(self.question.number)
+        first = quiz.committed(self.question)
         written = self._written()
         if first is None:
             if written is None:
                 self.answers()  # raises "not attempted yet" / "misnamed" with the course's wording
             first = written
             if quiz._in_kernel() and not _grading():
-                _SESSION[self.question.number] = written  # the first checked answer counts
+                quiz.commit(self.question, written, keep=False)  # the first checked answer counts
         note = "" if written in (None, first) else \
             f" (Your first answer, {first}, is the one that counts; the cell now says {written}.)"
         return first, note
@@ -83,11 +83,6 @@ class QuizExercise(Exercise):
         if letter is None:
             self.answers()
         print(f"{self.title}: {quiz.recorded(self.question, letter)}")
-
-
-#: Self-study: the first answer checked in this kernel session, per question (the widget's
-#: Submit button keeps its answer in a file beside the notebook instead, see course.quiz).
-_SESSION: dict[int, str] = {}
 
 
 def _grading() -> bool:
