@@ -2,8 +2,11 @@
 """One entry point for people and CI; needs nothing but Python 3.11, 3.12 or 3.13.
 
     python3 tasks.py lab    # first time: create .venv and install; then open JupyterLab
+                            # (its local nbgrader exchange and workspace/ set up first)
     python3 tasks.py test   # first time: create .venv and install; then run every test
 
+``python3 tasks.py exchange`` only sets up the exchange and ``workspace/`` (students fetch
+lessons into ``workspace/``; both folders are git-ignored).
 Extra arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test -k data``.
 The environment is re-installed only when ``pyproject.toml`` changes.
 """
