@@ -34,6 +34,11 @@ UNTRAINED_FIRST_EPOCH_FLOOR = 0.45
 SAME_DATA_TOLERANCE = 0.08
 
 
+def _number(value) -> float:
+    """A Python number from a float, an int, or a Keras/TensorFlow variable."""
+    return float(value.numpy() if hasattr(value, "numpy") else value)
+
+
 def history_steps(history) -> int | None:
     """Batches per epoch of the ``fit`` that made ``history`` (Keras records it in ``params``)."""
     steps = (getattr(history, "params", None) or {}).get("steps")
@@ -51,7 +56,7 @@ def steps_before_fit(history, model) -> int:
     if not data or not data.get("loss") or steps is None or iterations is None:
         return 0
     try:
-        done = int(np.asarray(iterations))
+        done = int(_number(iterations))
     except (TypeError, ValueError):
         return 0
     return max(0, done - steps * len(data["loss"]))
@@ -65,7 +70,7 @@ def trained_this_history(history, model) -> bool:
     if model is None or iterations is None:
         return False
     try:
-        done = int(np.asarray(iterations))
+        done = int(_number(iterations))
     except (TypeError, ValueError):
         return False
     if steps is None or not data.get("loss"):
@@ -77,7 +82,7 @@ def _learning_rate(model) -> float | None:
     optimizer = getattr(model, "optimizer", None)
     rate = getattr(optimizer, "learning_rate", None)
     try:
-        return float(np.asarray(rate))
+        return _number(rate)
     except (TypeError, ValueError):
         return None
 

@@ -211,3 +211,20 @@ def test_the_curves_check_reads_the_figure_without_drawing_it_again():
     lesson05.q3.check()
     assert plt.get_fignums() == before and plt.fignum_exists(shown.number)
     plt.close(shown)
+
+
+def test_the_trusted_grader_sees_the_second_fit_too():
+    """Under autograder the check runs on the model and History exported as data (.keras, JSON):
+    the optimizer's step count travels with the model, so the verdict is the same."""
+    import json
+
+    from course import answers
+
+    def exported(value):
+        return answers.decode(json.loads(json.dumps(answers.encode(value))), seen={})
+
+    model, history = trained("fit run twice")
+    found = problems_of(exported(history), exported(model))
+    assert len(found) == 1 and "already trained before this fit" in found[0]
+    reference_model, reference_history = trained("reference")
+    assert problems_of(exported(reference_history), exported(reference_model)) == []
