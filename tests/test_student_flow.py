@@ -155,3 +155,24 @@ def test_release_fetch_submit_collect_grade_feedback_on_one_machine(tmp_path, mo
     assert git(course, "status", "--porcelain") == ""
     for name in ("exchange", "workspace", "submitted", "autograded", "feedback", "gradebook.db"):
         assert (course / name).exists(), name
+
+
+def test_the_workspace_uses_the_course_settings(tmp_path, monkeypatch):
+    """nbgrader and the quiz, run in workspace/NN_name/, read the course's nbgrader_config.py."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from course import quiz
+
+    course = tmp_path / "course"
+    (course / "workspace" / ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    tasks = load_tasks(ROOT)
+    (course / "workspace" / "nbgrader_config.py").write_text(tasks.WORKSPACE_CONFIG)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course / "workspace")).load_config()
+    assert config.Exchange.root == str(course / "exchange")
+    assert config.Exchange.assignment_dir == str(course / "workspace")
+    monkeypatch.delenv(quiz.MODE_VARIABLE, raising=False)
+    text = (course / "nbgrader_config.py").read_text().replace('c.CourseQuiz.mode = "self-study"',
+                                                                'c.CourseQuiz.mode = "graded"')
+    (course / "nbgrader_config.py").write_text(text)
+    assert quiz.mode(course / "workspace" / ASSIGNMENT) == quiz.GRADED
