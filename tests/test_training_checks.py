@@ -228,3 +228,29 @@ def test_the_trusted_grader_sees_the_second_fit_too():
     assert len(found) == 1 and "already trained before this fit" in found[0]
     reference_model, reference_history = trained("reference")
     assert problems_of(exported(reference_history), exported(reference_model)) == []
+
+
+def test_in_a_real_notebook_running_fit_again_is_caught_and_the_table_says_so():
+    """The student's path in lesson 5: the answer cell runs twice (8 epochs in all)."""
+    from nbclient import NotebookClient
+
+    import nbformat
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "source" / "05_training" / "05_training.ipynb"
+    notebook = nbformat.read(str(source), as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+    answer = notebook.cells[ids.index("l05-q1-answer")]
+    answer.source = answer.source.replace("epochs=5", "epochs=3") + "\n" + answer.source  # 3, then 5 more
+    keep = ids.index("l05-given-05") + 1  # setup, exercise 1 and its test, the training trace
+    notebook.cells = [cell for cell in notebook.cells[:keep] if cell.cell_type == "code"]
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(source.parent)}}).execute()
+    test_cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "l05-q1-test")
+    errors = [o for o in test_cell.outputs if o.get("output_type") == "error"]
+    assert errors and "already trained before this fit" in errors[0]["evalue"], test_cell.outputs
+    assert "Re-run the cells that build the model" in errors[0]["evalue"]
+    trace_cell = notebook.cells[-1]
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) + str(o.get("text", "")) for o in trace_cell.outputs)
+    assert "Continues an earlier fit" in shown and "loss is high" not in shown
+    assert not [o for c in notebook.cells for o in c.outputs if o.get("name") == "stderr"]
