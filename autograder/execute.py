@@ -140,6 +140,11 @@ class GuardedExecute(Execute):
 
         timeout = self._cell_timeout(cell) or 60
         try:
+            if not run_sync(self.km.is_alive)():
+                return {"error": "the kernel is no longer running"}
+        except Exception:  # noqa: BLE001 - a manager without is_alive: just ask
+            pass
+        try:
             reply = run_sync(self.kc.execute_interactive)(
                 "", silent=True, store_history=False, user_expressions={"r": code},
                 timeout=timeout, output_hook=lambda msg: None, allow_stdin=False)
