@@ -12,11 +12,12 @@ What the visible test ``ex.q1.check()`` prints depends on the quiz's mode
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from course import quiz
 from course.exercise import Exercise, Notebook, defer_verdict
-from course.feedback import CheckFailed, NotAttempted
+from course.feedback import CheckFailed
 from course.quiz import QUESTIONS, Question
 
 notebook = Notebook()
@@ -86,8 +87,7 @@ class QuizExercise(Exercise):
 
 
 def _grading() -> bool:
-    import os
-
+    """True while nbgrader (or ``autograder check``) runs the notebook: nothing is committed then."""
     return "NBGRADER_EXECUTION" in os.environ
 
 
@@ -100,4 +100,4 @@ def ask(number: int):
 
 q1, q2, q3, q4, q5, q6, q7, q8 = (QuizExercise(question) for question in QUESTIONS)
 
-__all__ = ["ask", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "NotAttempted"]
+__all__ = ["ask", "bind", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"]
