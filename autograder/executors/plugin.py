@@ -97,13 +97,22 @@ class Grader:
         self.proc.stdin.write(json.dumps(obj) + "\n")
         self.proc.stdin.flush()
 
+    def _last_words(self) -> str:
+        """The last line the grader wrote to its log (why it could not start)."""
+        try:
+            lines = [l for l in self._args[3].read_text(errors="replace").splitlines() if l.strip()]
+        except OSError:
+            return ""
+        return f": {lines[-1][:300]}" if lines else ""
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
     def ask(self, job: dict, timeout: float) -> tuple[dict | None, str]:
         """Grade ``job``; (its result, "") or (None, why there is none)."""
         if not self.ready.wait(300) or not self.alive() or not self.info:
-            return None, f"the grader did not start (exit code {self.proc.poll() if self.proc else None})"
+            code = self.proc.poll() if self.proc else None
+            return None, f"the grader did not start (exit code {code}){self._last_words()}"
         try:
             self._send(job)
         except OSError as exc:

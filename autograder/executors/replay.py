@@ -101,7 +101,9 @@ def record(course: Course, remote: dict) -> dict:
             outcome = api.autograde(assignment, student, force=True, create=True)
             if not outcome.get("success"):
                 log = (outcome.get("error") or "") + (outcome.get("log") or "")
-                line = next((l for l in log.splitlines() if "Error" in l or "ERROR" in l), log)
+                lines = log.splitlines()
+                line = next((l.split("ReplayMismatch: ", 1)[1] for l in lines if "ReplayMismatch: " in l),
+                            next((l for l in lines if "Error" in l or "ERROR" in l), log))
                 return {**base, "status": "failed", "reason": "recording failed: " + first_line(line),
                         "cells": [], "score": 0.0, "max_score": 0.0, "log": log[-4000:]}
             _write_extra_files(course, assignment, student, files)
