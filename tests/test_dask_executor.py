@@ -109,6 +109,17 @@ def submit(root: Path, assignment: str, student: str, variant: str, sleep: float
     (path.parent / "timestamp.txt").write_text(TIMESTAMP)
 
 
+def test_scheduler_from_nbgrader_config(tmp_path):
+    from autograder.coursedir import Course
+    from autograder.executors.dask import configured_scheduler
+
+    root = fixture_course.make_course(tmp_path / "course")
+    assert configured_scheduler(Course(root)) is None
+    with open(root / "nbgrader_config.py", "a") as handle:
+        handle.write('\nc.Autograder.scheduler = "tcp://grading.example.org:8786"\n')
+    assert configured_scheduler(Course(root)) == "tcp://grading.example.org:8786"
+
+
 def test_recording_replays_what_the_worker_executed(tmp_path):
     """Without a cluster: the outputs a worker returns decide the grade nbgrader records here;
     a notebook that does not match the submission prepared here is not recorded."""
