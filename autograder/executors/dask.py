@@ -162,10 +162,11 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
                 except Exception as exc:  # the grade may be missing: the next run grades it again
                     result = failed(job, "failed", f"recording failed: {type(exc).__name__}: {exc}")
                 finish(job, result)
-            elif future.status == "cancelled":
-                continue
-            else:
-                exc = future.exception()
+            else:  # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
+                try:
+                    exc = future.exception()
+                except BaseException as cancelled:  # CancelledError
+                    exc = cancelled
                 why = f"{type(exc).__name__}: {exc}".strip()
                 if attempts[job["id"]] <= retries:
                     submit(job)

@@ -86,8 +86,9 @@ def record(course: Course, remote: dict) -> dict:
                                          "not_copied_back")}
     base["worker"] = f"{remote.get('host')}:{remote.get('dask_worker_pid')}"
     base["seconds"] = remote.get("seconds", remote.get("remote_seconds", 0.0))
-    if status == "failed" and not notebooks:
-        return {**base, "status": "failed", "reason": reason, "cells": [], "score": 0.0, "max_score": 0.0,
+    if not notebooks:  # the worker could not grade it (its grader died or overran the hard limit)
+        return {**base, "status": status if status in ("failed", "timed_out") else "failed",
+                "reason": reason or "the worker returned no notebook", "cells": [], "score": 0.0, "max_score": 0.0,
                 "log": remote.get("log", "")}
     tmp = Path(tempfile.mkdtemp(prefix="autograder-replay-"))
     try:
