@@ -40,6 +40,8 @@ def _line(result: dict) -> str:
     score = f"{result.get('score', 0):g}/{result.get('max_score', 0):g}" if result.get("max_score") else "-"
     text = (f"[{STYLE.get(status, 'white')}]{LABEL.get(status, status):9}[/] "
             f"{result['assignment']:<20} {result['student']:<20} {score:>9} {result.get('seconds', 0):6.1f} s")
+    if result.get("isolation") == "unsandboxed":
+        text += "  [yellow]unsandboxed[/]"
     if result.get("reason"):
         text += f"  [dim]{result['reason']}[/]"
     return text

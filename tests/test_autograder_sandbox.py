@@ -395,6 +395,7 @@ def test_without_namespaces_grade_refuses_unless_unsandboxed(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert "ran unsandboxed" in graded.stdout and "unsandboxed:" in graded.stdout
+    assert any("amy" in line and "unsandboxed" in line for line in graded.stdout.splitlines())
     result = json.loads(summary.read_text())
     assert [(r["student"], r["isolation"], r["score"]) for r in result["results"]] == [("amy", "unsandboxed", 3.0)]
 
