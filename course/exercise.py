@@ -73,12 +73,17 @@ def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = 
     if error is None:
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP} (The answer cell "
                                       f"must assign it: `{name} = ...`.)")
-    if isinstance(error, NameError) and errors.advice(error) and "needs quotes" not in errors.advice(error):
+    if isinstance(error, NameError) and "needs quotes" not in (errors.advice(error) or ""):
         missing = str(error).split("'")[1] if "'" in str(error) else ""
         near = near_name(missing, namespace)
         if near:
             return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped at "
                                           f"\"{error}\" — did you mean `{near}`?"])
+        # Usually an unfinished exercise above (a blank notebook under nbgrader lands here).
+        return NotAttempted(exercise, f"`{name}` is not defined yet: the cell stopped because "
+                                      f"`{missing}` is not defined. If an exercise above defines it, "
+                                      "finish that one first; otherwise check the spelling.\n"
+                                      f"     (Python said: {errors.original(error)})")
     return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell above stopped with an "
                                   f"error before defining it. {errors.explain(error)}"])
 

@@ -582,3 +582,11 @@ def test_a_near_name_is_pointed_out_but_only_as_advice(namespaces):
     failure = run_check("lesson03", "q1", namespace)
     assert not isinstance(failure, NotAttempted) and "`dense1`" in str(failure)
     assert isinstance(run_check("lesson03", "q1", {"hidden_1": 1}), NotAttempted)  # nothing near
+
+
+def test_a_name_from_an_unfinished_exercise_above_is_not_attempted(monkeypatch):
+    """A blank notebook: q1 never defined y, so q3's cell stopped at NameError (nbgrader: 0, 'not attempted yet')."""
+    monkeypatch.setattr("sys.last_value", NameError("name 'y' is not defined"), raising=False)
+    failure = run_check("lesson01", "q3", {"positive_fraction": lambda labels: 0.5})
+    assert isinstance(failure, NotAttempted), failure
+    assert "`y` is not defined" in str(failure) and "NameError: name 'y'" in str(failure)
