@@ -24,8 +24,6 @@ from typing import Any, Callable
 
 from autograder.coursedir import Course, CourseError
 from autograder.executors import bundle
-from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
-                                         grade_submission, scratch_gradebook)
 
 DEFAULT_NOTEBOOK_TIMEOUT = 600
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
@@ -69,6 +67,8 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
     from autograder import sandbox as _sandbox
     from autograder.grading import RunLog, Summary, plan_jobs
     from autograder.pool import plan_preload
+    from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
+                                             grade_submission, scratch_gradebook)
     from autograder.executors.replay import record
 
     for assignment in assignments:
