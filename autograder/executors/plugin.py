@@ -280,7 +280,7 @@ class GraderPlugin(WorkerPlugin):
                     shutil.rmtree(folder, ignore_errors=True)
         info = self.grader.info if self.grader is not None else {}
         return {**result, "id": job["id"], "assignment": assignment, "student": student,
-                "files": files, "files_left_out": left_out, "remote_seconds": round(time.monotonic() - start, 3),
+                "files": files, "files_left_out": left_out, "not_sent": job.get("left_out", []), "remote_seconds": round(time.monotonic() - start, 3),
                 "queued_seconds": round(waited, 3), "host": os.uname().nodename,
                 "dask_worker_pid": os.getpid(), "warm": bool(info.get("warm"))}
 

@@ -83,7 +83,7 @@ def record(course: Course, remote: dict) -> dict:
     status, reason = remote.get("status", "failed"), remote.get("reason", "")
     base = {k: remote.get(k) for k in ("id", "assignment", "student", "notebooks", "isolation", "host",
                                          "dask_worker_pid", "remote_seconds", "queued_seconds", "warm",
-                                         "not_copied_back")}
+                                         "not_copied_back", "not_sent", "files_left_out")}
     base["worker"] = f"{remote.get('host')}:{remote.get('dask_worker_pid')}"
     base["seconds"] = remote.get("seconds", remote.get("remote_seconds", 0.0))
     if not notebooks:  # the worker could not grade it (its grader died or overran the hard limit)
