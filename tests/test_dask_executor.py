@@ -109,6 +109,26 @@ def submit(root: Path, assignment: str, student: str, variant: str, sleep: float
     (path.parent / "timestamp.txt").write_text(TIMESTAMP)
 
 
+def test_bundles_round_trip_and_stay_inside(tmp_path):
+    from autograder.executors import bundle
+
+    src = tmp_path / "src"
+    (src / "data").mkdir(parents=True)
+    (src / "a.ipynb").write_bytes(b"{}")
+    (src / "data" / "x.csv").write_bytes(b"1,2")
+    (src / ".ipynb_checkpoints").mkdir()
+    (src / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_bytes(b"{}")
+    files, left_out = bundle.pack(src)
+    assert files == {"a.ipynb": b"{}", "data/x.csv": b"1,2"} and left_out == []
+    assert bundle.pack(src, max_bytes=2) == ({"a.ipynb": b"{}"}, ["data/x.csv"])
+    bundle.unpack(files, tmp_path / "dest")
+    assert (tmp_path / "dest" / "data" / "x.csv").read_bytes() == b"1,2"
+    for bad in ("../escape.txt", "/etc/escape.txt"):
+        with pytest.raises(ValueError):
+            bundle.unpack({bad: b"x"}, tmp_path / "dest")
+    assert not (tmp_path / "escape.txt").exists()
+
+
 def test_scheduler_from_nbgrader_config(tmp_path):
     from autograder.coursedir import Course
     from autograder.executors.dask import configured_scheduler
