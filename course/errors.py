@@ -273,6 +273,7 @@ _previous_cell: dict[str, Any] = {}
 def _remember(result: Any = None) -> None:
     """IPython post_run_cell hook: keep the error (or None) of the cell that just ran."""
     _previous_cell["error"] = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
+    _previous_cell["last_value"] = last_error()
 
 
 def watch_cells() -> None:
@@ -282,19 +283,23 @@ def watch_cells() -> None:
     except ImportError:
         return
     shell = get_ipython()
-    if shell is None or not hasattr(shell, "events"):
-        return
+    if shell is None or not hasattr(shell, "events") or not hasattr(shell, "kernel"):
+        return  # only a notebook kernel runs answer and test cells one after another
     if _remember not in shell.events.callbacks.get("post_run_cell", []):
         shell.events.register("post_run_cell", _remember)
     _previous_cell.setdefault("error", None)
+    _previous_cell.setdefault("last_value", last_error())
 
 
 def recent_error() -> BaseException | None:
     """The error of the cell that ran just before this one (the answer cell above a test cell).
 
     In a notebook this ignores older failures the student has since fixed; elsewhere (a
-    trusted grader given the kernel's last error) it is ``sys.last_value``."""
-    if "error" in _previous_cell:
+    trusted grader given the kernel's last error) it is ``sys.last_value``, as it is when
+    ``sys.last_value`` was set after the last cell ran."""
+    if last_error() is None:  # a failed cell always sets it: no cell has failed
+        return None
+    if "error" in _previous_cell and last_error() is _previous_cell.get("last_value"):
         return _previous_cell["error"]
     return last_error()
 
