@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--workers", type=_positive, default=None, help="parallel workers (default: one per core)")
     p.add_argument("--threads", type=_positive, default=1, help="TensorFlow threads per worker (default 1)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
+                   help="grade on this Dask scheduler's workers (default: c.Autograder.scheduler in "
+                        "nbgrader_config.py if set, else workers on this machine)")
     p.add_argument("--notebook-timeout", type=_seconds, default=600,
                    help="seconds one notebook may run in total (default 600; the per-cell limit is "
                         "nbgrader's Execute.timeout)")
@@ -157,13 +160,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not any(course.submitted_students(a) for a in assignments):
         raise CourseError(f"No submissions for {', '.join(assignments)} in {course.folder('submitted')}: "
                           "use --from FOLDER_OR_ZIP, or `autograder import`.")
+    from autograder.executors.dask import configured_scheduler
+
+    scheduler = args.scheduler or configured_scheduler(course)
     display = progress.GradingDisplay(plain=args.no_progress)
     with display:
         summary = grade(course, assignments, students=args.student, workers=args.workers,
                         notebook_timeout=args.notebook_timeout, memory_limit=memory,
                         force=args.force, warm=not args.cold, threads=args.threads,
                         on_result=display.result, on_start=display.start,
-                        sandbox=not args.unsandboxed, output_limit=parse_size(args.output_limit) or 0)
+                        sandbox=not args.unsandboxed, output_limit=parse_size(args.output_limit) or 0,
+                        scheduler=scheduler)
     progress.print_summary(summary, rejected)
     if args.summary_json:
         args.summary_json.write_text(json.dumps({

@@ -273,8 +273,13 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
           memory_limit: int | None = None, force: bool = False, warm: bool = True,
           threads: int = 1, on_result: Callable[[dict, int, int], None] | None = None,
           on_start: Callable[[dict], None] | None = None, retries: int = 1,
-          sandbox: bool = True, output_limit: int | None = None) -> Summary:
+          sandbox: bool = True, output_limit: int | None = None,
+          scheduler: object | None = None) -> Summary:
     """Autograde every submission of ``assignments`` not graded yet; return a :class:`Summary`.
+
+    With a ``scheduler`` (``tcp://HOST:8786``, a ``distributed.Client`` or a cluster object)
+    the same plan runs on a Dask cluster (:mod:`autograder.executors.dask`; ``workers`` is
+    then the cluster's), with the same run log, results and summary.
 
     ``on_result(result, done, total)`` is called as each submission finishes (the
     CLI draws its progress from it). KeyboardInterrupt stops the workers at once;
@@ -283,6 +288,13 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     cannot do it raises :class:`CourseError`; ``sandbox=False`` runs student code
     with the grader's own rights (for trusted submissions only).
     """
+    if scheduler is not None:
+        from autograder.executors.dask import grade_on_dask
+
+        return grade_on_dask(course, assignments, scheduler=scheduler, students=students,
+                             notebook_timeout=notebook_timeout, memory_limit=memory_limit, force=force,
+                             warm=warm, threads=threads, on_result=on_result, on_start=on_start,
+                             retries=retries, sandbox=sandbox, output_limit=output_limit)
     from autograder import sandbox as _sandbox
     from autograder.pool import plan_preload
 

@@ -291,3 +291,15 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
     # the killed worker's submission was graded by another Dask worker process
     assert any(r["dask_worker_pid"] != killed["pid"] for r in run.results
                if any(r["student"] in k for k in killed["keys"]))
+
+
+def test_cli_grades_on_the_scheduler(cluster, tmp_path):
+    """`autograder grade ASSIGNMENT --scheduler ADDRESS` grades through the dask executor."""
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    submit(root, "ps1", "ann", "correct")
+    run = fixture_course.autograder("grade", "ps1", "--scheduler", cluster, "--no-progress",
+                                    "--summary-json", str(tmp_path / "summary.json"), cwd=root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads((tmp_path / "summary.json").read_text())["results"]
+    assert [(r["student"], r["status"], r["executor"]) for r in results] == [("ann", "graded", "dask")]
+    assert scores(root, "ps1")["ann"]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
