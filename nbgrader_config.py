@@ -12,7 +12,7 @@ COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 
 # The course's assignments, in teaching order. nbgrader 0.9 has no config option for
 # this list (it adds an assignment to the gradebook on `generate_assignment`); the
-# course's own tools read it, and tests/test_course_directory.py keeps it equal to source/.
+# course's own tools read it, and tests/test_notebooks.py keeps it equal to source/.
 ASSIGNMENTS = [
     "01_input_data",
     "02_normalization",

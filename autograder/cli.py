@@ -20,7 +20,7 @@ examples:
   autograder export                     # exports/<assignment>_grades.csv and _questions.csv
   autograder feedback 01_input_data     # feedback/<student>/01_input_data/*.html
   autograder report                     # reports/class_report.html
-  autograder check release/01_input_data/01_input_data.ipynb   (for learners)
+  autograder check workspace/01_input_data/01_input_data.ipynb (for learners)
 """
 
 

@@ -199,16 +199,26 @@ class GuardedExecute(Execute):
         if cell.cell_type != "code":
             return cell, resources
         pending = self._trusted_export(cell)
-        cell, resources = self._preprocess_code_cell(cell, resources, index)
-        if pending is not None and self._abort is None:
+        if pending is None:
+            return self._preprocess_code_cell(cell, resources, index)
+        # A convention test cell holds only check calls, which change nothing later cells use:
+        # its verdict comes from the trusted process alone, so the kernel does not run it too.
+        self._check_deadline()
+        if self._abort is None:
             self._trusted_verdict(cell, pending)
+        else:
+            self._mark(cell, "NotRun", f"not run: {self._abort[1]} in an earlier cell")
         return cell, resources
 
-    def _preprocess_code_cell(self, cell: NotebookNode, resources: Any, index: int):
+    def _check_deadline(self) -> None:
+        """Past the notebook's time limit: stop its kernel and mark every remaining cell."""
         if self._abort is None and self._deadline is not None and time.monotonic() >= self._deadline:
             self._kill_kernel()
             self._stop("timed_out", "NotebookTimeout",
                        f"the notebook ran past its {self.notebook_timeout} s time limit")
+
+    def _preprocess_code_cell(self, cell: NotebookNode, resources: Any, index: int):
+        self._check_deadline()
         if self._abort is not None:
             self._mark(cell, "NotRun", f"not run: {self._abort[1]} in an earlier cell")
             return cell, resources

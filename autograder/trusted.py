@@ -8,7 +8,8 @@ is graded like this:
 1. before the cell runs, the worker asks the kernel (a user expression on the same
    kernel, not a notebook cell) to export the answers the cell's exercises name, as
    data (:mod:`course.answers`: JSON, ``.npy``, ``.keras``; never pickle);
-2. the cell runs in the kernel as usual (later cells may depend on it);
+2. the cell itself is not run in the kernel: it holds only check calls, which change
+   nothing a later cell reads, so running them there too would only cost time;
 3. this module's long-lived process (one per worker, started on first use, one
    TensorFlow thread, never given student code) runs the same check calls with its
    own unpatched ``course`` on that data. A student's function is a stand-in: each
@@ -304,7 +305,7 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     if hasattr(sys, "last_exc"):
         sys.last_exc = sys.last_value
     lesson.notebook.bind(namespace)
-    first_text = None
+    printed: list[str] = []
     for attribute, kwargs in request["calls"]:
         exercise = getattr(lesson, attribute)
         bad = [n for n in tuple(exercise.names) + tuple(getattr(exercise, "optional", ())) if n in unreadable]
@@ -324,9 +325,21 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
             text = CheckFailed(exercise.title, [f"the check could not run on your answers: "
                                                 f"{type(error).__name__}: {str(error)[:300]}"]).render()
             return {"status": "failed", "ename": "CheckFailed", "text": text}
-        if first_text is None:
-            first_text = captured.getvalue()
-    return {"status": "passed", "text": first_text or ""}
+        printed.append(captured.getvalue())
+    return {"status": "passed", "text": one_verdict(printed)}
+
+
+def one_verdict(printed: list[str]) -> str:
+    """What the calls of one passing cell printed, as a notebook shows it: every line, but only
+    the first ✔ verdict (a later call's ✔ repeats it; see ``course.exercise.defer_verdict``)."""
+    kept, ticked = [], False
+    for text in printed:
+        if text.startswith("✔"):
+            if ticked:
+                continue
+            ticked = True
+        kept.append(text)
+    return "".join(kept)
 
 
 def main() -> int:

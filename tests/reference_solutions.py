@@ -1,8 +1,8 @@
 """The reference answers of source/ as plain Python, for testing checks in-process.
 
 Each function mirrors a `### BEGIN SOLUTION` region of a lesson notebook;
-tests/test_reference_solutions.py keeps them honest by grading them with the
-same checks the notebooks use.
+tests/test_mistakes.py fills them into the release notebooks and runs every test
+cell, hidden tests included, with the same checks the notebooks use.
 """
 from __future__ import annotations
 

@@ -204,3 +204,14 @@ def test_in_a_notebook_a_cell_shows_one_verdict_and_a_hint_once():
     assert [o["output_type"] for o in failed] == ["error"], failed  # no ✔ above the failure
     assert "dense_params(7, 3) = 0" in failed[0]["evalue"]
     assert [o["output_type"] for o in hint] == ["stream"] and hint[0]["text"].count("Hint 1/") == 1
+
+
+def test_one_verdict_keeps_every_line_but_only_the_first_tick():
+    """A passing cell shows what its calls printed as a notebook would: the quiz's "recorded"
+    line and its hidden ✔ explanation both, but a lesson's second ✔ never."""
+    from autograder.trusted import one_verdict
+
+    assert one_verdict(["✔ Exercise 1: correct.\n", "✔ Exercise 1: correct. again\n"]) == \
+        "✔ Exercise 1: correct.\n"
+    quiz = ["Question 1: answer recorded: C.\n", "✔ Question 1: C is right. Because ...\n"]
+    assert one_verdict(quiz) == "".join(quiz)
