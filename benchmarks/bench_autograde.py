@@ -10,7 +10,9 @@ blank release notebook, or the fixture's correct/partial/blank variants) in two
 fresh copies of the course. Stock is ``nbgrader autograde ASSIGNMENT`` (one
 process, students one after another); autograder is ``autograder grade
 ASSIGNMENT`` (default: one worker per core), once with every kernel sandboxed
-(the default) and once with ``--unsandboxed``. TensorFlow gets one thread per
+(the default, with trusted checks), once with ``--unsandboxed`` and once as plain
+warm grading was before the sandbox and trusted checks (``--unsandboxed`` and
+``GuardedExecute.trusted_checks = False``). TensorFlow gets one thread per
 process (``COURSE_TF_THREADS=1``). Prints the wall times, the speed-up over stock,
 the sandbox's overhead, seconds per notebook, peak resident memory, and checks
 that per-cell scores are identical in all three.
@@ -105,9 +107,12 @@ def main() -> int:
         stock = copy_course(src, assignment, tmp / "stock")
         ours = copy_course(src, assignment, tmp / "ours")
         open_copy = copy_course(src, assignment, tmp / "unsandboxed")
+        plain = copy_course(src, assignment, tmp / "plain")
+        with open(plain / "nbgrader_config.py", "a") as config:
+            config.write("\nc.GuardedExecute.trusted_checks = False\n")
         name = next((stock / "source" / assignment).glob("*.ipynb")).name
         subs = submissions(stock, assignment, args.students, args.fixture)
-        for course in (stock, ours, open_copy):
+        for course in (stock, ours, open_copy, plain):
             place(course, assignment, name, subs)
         n = len(subs)
         print(f"{n} submissions of {assignment} ({src}), {os.cpu_count()} cores, COURSE_TF_THREADS=1", flush=True)
@@ -139,13 +144,15 @@ def main() -> int:
                   f"{wall / n:5.2f} s/notebook  {summary.get('isolation')}", flush=True)
             return wall, summary
 
+        baseline = run_ours(plain, "plain (no sandbox, no trusted checks)", "--unsandboxed")
         unsandboxed = run_ours(open_copy, "unsandboxed", "--unsandboxed")
         sandboxed = run_ours(ours, "sandboxed")
-        if unsandboxed is None or sandboxed is None:
+        if unsandboxed is None or sandboxed is None or baseline is None:
             return 1
-        (open_wall, _), (ours_wall, summary) = unsandboxed, sandboxed
+        (plain_wall, _), (open_wall, _), (ours_wall, summary) = baseline, unsandboxed, sandboxed
         print(f"speed-up over stock: sandboxed {stock_wall / ours_wall:.2f}x, unsandboxed {stock_wall / open_wall:.2f}x")
         print(f"sandbox overhead: {100 * (ours_wall - open_wall) / open_wall:+.1f} % of unsandboxed warm grading")
+        print(f"sandbox + trusted checks: {100 * (ours_wall - plain_wall) / plain_wall:+.1f} % of plain warm grading")
         workers = summary["workers"]
 
         mb = lambda b: b / 2**20  # noqa: E731
@@ -156,7 +163,7 @@ def main() -> int:
                   f"(zygote and kernels share copy-on-write pages); warm={w.get('warm')}")
         statuses = summary["counts"]
         a, b, c = cell_scores(stock, assignment), cell_scores(ours, assignment), cell_scores(open_copy, assignment)
-        same = a == b == c
+        same = a == b == c == cell_scores(plain, assignment)
         print(f"statuses: {statuses}; per-cell scores identical to stock (sandboxed and unsandboxed): {same} "
               f"({len(a)} cells)")
         if not same:
