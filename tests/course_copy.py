@@ -49,6 +49,19 @@ def notebook_of(folder: str, assignment: str) -> nbformat.NotebookNode:
     return nbformat.read(str(ROOT / folder / assignment / f"{assignment}.ipynb"), as_version=4)
 
 
+def partial_dense_layers() -> nbformat.NotebookNode:
+    """Lesson 3 with exercise 1 right, exercise 2 wrong (64 units) and exercise 3 blank."""
+    notebook = notebook_of("source", "03_dense_layers")
+    release = notebook_of("release", "03_dense_layers")
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id == "l03-q2-answer":
+            cell.source = cell.source.replace("Dense(32", "Dense(64")
+        if grade_id == "l03-q3-answer":
+            cell.source = release.cells[index].source
+    return notebook
+
+
 def grades(course: Path, student: str, assignment: str) -> dict[str, tuple[float, float]]:
     """{grade_id: (score, max_score)} for one submission, from the gradebook."""
     from nbgrader.api import Gradebook

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from tests.course_copy import (ROOT, copy_course, grades, graded_cell_outputs, nbgrader, notebook_of,
-                               register, submit)
+                               partial_dense_layers, register, submit)
 
 pytestmark = pytest.mark.slow
 
@@ -88,19 +88,6 @@ def answer_cells(assignment: str) -> list[str]:
             if c.metadata.get("nbgrader", {}).get("solution")]
 
 
-def partial_dense() -> nbformat.NotebookNode:
-    """Exercise 1 right, exercise 2 wrong (64 units), exercise 3 blank."""
-    notebook = notebook_of("source", "03_dense_layers")
-    release = notebook_of("release", "03_dense_layers")
-    for index, cell in enumerate(notebook.cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if grade_id == "l03-q2-answer":
-            cell.source = cell.source.replace("Dense(32", "Dense(64")
-        if grade_id == "l03-q3-answer":
-            cell.source = release.cells[index].source
-    return notebook
-
-
 def submissions() -> dict[str, dict[str, tuple[nbformat.NotebookNode, dict[str, float]]]]:
     """{assignment: {student: (notebook, honestly earned points per test cell)}}."""
     dense, first = "03_dense_layers", "01_input_data"
@@ -114,7 +101,7 @@ def submissions() -> dict[str, dict[str, tuple[nbformat.NotebookNode, dict[str, 
     dense_class = {
         "correct": (notebook_of("source", dense), full3),
         "blank": (notebook_of("release", dense), zero3),
-        "partial": (partial_dense(), {"l03-q1-test": 1.0, "l03-q2-test": 0.0, "l03-q3-test": 0.0}),
+        "partial": (partial_dense_layers(), {"l03-q1-test": 1.0, "l03-q2-test": 0.0, "l03-q3-test": 0.0}),
         "noop_checks": (edited(dense, "release", prepend={d_first: NOOP_CHECKS}), zero3),
         # Wrong first layer (3 units, outputs of the wrong shape) behind patched course functions.
         "patched_course": (edited(dense, "source", replace={d_first: PATCH_COURSE + (

@@ -10,7 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from tests.course_copy import (ASSIGNMENTS, ROOT, copy_course, grades, graded_cell_outputs,
-                               nbgrader, notebook_of, register, submit)
+                               nbgrader, notebook_of, partial_dense_layers, register, submit)
 
 REFERENCE_RUNS = ["reference-1", "reference-2", "reference-3"]
 
@@ -75,19 +75,6 @@ def test_blank_release_scores_zero_and_says_not_attempted(graded_course, assignm
     notebook = nbformat.read(str(path), as_version=4)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells[-1].get("execution_count") is not None
-
-
-def partial_dense_layers() -> nbformat.NotebookNode:
-    """Lesson 3 with exercise 1 right, exercise 2 wrong (64 units) and exercise 3 blank."""
-    notebook = notebook_of("source", "03_dense_layers")
-    release = notebook_of("release", "03_dense_layers")
-    for index, cell in enumerate(notebook.cells):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if grade_id == "l03-q2-answer":
-            cell.source = cell.source.replace("Dense(32", "Dense(64")
-        if grade_id == "l03-q3-answer":
-            cell.source = release.cells[index].source
-    return notebook
 
 
 def test_partial_submission_gets_exactly_the_expected_score(tmp_path):
