@@ -77,7 +77,8 @@ class JupyterLab:
             env.pop(name, None)
         return env
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
+        """The command line that starts this server."""
         command = [sys.executable, "-m", "jupyterlab", "--no-browser",
                    f"--IdentityProvider.token={self.token}", f"--port={self.port}",
                    "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
@@ -85,8 +86,12 @@ class JupyterLab:
                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
             command.append("--allow-root")
+        return command
+
+    def start(self) -> None:
+        """Start the server in ``self.root`` and wait until its REST API answers."""
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=log,
+            self.process = subprocess.Popen(self.command(), cwd=self.root, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + SERVER_START_SECONDS
         while time.monotonic() < deadline:
@@ -274,7 +279,8 @@ class CourseLab(JupyterLab):
         self.env = {**self._environment(workdir), **env}
         self.process = None
 
-    def start(self) -> None:
+    def command(self) -> list[str]:
+        """`tasks.py lab`'s own command line, after what `tasks.py lab` does first."""
         scripts = str(Path(sys.executable).parent)
         self.env["PATH"] = scripts + os.pathsep + self.env.get("PATH", "")
         saved = os.environ.get("PATH", "")
@@ -283,24 +289,10 @@ class CourseLab(JupyterLab):
             self.tasks.prepare_student_flow(Path(sys.executable))  # what `tasks.py lab` does first
         finally:
             os.environ["PATH"] = saved
-        command = self.tasks.lab_command(Path(sys.executable), [
+        return self.tasks.lab_command(Path(sys.executable), [
             "--no-browser", f"--IdentityProvider.token={self.token}", f"--port={self.port}",
             "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"])
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=self.course, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self._api("status"), timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
-        pytest.fail(f"JupyterLab did not answer within {SERVER_START_SECONDS} s:\n{self.log()}")
 
 
 @pytest.fixture
