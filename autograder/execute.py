@@ -4,7 +4,7 @@
 per-cell timeout and interrupt, same error outputs, hence the same scores), with
 three additions an instructor notices:
 
-* kernels come from the worker's warm zygote (:mod:`autograder.pool`);
+* kernels come from the worker's warm zygote (:mod:`autograder.kernels`);
 * a per-notebook time limit (``GuardedExecute.notebook_timeout``) on top of the
   per-cell one: once it is spent, the kernel is killed;
 * a kernel that dies (``os._exit``, a segfault, the out-of-memory killer) or
@@ -53,6 +53,16 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+def _worker_zygote() -> Any:
+    """The grading worker's warm zygote (the trusted process is forked from it), or None."""
+    try:
+        from autograder.kernels import WarmKernels
+
+        return WarmKernels.zygote
+    except ImportError:
+        return None
+
+
 class GuardedExecute(Execute):
     """nbgrader's Execute with warm kernels, a notebook time limit and crash-safe grading."""
 
@@ -64,7 +74,7 @@ class GuardedExecute(Execute):
     ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
-        from autograder.pool import WarmKernelManager
+        from autograder.kernels import WarmKernelManager
 
         kwargs.setdefault("kernel_manager_class", WarmKernelManager)
         super().__init__(*args, **kwargs)
@@ -130,7 +140,7 @@ class GuardedExecute(Execute):
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
         cells = trusted.plan(source)
         if cells:
-            trusted.checks().start()
+            trusted.checks().start(zygote=_worker_zygote())
         return cells
 
     def _ask_kernel(self, code: str, cell: NotebookNode) -> dict:

@@ -26,8 +26,11 @@ import contextlib
 import io
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,14 +147,27 @@ class TrustedChecks:
 
     def __init__(self, threads: int = 1):
         self.threads = threads
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | ForkedChecks | None = None
+        self.zygote: Any = None
         self.seconds = 0.0  # time spent in trusted checks, for the benchmark
         self._names: dict[str, dict[str, list[str]]] = {}
 
-    def start(self) -> None:
-        """Start the process now (it imports TensorFlow while the kernel runs the first cells)."""
+    def start(self, zygote: Any = None) -> None:
+        """Start the process now, forked from the worker's ``zygote`` if it has one (TensorFlow is
+        already imported there), else as a new interpreter, which imports TensorFlow while the
+        kernel runs the first cells."""
+        if zygote is not None:
+            self.zygote = zygote  # restarts (after the process died) fork from it too
+        zygote = self.zygote
         if self.process is None or self.process.poll() is not None:
-            self.process = self._start()
+            self.process = None
+            if zygote is not None and getattr(zygote, "usable", False):
+                try:
+                    self.process = _fork_from(zygote, self._env())
+                except (OSError, RuntimeError, ValueError):
+                    self.process = None
+            if self.process is None:
+                self.process = self._start()
 
     def names(self, cell: TestCell) -> list[str] | None:
         """The answers ``cell``'s checks read; None if a call names no exercise of its lesson."""
@@ -172,12 +188,14 @@ class TrustedChecks:
             return None
         return sorted({n for name, _ in cell.calls for n in exercises[name]})
 
+    def _env(self) -> dict[str, str]:
+        return dict(os.environ, COURSE_TF_THREADS=str(self.threads), TF_NUM_INTRAOP_THREADS=str(self.threads),
+                    TF_NUM_INTEROP_THREADS=str(self.threads), OMP_NUM_THREADS=str(self.threads),
+                    TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+
     def _start(self) -> subprocess.Popen:
-        env = dict(os.environ, COURSE_TF_THREADS=str(self.threads), TF_NUM_INTRAOP_THREADS=str(self.threads),
-                   TF_NUM_INTEROP_THREADS=str(self.threads), OMP_NUM_THREADS=str(self.threads),
-                   TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
         return subprocess.Popen([sys.executable, "-m", "autograder.trusted"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self._env(),
                                 start_new_session=False)
 
     def run(self, cell: TestCell, export: dict, kernel_call: Callable[[dict], dict]) -> dict:
@@ -213,11 +231,103 @@ class TrustedChecks:
         if self.process is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
+            if isinstance(self.process, ForkedChecks):
+                self.process.close_channel()
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=5)
             if self.process.poll() is None:
                 self.process.kill()
             self.process = None
+
+
+class ForkedChecks:
+    """A ``Popen``-like handle on a trusted process the zygote forked (the worker's adopted child),
+    speaking over a unix socket."""
+
+    def __init__(self, pid: int, conn: socket.socket):
+        self.pid = pid
+        self.conn = conn
+        self.stdin = conn.makefile("w", encoding="utf-8")
+        self.stdout = conn.makefile("r", encoding="utf-8")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # already collected (e.g. by the worker's orphan reaper)
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("trusted checks", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, 9)
+            with contextlib.suppress(Exception):
+                self.wait(timeout=5)
+
+    def close_channel(self) -> None:
+        for stream in (self.stdin, self.stdout, self.conn):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def _fork_from(zygote: Any, env: dict[str, str]) -> ForkedChecks:
+    """Ask the worker's zygote to fork the trusted process; it connects to a private unix socket
+    (a 0700 folder, one connection accepted, and only from the pid the zygote reported)."""
+    scratch = None
+    with contextlib.suppress(Exception):
+        from autograder.sandbox import SCRATCH
+
+        scratch = SCRATCH if SCRATCH.is_mount() else None
+    folder = tempfile.mkdtemp(prefix="trusted-", dir=scratch)
+    path = os.path.join(folder, "s")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(path)
+        listener.listen(1)
+        listener.settimeout(30)
+        request = {"trusted": {"socket": path, "env": env, "cwd": os.getcwd(), "reaper": os.getpid()}}
+        if hasattr(zygote, "request"):
+            answer = zygote.request(request)
+        else:
+            with zygote._lock:
+                zygote._send(request)
+                answer = zygote._receive()
+        pid = int(answer.get("pid") or 0)
+        if not pid:
+            raise RuntimeError(answer.get("error", "the zygote could not fork the trusted process"))
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+            raise
+        peer_pid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[0]
+        if peer_pid != pid:
+            conn.close()
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+            raise RuntimeError("an unexpected process connected to the trusted-check socket")
+        conn.settimeout(None)
+        return ForkedChecks(pid, conn)
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 _CHECKS: TrustedChecks | None = None
@@ -343,13 +453,18 @@ def one_verdict(printed: list[str]) -> str:
 
 
 def main() -> int:
-    """The trusted process: JSON lines on stdin/stdout; nothing else may write to stdout."""
+    """The trusted process started on its own: JSON lines on stdin/stdout."""
     proto_in = os.fdopen(os.dup(0), "r")
     proto_out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
+    os.dup2(2, 1)  # nothing else may write to the protocol
     from autograder.zygote import die_with_parent
 
     die_with_parent()  # a killed worker leaves no trusted process behind
+    return serve(proto_in, proto_out)
+
+
+def serve(proto_in, proto_out) -> int:
+    """Answer the worker's requests (JSON lines) until it closes ``proto_in``."""
     import warnings
 
     warnings.simplefilter("ignore")

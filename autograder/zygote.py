@@ -23,7 +23,11 @@ Protocol, one JSON object per line on stdin/stdout:
 * then, per kernel: ``{"argv": [...], "env": {...}, "cwd": "...", "reaper": PID,
   "memory_limit": BYTES or null, "sandbox": SPEC or null}``; reply: ``{"pid": PID}``
   (with a sandbox spec, see :mod:`autograder.sandbox`, PID is the kernel namespace's init,
-  which ends with the kernel and reports how it ended).
+  which ends with the kernel and reports how it ended);
+* or, once per worker, the trusted-check process (:mod:`autograder.trusted`), forked like
+  a kernel but never given student code: ``{"trusted": {"socket": PATH, "env": {...},
+  "cwd": "...", "reaper": PID}}``; reply ``{"pid": PID}``. It connects to the worker's unix
+  socket at PATH and serves checks there, with TensorFlow already imported.
 
 Linux only (``fork`` plus ``prctl``); elsewhere the worker uses stock kernels.
 """
@@ -205,6 +209,74 @@ def spawn(request: dict) -> int:
     return int(data or 0)
 
 
+def _wait_for_adoption(reaper: int) -> bool:
+    deadline = time.monotonic() + 5
+    while reaper and os.getppid() != reaper and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    return not reaper or os.getppid() == reaper
+
+
+def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the forked grandchild
+    """In the grandchild: become the worker's trusted-check process (no student code ever runs here)."""
+    import socket
+
+    os.setsid()  # its own process group: a Ctrl-C of the run reaches the worker, which ends it
+    adopted = _wait_for_adoption(int(request.get("reaper") or 0))
+    die_with_parent()
+    if not adopted:
+        os._exit(70)
+    _reset_signals()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(request["socket"])
+    keep = sock.fileno()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, keep)  # the zygote's protocol pipes: only the zygote answers the worker there
+    os.closerange(keep + 1, 1 << 16)
+    os.chdir(request.get("cwd") or os.getcwd())
+    os.environ.clear()
+    os.environ.update(request.get("env") or {})
+    code = 0
+    try:
+        from autograder import trusted
+
+        trusted.serve(sock.makefile("r", encoding="utf-8"), sock.makefile("w", encoding="utf-8"))
+    except BaseException:  # noqa: BLE001 - the worker sees the closed socket and says so
+        code = 1
+    os._exit(code)
+
+
+def spawn_trusted(request: dict) -> int:
+    """Fork the trusted-check process for ``request["trusted"]``; return its pid (the reaper's child)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_fd, write_fd = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.close(read_fd)
+            child = os.fork()
+            if child == 0:
+                os.close(write_fd)
+                _become_trusted(request["trusted"])
+            os.write(write_fd, str(child).encode())
+            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+    os.close(write_fd)
+    os.waitpid(middle, 0)
+    data = b""
+    while True:
+        chunk = os.read(read_fd, 64)
+        if not chunk:
+            break
+        data += chunk
+    os.close(read_fd)
+    return int(data or 0)
+
+
 def main() -> int:
     proto_in = os.fdopen(os.dup(0), "r")
     proto_out = os.fdopen(os.dup(1), "w")
@@ -234,7 +306,8 @@ def main() -> int:
         if not line.strip():
             continue
         try:
-            reply({"pid": spawn(json.loads(line))})
+            request = json.loads(line)
+            reply({"pid": spawn_trusted(request) if "trusted" in request else spawn(request)})
         except Exception as exc:
             reply({"error": f"{type(exc).__name__}: {exc}"})
     return 0

@@ -215,3 +215,52 @@ def test_one_verdict_keeps_every_line_but_only_the_first_tick():
         "✔ Exercise 1: correct.\n"
     quiz = ["Question 1: answer recorded: C.\n", "✔ Question 1: C is right. Because ...\n"]
     assert one_verdict(quiz) == "".join(quiz)
+
+
+def _zygote_class():
+    try:
+        from autograder.kernels import Zygote
+    except ImportError:  # before the warm kernel manager's rename
+        from autograder.pool import Zygote
+    return Zygote
+
+
+def test_the_trusted_process_forked_from_the_zygote_gives_the_same_verdicts(tmp_path):
+    """A worker with a warm zygote forks its trusted process from it (TensorFlow already imported:
+    ready in a fraction of a second, instead of seconds); verdicts equal a fresh interpreter's; the
+    process ends with the worker's handle, and a killed one is replaced."""
+    import os
+    import time
+
+    zygote = _zygote_class()(["numpy", "tensorflow", "keras", "course"], ["course"])
+    forked, fresh = trusted.TrustedChecks(), trusted.TrustedChecks()
+    try:
+        if not zygote.usable:
+            pytest.fail(f"no usable zygote here: {zygote.info}")
+        start = time.monotonic()
+        forked.start(zygote=zygote)
+        cell = trusted.TestCell("course.lessons.lesson03", [("q3", {}), ("q3", {"cases": [[7, 3]]})])
+        assert forked.names(cell) == ["dense_params"]
+        ready = time.monotonic() - start
+        assert isinstance(forked.process, trusted.ForkedChecks), type(forked.process)
+        assert ready < 2.5, f"the forked trusted process took {ready:.2f} s to answer"
+        fresh.start()
+        assert not isinstance(fresh.process, trusted.ForkedChecks)
+        for function in (lambda inputs, units: inputs * units + units, lambda inputs, units: inputs * units):
+            export, ask = kernel({"dense_params": function})
+            verdicts = [checks.run(cell, export, ask) for checks in (forked, fresh)]
+            assert verdicts[0] == verdicts[1]
+        assert verdicts[0]["status"] == "failed" and "not the 64 biases" in verdicts[0]["text"]
+        pid = forked.process.pid
+        os.kill(pid, 9)
+        forked.process.wait(timeout=5)
+        export, ask = kernel({"dense_params": lambda inputs, units: inputs * units + units})
+        assert forked.run(cell, export, ask)["status"] == "passed"  # a new one, from the zygote again
+        assert isinstance(forked.process, trusted.ForkedChecks) and forked.process.pid != pid
+        pid = forked.process.pid
+        forked.close()
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+    finally:
+        forked.close()
+        fresh.close()
+        zygote.close()
