@@ -9,7 +9,8 @@ import numpy as np
 
 from course import errors, model_facts
 from course.feedback import Problems
-from course.pipeline import LAYER_STAGES, REFERENCE_ORDER, Stage, ordinal
+from course.pipeline import LAYER_STAGES, REFERENCE_ORDER, ordinal
+from course.stages import Stage
 
 DENSE_STAGES = tuple(stage for stage in LAYER_STAGES if stage.kind == "Dense")
 

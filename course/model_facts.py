@@ -11,7 +11,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from course.pipeline import layer_label
+
+def layer_label(kind: str, units: int | None, activation: str | None) -> str:
+    """How messages name a layer: "Dense(64, relu)", or the class name ("Normalization")."""
+    return f"Dense({units}, {activation})" if kind == "Dense" else kind
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,33 @@ def history_dict(history) -> dict | None:
     """The ``{key: [per-epoch values]}`` dict of a Keras History (or of such a dict), or None."""
     data = getattr(history, "history", history)
     return data if isinstance(data, dict) else None
+
+
+#: History keys that hold training accuracy, in order of preference.
+ACCURACY_KEYS = ("accuracy", "binary_accuracy", "acc",
+                 "categorical_accuracy", "sparse_categorical_accuracy")
+
+
+def accuracy_key(values) -> str | None:
+    """Which key of a history's ``{key: [values]}`` holds training accuracy ('accuracy',
+    'binary_accuracy', 'acc', ...); None when none does."""
+    for key in ACCURACY_KEYS:
+        if values.get(key):
+            return key
+    return next((key for key in values
+                 if not key.startswith("val_") and key.endswith(("accuracy", "acc"))), None)
+
+
+def optimizer_steps(model) -> int | None:
+    """Optimizer steps (batches) ``model`` has been trained for so far; None when it has no
+    optimizer that counts them."""
+    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
+    if iterations is None:
+        return None
+    try:
+        return int(iterations.numpy() if hasattr(iterations, "numpy") else iterations)
+    except (TypeError, ValueError):
+        return None
 
 
 def compile_facts(model) -> dict[str, Any] | None:

@@ -1,29 +1,10 @@
 """The reference pipeline: the five stages every lesson builds toward."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-def layer_label(kind: str, units: int | None, activation: str | None) -> str:
-    """How messages name a layer: "Dense(64, relu)", or the class name ("Normalization")."""
-    return f"Dense({units}, {activation})" if kind == "Dense" else kind
-
-
-@dataclass(frozen=True)
-class Stage:
-    number: int
-    name: str
-    kind: str            # Keras layer class name, or "Input"
-    units: int | None    # output columns
-    activation: str | None
-    purpose: str
-
-    def label(self) -> str:
-        return layer_label(self.kind, self.units, self.activation)
-
+from course.stages import INPUT_PURPOSE, Stage
 
 STAGES = (
-    Stage(1, "Input data", "Input", 20, None, "Raw numerical features representing samples"),
+    Stage(1, "Input data", "Input", 20, None, INPUT_PURPOSE),
     Stage(2, "Normalization layer", "Normalization", 20, None,
           "Scale features to have mean 0 and variance 1"),
     Stage(3, "Dense layer 1", "Dense", 64, "relu",

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course import reference_epochs
+
 SALT = "keras-sequential-course"
 GRADED, SELF_STUDY = "graded", "self-study"
 MODE_VARIABLE = "COURSE_QUIZ_MODE"
@@ -95,8 +97,7 @@ QUESTIONS = [
              {"A": "32", "B": "1000", "C": "5", "D": "31"},
              "a3edf5d1f138695d57040602df921fd443807079f013ebee4f178625c9c1ad05",
              "ceil(1000 / 32) = 32 batches, one update per batch; an epoch is one pass over all samples."),
-    Question(7, "05 Training", "Loss falls 0.65 → 0.30 while accuracy rises 0.60 → 0.89 over 5 epochs. "
-                               "What does that tell you?",
+    Question(7, "05 Training", f"{reference_epochs.trend()}. What does that tell you?",
              {"A": "The model is certainly overfitting",
               "B": "The learning rate is too high",
               "C": "The model is learning: its predictions on the training data get better every epoch",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from course.pipeline import STAGES
-from course.trace import preview_rows, shape_text
+from course.formatting import preview_rows, shape_text
 
 
 def stage_picture(number: int, before, after=None, rows: int = 2) -> str:

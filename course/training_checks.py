@@ -12,22 +12,24 @@ from typing import Any
 
 import numpy as np
 
+from course import reference_epochs
 from course.feedback import Problems
-from course.model_facts import history_dict
+from course.model_facts import accuracy_key, history_dict, optimizer_steps
 
-EPOCHS = 5
-#: The reference table's final epoch (loss 0.30, accuracy 0.89) with the bands training is graded in.
-FINAL_LOSS_BAND = (0.30, 0.06)
-FINAL_ACCURACY_BAND = (0.89, 0.04)
-#: The reference pipeline's training settings: Adam at its default learning rate, batches of 32
-#: (1000 samples: 32 steps per epoch).
-REFERENCE_OPTIMIZER = "adam"
-REFERENCE_LEARNING_RATE = 0.001
-REFERENCE_BATCH_SIZE = 32
+EPOCHS = reference_epochs.EPOCHS
+#: The reference table's final epoch with the bands training is graded in: (target, tolerance).
+FINAL_LOSS_BAND = reference_epochs.band(-1, "loss")
+FINAL_ACCURACY_BAND = reference_epochs.band(-1, "accuracy")
+#: An untrained model's first epoch in the reference table.
+FIRST_LOSS = reference_epochs.column("loss")[0]
+#: The reference pipeline's training settings (1000 samples in batches of 32: 32 steps per epoch).
+REFERENCE_OPTIMIZER = reference_epochs.OPTIMIZER
+REFERENCE_LEARNING_RATE = reference_epochs.LEARNING_RATE
+REFERENCE_BATCH_SIZE = reference_epochs.BATCH_SIZE
 #: The loss of a model that has learned nothing about two classes (binary cross-entropy at p = 0.5).
 CHANCE_LOSS = math.log(2)
-#: An untrained model's first epoch averages about 0.65 in the reference table; far below this,
-#: the model had been trained before.
+#: An untrained model's first epoch averages about FIRST_LOSS; far below this, the model had been
+#: trained before.
 UNTRAINED_FIRST_EPOCH_FLOOR = 0.45
 #: How far the model's loss on the course data may be from the History's last epoch and still
 #: say "this model was trained on these features and labels".
@@ -51,13 +53,8 @@ def steps_before_fit(history, model) -> int:
     0 for a model that started this ``fit`` untrained, or when it cannot be told (no model,
     no optimizer, no step count).
     """
-    data, steps = history_dict(history), history_steps(history)
-    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
-    if not data or not data.get("loss") or steps is None or iterations is None:
-        return 0
-    try:
-        done = int(_number(iterations))
-    except (TypeError, ValueError):
+    data, steps, done = history_dict(history), history_steps(history), optimizer_steps(model)
+    if not data or not data.get("loss") or steps is None or done is None:
         return 0
     return max(0, done - steps * len(data["loss"]))
 
@@ -65,13 +62,8 @@ def steps_before_fit(history, model) -> int:
 def trained_this_history(history, model) -> bool:
     """Whether ``model`` took at least the steps ``history`` records (so it is the model that was
     trained: a model rebuilt after fit has taken none, and says nothing about that training)."""
-    data, steps = history_dict(history) or {}, history_steps(history)
-    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
-    if model is None or iterations is None:
-        return False
-    try:
-        done = int(_number(iterations))
-    except (TypeError, ValueError):
+    data, steps, done = history_dict(history) or {}, history_steps(history), optimizer_steps(model)
+    if model is None or done is None:
         return False
     if steps is None or not data.get("loss"):
         return done > 0
@@ -140,7 +132,8 @@ def diagnose(history, model=None) -> list[str]:
     losses = [float(v) for v in data.get("loss", [])]
     if not losses or not all(math.isfinite(v) for v in losses):
         return []
-    accuracies = [float(v) for v in data.get("accuracy", data.get("binary_accuracy", []))]
+    key = accuracy_key(data)
+    accuracies = [float(v) for v in data[key]] if key else []
     final = losses[-1]
     target, width = FINAL_LOSS_BAND
     too_low = final < target - width
@@ -155,7 +148,7 @@ def diagnose(history, model=None) -> list[str]:
         causes.append(trained_before_message(history, before))
     elif model is None and losses[0] < UNTRAINED_FIRST_EPOCH_FLOOR and not too_low_by_settings(history):
         causes.append(f"the first epoch's loss is already {losses[0]:.2f} (an untrained model starts "
-                      "near 0.65): the model was probably trained more than once, before this fit. Re-run "
+                      f"near {FIRST_LOSS:.2f}): the model was probably trained more than once, before this fit. Re-run "
                       "the cells that build the model, then run fit once.")
 
     if model is not None:
@@ -243,7 +236,7 @@ def trained_before_message(history, before: int) -> str:
     shown = f"{epochs:.0f}" if float(epochs).is_integer() else f"about {epochs:.1f}"
     return (f"the model was already trained before this fit ({before} steps, {shown} epoch(s) of "
             f"{steps} batches), so this History continues that training: its first epoch's loss is "
-            f"{first:.2f} where an untrained model starts near 0.65. Re-run the cells that build the "
+            f"{first:.2f} where an untrained model starts near {FIRST_LOSS:.2f}. Re-run the cells that build the "
             "model (from the first cell), then run fit once.")
 
 

@@ -154,7 +154,8 @@ def test_a_check_never_changes_the_students_model():
 def test_live_curves_and_trace_say_a_second_fit_continues_instead_of_loss_is_high():
     """Epoch 1 of a second fit (loss about 0.35) is no 'Model starts learning, loss is high'."""
     import course
-    from course.trace import CONTINUED, trace
+    from course.trace import trace
+    from course.training_trace import CONTINUED
     from course.widgets import LiveCurves
 
     x, y = course.load_data()

@@ -18,7 +18,7 @@ import keras
 from PIL import Image
 
 from course.data import load_data
-from course.trace import TraceError
+from course.arguments import TraceError
 from course.widgets import ActivationInspector, LiveCurves, QuizQuestion, answer_of, is_headless
 from course.widgets import frontend
 

@@ -6,7 +6,8 @@ import numpy as np
 from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import check_dense_stage
-from course.pipeline import STAGES, Stage
+from course.pipeline import STAGES
+from course.stages import Stage
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready

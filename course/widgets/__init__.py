@@ -10,7 +10,7 @@
 They work live in JupyterLab and stay quick and silent (nothing on stderr, no
 waiting) when nbgrader or a script runs the notebook: see
 :mod:`course.widgets.frontend`. Given a model or data they cannot show, they
-raise :class:`course.trace.TraceError` (a ``ValueError``) with a message that
+raise :class:`course.arguments.TraceError` (a ``ValueError``) with a message that
 names the fix, worded as the pipeline trace words it.
 """
 from course.widgets.frontend import is_headless

@@ -26,8 +26,9 @@ import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.ticker import MaxNLocator
 
-from course.trace import number_text, preview_values
-from course.widgets.activations import Activations, Stage, record_activations
+from course.formatting import number_text, preview_values
+from course.stages import Stage
+from course.widgets.activations import Activations, record_activations
 from course.widgets.canvas import BlitCanvas, new_figure
 from course.widgets.frontend import resolve_live
 from course.widgets.validation import model_data_labels
@@ -87,7 +88,7 @@ class ActivationInspector:
         self.summary: dict[str, Any] = {}
         #: Seconds the last update spent computing values and drawing (for benchmarks).
         self.last_timing = {"compute": 0.0, "draw": 0.0}
-        self._plot = _StagePlot(self.activations.samples)
+        self._plot = _StagePlot(self.activations)
         if resolve_live(live):
             self._plot.prepare_all(stages)
         self._holding = False
@@ -161,8 +162,8 @@ class ActivationInspector:
 
     def _summarise(self, stage: Stage, sample: int, pinned: int | None) -> dict[str, Any]:
         summary = self._sample_summary(stage, sample)
-        dead = stage.dead
-        summary.update(stage=stage.number - 1, stage_title=stage.title, layer_name=stage.layer_name,
+        dead = self.activations.dead(stage)
+        summary.update(stage=stage.number - 1, stage_title=stage.title, layer_name=stage.layer_name or "input",
                        units=stage.units, dead_units=None if dead is None else int(dead.sum()),
                        pinned=None if pinned is None else self._sample_summary(stage, pinned))
         return summary
@@ -175,7 +176,7 @@ class ActivationInspector:
             "values": values.copy(),
             "mean": float(values.mean()),
             "max": float(values.max()),
-            "zero_units": stage.zero_units(sample),
+            "zero_units": self.activations.zero_units(stage, sample),
             "probability": float(self.activations.probability[sample]),
             "predicted_class": int(self.activations.predicted_class[sample]),
         }
@@ -201,8 +202,9 @@ class ActivationInspector:
 class _StagePlot:
     """The inspector's figure: bars for the sample(s), histogram over all samples."""
 
-    def __init__(self, samples: int):
-        self.samples = samples
+    def __init__(self, activations: Activations):
+        self.activations = activations
+        self.samples = activations.samples
         self.figure = new_figure(7.2, 2.7)
         self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.88, wspace=0.22)
         self.bars_axes, self.hist_axes = self.figure.subplots(
@@ -265,7 +267,7 @@ class _StagePlot:
         self.bars_axes.set_xlim(-0.6, stage.units - 0.4)
         self.bars_axes.set_ylim(low - pad, high + pad)
         self.bars_axes.set_title(f"Stage {stage.title}: one sample", fontsize=9)
-        counts, edges = stage.histogram
+        counts, edges = self.activations.histogram(stage)
         self.histogram.set_data(counts, edges)
         self.hist_axes.set_xlim(edges[0], edges[-1])
         self.hist_axes.set_ylim(0, max(1, counts.max()) * 1.08)

@@ -19,8 +19,9 @@ import ipywidgets as widgets
 import keras
 from matplotlib.ticker import MaxNLocator
 
-from course.trace import (EPOCH_HEADERS, EpochRow, accuracy_key, epoch_cells, epoch_table,
-                          html_table)
+from course.formatting import html_table
+from course.model_facts import accuracy_key, optimizer_steps
+from course.training_trace import EPOCH_HEADERS, EpochRow, epoch_cells, epoch_table
 from course.widgets.canvas import figure_png, new_figure
 from course.widgets.frontend import resolve_live, show, show_widget
 
@@ -29,7 +30,7 @@ class LiveCurves(keras.callbacks.Callback):
     """A Keras callback drawing loss and accuracy per epoch, and the epoch table at the end.
 
     Accuracy is whichever accuracy the model was compiled with ("accuracy",
-    "binary_accuracy", ...; see :func:`course.trace.accuracy_key`). ``live``
+    "binary_accuracy", ...; see :func:`course.model_facts.accuracy_key`). ``live``
     forces live (True) or headless (False) drawing instead of detecting it.
     After training, :attr:`history` holds every logged value per key,
     :meth:`rows` the epoch table (the pipeline trace's, with its observations)
@@ -66,7 +67,7 @@ class LiveCurves(keras.callbacks.Callback):
     # -- Keras callback hooks -------------------------------------------------------
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.history = {}
-        self.continued = _steps_taken(self.model) > 0
+        self.continued = (optimizer_steps(self.model) or 0) > 0
         self.live = resolve_live(self._live_argument)
         if self.live:
             self.image.layout.display = "none"
@@ -150,11 +151,3 @@ class LiveCurves(keras.callbacks.Callback):
         self.image.layout.display = None
         self.table.value = self.table_html()
 
-
-def _steps_taken(model: Any) -> int:
-    """Optimizer steps ``model`` has taken so far (0 for a fresh model or none known)."""
-    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
-    try:
-        return int(iterations.numpy()) if hasattr(iterations, "numpy") else int(iterations or 0)
-    except (TypeError, ValueError):
-        return 0

@@ -3,9 +3,9 @@ import keras
 import numpy as np
 import pytest
 
-from course import model_facts, trace
+from course import arguments, model_facts, stages, training_checks
 from course.data import load_data
-from course.widgets import activations
+from course.widgets import live_curves
 
 
 @pytest.mark.parametrize("layer, expected", [
@@ -20,8 +20,17 @@ def test_activation_name(layer, expected):
 
 
 def test_one_activation_name_is_shared():
-    assert trace.activation_name is model_facts.activation_name
-    assert activations.activation_name is model_facts.activation_name
+    assert stages.activation_name is model_facts.activation_name
+
+
+def test_one_reader_of_optimizer_steps_and_accuracy_keys():
+    assert live_curves.optimizer_steps is model_facts.optimizer_steps
+    assert training_checks.optimizer_steps is model_facts.optimizer_steps
+    assert live_curves.accuracy_key is model_facts.accuracy_key
+    assert training_checks.accuracy_key is model_facts.accuracy_key
+    assert model_facts.optimizer_steps(keras.Sequential()) is None
+    assert model_facts.accuracy_key({"loss": [1.0], "binary_accuracy": [0.5]}) == "binary_accuracy"
+    assert model_facts.accuracy_key({"loss": [1.0], "val_accuracy": [0.5]}) is None
 
 
 def test_layer_outputs_are_each_layers_output_and_leave_the_model_unchanged():
@@ -36,23 +45,21 @@ def test_layer_outputs_are_each_layers_output_and_leave_the_model_unchanged():
     assert np.allclose(outputs[-1], np.asarray(model(x)), atol=1e-6)
     assert np.all(outputs[1] >= 0)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
-    traced = list(trace.layer_outputs(model, x))
+    traced = [stage.output for stage in stages.run_stages(model, x)[1:]]
     assert all(np.allclose(a, b) for a, b in zip(traced, outputs))
 
 
 def test_trace_names_the_stage_whose_layer_failed():
     model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(3)])
-    with pytest.raises(trace.TraceError, match=r"Stage 2 \(dense"):
-        list(trace.layer_outputs(model, np.zeros((2, 7), "float32")))
+    with pytest.raises(arguments.TraceError, match=r"Stage 2 \(dense"):
+        stages.run_stages(model, np.zeros((2, 7), "float32"))
 
 
 def test_one_history_reader():
-    from course import training_checks
-
     history = keras.callbacks.History()
     history.history = {"loss": [0.5, 0.4]}
     assert model_facts.history_dict(history) == {"loss": [0.5, 0.4]}
     assert model_facts.history_dict({"loss": [1.0]}) == {"loss": [1.0]}
     assert model_facts.history_dict([0.5]) is None
     assert training_checks.history_dict is model_facts.history_dict
-    assert trace.history_values(history) == {"loss": [0.5, 0.4]}
+    assert arguments.history_values(history) == {"loss": [0.5, 0.4]}

@@ -1,4 +1,4 @@
-"""The pipeline trace (course.trace): stages, epoch table, chart, prediction trace, outputs, CLI."""
+"""The pipeline trace (course.trace): data flow, prediction and training views together, outputs, CLI."""
 from __future__ import annotations
 
 import json
@@ -12,20 +12,10 @@ import course  # noqa: F401  (quiet TensorFlow before Keras loads)
 import keras
 
 from course.data import load_data
-from autograder.reference import SEED_EPOCH_TABLE, train_reference
+from autograder.reference import train_reference
 from autograder.trace_command import main
-from course.trace import (PipelineTrace, TraceError, loss_chart, observe, shape_text,
-                          trace)
-
-SEED_LOSSES = [loss for loss, _ in SEED_EPOCH_TABLE]
-SEED_ACCURACIES = [accuracy for _, accuracy in SEED_EPOCH_TABLE]
-SEED_OBSERVATIONS = [
-    "Model starts learning, loss is high, accuracy is low",
-    "Loss decreases, accuracy improves",
-    "Model continues to learn well",
-    "Loss decreases steadily, accuracy increases",
-    "Good convergence, model is improving",
-]
+from course.trace import PipelineTrace, TraceError, trace
+from course.training_trace import loss_chart
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -62,18 +52,19 @@ SMALL_X = np.random.default_rng(0).normal(size=(50, 5)).astype("float32")
 
 @pytest.mark.slow
 def test_stage_shapes_match_the_model(reference_trace):
-    shapes = [tuple(stage.output_shape) for stage in reference_trace.stages]
+    shapes = [stage.output_shape for stage in reference_trace.stages]
     assert shapes == [(1000, 20), (1000, 20), (1000, 64), (1000, 32), (1000, 1)]
-    assert [tuple(s.input_shape) for s in reference_trace.stages[1:]] == shapes[:-1]
+    assert [s.input_shape for s in reference_trace.stages[1:]] == shapes[:-1]
     assert [s.name for s in reference_trace.stages] == [
         "Input Data", "Normalization Layer", "Dense Layer 1", "Dense Layer 2", "Output Layer"]
-    assert reference_trace.stages[2].input_text == "1000 rows x 20 columns"
-    assert reference_trace.stages[4].output_text == "1000 rows x 1 column"
+    rows = reference_trace.stage_rows()
+    assert rows[2]["input_text"] == "1000 rows x 20 columns"
+    assert rows[4]["output_text"] == "1000 rows x 1 column"
 
 
 @pytest.mark.slow
 def test_descriptions_come_from_the_layers(reference_trace):
-    descriptions = [stage.description for stage in reference_trace.stages]
+    descriptions = [row["description"] for row in reference_trace.stage_rows()]
     assert descriptions[1] == "Scale features to have mean 0 and variance 1"
     assert descriptions[2] == "Fully connected layer with 64 neurons and ReLU activation"
     assert descriptions[3] == "Fully connected layer with 32 neurons and ReLU activation"
@@ -86,10 +77,11 @@ def test_sample_rows_are_the_real_layer_outputs(trained, data, reference_trace):
     model, _ = trained
     extractor = keras.Model(model.inputs, [layer.output for layer in model.layers])
     real = [data.x] + [np.asarray(out) for out in extractor.predict(data.x, verbose=0)]
-    for stage, output in zip(reference_trace.stages, real):
-        assert np.allclose(stage.sample_rows, output[:2], atol=1e-5), stage.name
-    assert reference_trace.stages[0].preview.startswith("[[")
-    assert "..." in reference_trace.stages[2].preview
+    rows = reference_trace.stage_rows()
+    for row, output in zip(rows, real):
+        assert np.allclose(row["sample_rows"], output[:2], atol=1e-5), row["name"]
+    assert rows[0]["preview"].startswith("[[")
+    assert "..." in rows[2]["preview"]
 
 
 @pytest.mark.slow
@@ -131,23 +123,6 @@ def test_epoch_table_equals_the_history(trained, reference_trace):
     assert rows[-1].observation.startswith("Good convergence")
 
 
-def test_observations_reproduce_the_seed_page():
-    assert observe(SEED_LOSSES, SEED_ACCURACIES) == SEED_OBSERVATIONS
-
-
-def test_observations_respond_to_the_history():
-    rising = observe([0.6, 0.5, 0.7, 0.8], [0.6, 0.7, 0.6, 0.55])
-    assert rising[2].startswith("Loss went up") and rising[3].startswith("Loss went up")
-    assert rising[0] == "Model starts learning, loss is high, accuracy is low"
-    plateau = observe([0.6, 0.5, 0.499, 0.4985])
-    assert "plateau" in plateau[2]
-    assert plateau[3].startswith("Good convergence, loss is levelling off")
-    assert observe([0.5]) == ["Model starts learning"]
-    assert "not a number" in observe([0.5, float("nan")])[1]
-    assert observe([0.5, 0.4]) == ["Model starts learning, loss is high",
-                                   "Good convergence, model is improving"]
-
-
 def test_a_dict_history_and_other_accuracy_keys(data):
     history = {"loss": [0.7, 0.8], "binary_accuracy": [0.5, 0.4], "val_loss": [0.7, 0.7]}
     result = trace(small_model(activation="sigmoid"), SMALL_X, history)
@@ -157,21 +132,6 @@ def test_a_dict_history_and_other_accuracy_keys(data):
     without = trace(small_model(), SMALL_X, {"loss": [0.7, 0.6]})
     assert without.accuracy_key is None and without.epochs[0].accuracy is None
     assert "-" in without.to_text()
-
-
-def test_ascii_chart_matches_the_seed_layout():
-    assert loss_chart(SEED_LOSSES) == "\n".join([
-        "Loss",
-        "0.7 | *",
-        "0.6 |",
-        "0.5 |   *",
-        "0.4 |     *",
-        "0.3 |       * *",
-        "      1 2 3 4 5  Epochs",
-    ])
-    many = loss_chart([1.0 / n for n in range(1, 13)])
-    assert many.splitlines()[-1].rstrip().endswith("12  Epochs")
-    assert loss_chart([0.5, 0.5]).count("*") == 2
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -217,9 +177,9 @@ def test_figure_has_loss_and_accuracy_curves(reference_trace):
 def test_a_generic_sequential_traces():
     model = small_model()
     result = trace(model, SMALL_X, sample=3)
-    assert [tuple(s.output_shape) for s in result.stages] == [(50, 5), (50, 3), (50, 2)]
+    assert [s.output_shape for s in result.stages] == [(50, 5), (50, 3), (50, 2)]
     assert [s.name for s in result.stages] == ["Input Data", "Dense Layer", "Output Layer"]
-    assert "2 classes" in result.stages[2].description
+    assert "2 classes" in result.stages[2].purpose
     expected = model.predict(SMALL_X[3:4], verbose=0)[0]
     assert result.prediction.predicted_class == int(np.argmax(expected))
     assert result.prediction.probability == pytest.approx(float(expected.max()), abs=1e-6)
@@ -239,14 +199,9 @@ def test_an_unadapted_normalization_is_flagged():
     model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Normalization(),
                               keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")])
     result = PipelineTrace(model, SMALL_X)
-    assert "not adapted yet" in result.stages[1].description
-    assert result.stages[2].description.startswith("Randomly drop 50%")
-
-
-def test_shape_text():
-    assert shape_text((1000, 20)) == "1000 rows x 20 columns"
-    assert shape_text((1000, 1)) == "1000 rows x 1 column"
-    assert shape_text((60, 28, 28)) == "60 samples x 28 x 28"
+    assert "not adapted yet" in result.stages[1].purpose
+    assert result.stages[2].purpose.startswith("Randomly drop 50%")
+    assert "not adapted yet" in result.to_text()
 
 
 # ----------------------------------------------------------------------------- errors
