@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+import tomllib
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 #: Names Keras takes as strings; written without quotes they raise NameError.
@@ -149,84 +151,17 @@ def _ndim(match: re.Match, error: BaseException) -> str:
             "(rows), so keep it 2-D with x[0:1] or x[None] — or pass the whole array.")
 
 
-def fixed(text: str) -> Callable[[re.Match, BaseException], str]:
-    return lambda match, error: text
+def _known_errors() -> list[tuple[str, str, str | Callable[[re.Match, BaseException], str]]]:
+    """The table in known_errors.toml: (exception type name, pattern in its message, advice),
+    the advice being a sentence or, for ``explain = "name"``, the function ``_name`` here."""
+    with open(Path(__file__).with_name("known_errors.toml"), "rb") as file:
+        rows = tomllib.load(file)["error"]
+    return [(row["type"], row["pattern"], globals()["_" + row["explain"]] if "explain" in row else row["advice"])
+            for row in rows]
 
 
-#: (exception type name, pattern in its message, explanation)
-KNOWN_ERRORS: list[tuple[str, str, Callable[[re.Match, BaseException], str]]] = [
-    ("KeyError", r"'acc'", fixed(
-        "History keys are named after the metric given to compile(): with "
-        "metrics=['accuracy'] read history.history['accuracy'], not ['acc'].")),
-    ("KeyError", r"'val_", fixed(
-        "there are no validation keys: fit() was not given validation data. "
-        "Read history.history['loss'] and history.history['accuracy'].")),
-    ("AttributeError", r"has never been called and thus has no defined (output|input)", fixed(
-        "in Keras 3 a Sequential model has no .output/.input of its own to build a new model "
-        "from: use the model's inputs, model.inputs, and each layer's output, "
-        "[layer.output for layer in model.layers] (these exist once the model starts with "
-        "keras.Input(shape=(20,))).")),
-    ("AttributeError", r"has no defined inputs", fixed(
-        "model.inputs is undefined until the Sequential model is built: start it with "
-        "keras.Input(shape=(20,)).")),
-    ("AttributeError", r"'input_shape'", fixed(
-        "Keras 3 layers have no .input_shape attribute: use model.inputs[0].shape or "
-        "the shape of the layer's output when called on data.")),
-    ("AttributeError", r"module '([\w.]+)' has no attribute '(\w+)'", _missing_module_attribute),
-    ("AttributeError", r"'(\w+)' object has no attribute '(\w+)'", _missing_attribute),
-    ("ValueError", r"Could not interpret activation function identifier: (\S+)", _activation),
-    ("NameError", r"name '(\w+)' is not defined", _name_error),
-    ("ValueError", r"expected axis -1 of input shape to have value (\d+), but received input with "
-                   r"shape \(\w+, (\d+)\)", _layer_input_size),
-    ("ValueError", r"expected min_ndim=2, found ndim=1", _ndim),
-    ("ValueError", r"Expected shape \(None, (\d+)\), but input has incompatible shape \(([^)]*)\)",
-     _expected_shape),
-    ("InvalidArgumentError", r"Incompatible shapes: \[(\d+),(\d+)\] vs\. \[1,(\d+)\]", _incompatible_shapes),
-    ("ValueError", r"Data cardinality is ambiguous", fixed(
-        "x and y must have one row per sample, but their numbers of rows differ: is x "
-        "transposed (x.T)? Pass x as loaded, shape (1000, 20), and y, shape (1000,).")),
-    ("ValueError", r"Invalid dtype: (str|<U|object)", fixed(
-        "the data holds strings: Keras trains on numbers, so keep the 0/1 labels and the "
-        "features as load_data() gives them (no .astype(str)).")),
-    ("ValueError", r"could not convert string to float", fixed(
-        "the data holds strings: Keras trains on numbers, so keep the 0/1 labels and the "
-        "features as load_data() gives them.")),
-    ("ValueError", r"Cannot convert '(\d+)' to a shape", fixed(
-        "shape= takes a tuple, one number per axis of one sample: shape=(20,), with the comma, "
-        "not shape=20.")),
-    ("(TypeError|ValueError)", r"Sequential.__init__\(\) takes|Expected `trainable` to be a boolean\. Received: trainable=<", fixed(
-        "keras.Sequential takes one list of layers: keras.Sequential([keras.Input(shape=(20,)), "
-        "..., ...]), with square brackets around them.")),
-    ("ValueError", r"Expected `metrics` argument to be a list", fixed(
-        "metrics takes a list of names: metrics=['accuracy'], not metrics='accuracy'.")),
-    ("ValueError", r"is not connected to `inputs`|Graph disconnected", fixed(
-        "those outputs are not connected to the inputs given: use the model's own inputs, "
-        "inputs=model.inputs (a new keras.Input is not connected to the model's layers).")),
-    ("TypeError", r"'History' object is not subscriptable", fixed(
-        "the History object is not a dict: its .history attribute is, so read "
-        "history.history['loss'] and history.history['accuracy'].")),
-    ("TypeError", r"only (0-dimensional|length-1|size-1) arrays can be converted", fixed(
-        "int() and float() take a single number: convert a whole array with .astype(int) "
-        "(or .astype(float)).")),
-    ("TypeError", r"cannot unpack non-iterable function", fixed(
-        "a function was used where its result is expected: call it with (), e.g. "
-        "load_data() rather than load_data.")),
-    ("TypeError", r"'tuple' object is not callable", fixed(
-        ".shape is an attribute, not a method: write x.shape without ().")),
-    ("TypeError", r"'(\w+)' object is not callable", fixed(
-        "something that is a value was called like a function with (): drop the () or check "
-        "that the name still holds the function.")),
-    ("TypeError", r"(\S+)\(\) got an unexpected keyword argument '(\w+)'", _keyword),
-    ("ValueError", r"Could not interpret (optimizer|loss|metric) identifier: (.+)", _identifier),
-    ("TypeError", r"doesn't define __round__", fixed(
-        "round() takes a single number: for an array use np.round(...), or compare it with 0.5.")),
-    ("TypeError", r"get_config\(\) missing 1 required positional argument: 'self'", fixed(
-        "a Keras class was given where an object is expected: create it with parentheses, e.g. "
-        "keras.losses.BinaryCrossentropy(), or give its name as a string.")),
-    ("ValueError", r"not enough values to unpack \(expected (\d+), got (\d+)\)", _unpack),
-    ("ValueError", r"too many values to unpack \(expected (\d+)\)()", _unpack),
-    ("AxisError", r"axis (-?\d+) is out of bounds for array of dimension (\d+)", _axis),
-]
+#: The errors the course recognises, first match wins.
+KNOWN_ERRORS = _known_errors()
 
 
 def original(error: BaseException) -> str:
@@ -243,7 +178,7 @@ def advice(error: BaseException) -> str | None:
     for known_kind, pattern, explanation in KNOWN_ERRORS:
         match = re.search(pattern, text)
         if re.fullmatch(known_kind, kind) and match:
-            return explanation(match, error)
+            return explanation(match, error) if callable(explanation) else explanation
     return None
 
 

@@ -40,3 +40,19 @@ def test_unknown_errors_are_relayed_whole():
 def test_long_keras_messages_are_cut_at_a_line_not_mid_word():
     text = errors.original(ValueError("first line\n" + "word " * 200 + "\n\nArguments received by X"))
     assert "Arguments received" not in text and text.endswith("…") and "wor …" not in text
+
+
+def test_the_known_errors_are_one_table_of_data():
+    """known_errors.toml: every row has a type, a pattern that compiles, and either a sentence
+    of advice or the name of an explaining function in course/errors.py."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    rows = tomllib.loads(Path(errors.__file__).with_name("known_errors.toml").read_text())["error"]
+    assert len(rows) == len(errors.KNOWN_ERRORS) >= 30
+    for row, (kind, pattern, advice) in zip(rows, errors.KNOWN_ERRORS):
+        re.compile(row["type"]), re.compile(row["pattern"])
+        assert ("advice" in row) != ("explain" in row), row
+        assert callable(advice) if "explain" in row else advice == row["advice"] and advice.strip()
+    assert not any(callable(advice) and advice.__name__ == "<lambda>" for _, _, advice in errors.KNOWN_ERRORS)
