@@ -26,6 +26,21 @@ def classify(output: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     return output.max(axis=1), output.argmax(axis=1), "argmax"
 
 
+def probabilities_of(model, x) -> np.ndarray:
+    """The model's one output per sample, from a plain call (no tf.function to build, nothing in
+    the model changes)."""
+    return np.asarray(model(x, training=False), dtype=float).reshape(-1)
+
+
+def scores(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Binary cross-entropy and accuracy (class 1 above :data:`THRESHOLD`) of P(class 1) per sample
+    against 0/1 labels, as ``model.evaluate`` reports them."""
+    labels = np.asarray(labels, dtype=float).reshape(-1)
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    loss = float(-np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped)))
+    return loss, float(np.mean((probabilities > THRESHOLD) == (labels > THRESHOLD)))
+
+
 @dataclass(frozen=True)
 class TraceStep:
     """One layer of the prediction trace: "Layer 3: Dense Layer 1 (ReLU)" and the sample's values."""

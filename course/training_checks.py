@@ -15,6 +15,7 @@ import numpy as np
 from course import reference_epochs
 from course.feedback import Problems
 from course.model_facts import accuracy_key, history_dict, optimizer_steps
+from course.prediction import probabilities_of, scores
 
 EPOCHS = reference_epochs.EPOCHS
 #: The reference table's final epoch with the bands training is graded in: (target, tolerance).
@@ -108,15 +109,12 @@ def _loss_on_course_data(model, x: np.ndarray, y: np.ndarray) -> tuple[float, fl
     """Binary cross-entropy and accuracy of ``model`` on ``(x, y)``, from a plain call (no
     tf.function, nothing in the model changes); None if the model cannot be called on x."""
     try:
-        probabilities = np.asarray(model(x, training=False), dtype=float).reshape(-1)
+        probabilities = probabilities_of(model, x)
     except Exception:  # noqa: BLE001 - a broken model has its own checks; no diagnosis from it
         return None
     if probabilities.shape != y.reshape(-1).shape or not np.all(np.isfinite(probabilities)):
         return None
-    p = np.clip(probabilities, 1e-7, 1 - 1e-7)
-    labels = y.reshape(-1).astype(float)
-    loss = float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
-    return loss, float(np.mean((probabilities > 0.5) == (labels > 0.5)))
+    return scores(probabilities, y)
 
 
 def diagnose(history, model=None) -> list[str]:

@@ -8,6 +8,7 @@ from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import (check_compiled, check_dense_stage, check_is_sequential,
                                  check_pipeline_model)
 from course.pipeline import STAGES
+from course.prediction import probabilities_of, scores
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
@@ -68,11 +69,7 @@ def held_out_scores(model, split: str) -> tuple[float, float]:
     """Binary cross-entropy and accuracy (threshold 0.5) of ``model`` on a data split, as
     ``evaluate`` reports them, from one plain call (no tf.function to build, model unchanged)."""
     held_out = load_data(split)
-    probabilities = np.asarray(model(held_out.x, training=False), dtype=float).reshape(-1)
-    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
-    labels = held_out.y.reshape(-1)
-    loss = float(-np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped)))
-    return loss, float(np.mean((probabilities > 0.5) == labels))
+    return scores(probabilities_of(model, held_out.x), held_out.y)
 
 
 q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabilities"], _output, [

@@ -40,3 +40,18 @@ def test_step_summary_counts_values():
     assert TraceStep(5, "Output Layer", [0.25]).summary == "[0.25] (1 value)"
     verdict = Prediction(0, [TraceStep(1, "x", [0.1, 0.9])], 0.9, 1).verdict
     assert "highest probability" in verdict
+
+
+def test_scores_are_what_evaluate_reports():
+    import keras
+
+    from course.prediction import probabilities_of, scores
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", metrics=["accuracy"])
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert scores(probabilities_of(model, x), y) == pytest.approx((loss, accuracy), abs=1e-4)
+    assert scores(np.array([0.5, 0.9]), np.array([1, 1]))[1] == 0.5  # 0.5 itself is class 0
