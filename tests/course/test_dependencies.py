@@ -25,6 +25,8 @@ ONE_HOME = {
     "describe_layer": "course/stages.py",
     "stage_names": "course/stages.py",
     "classify": "course/prediction.py",      # probabilities to classes
+    "scores": "course/prediction.py",        # loss and accuracy of predictions
+    "KNOWN_ERRORS": "course/errors.py",      # read from known_errors.toml
     "shape_text": "course/formatting.py",
     "html_table": "course/formatting.py",
     "epoch_table": "course/training_trace.py",
