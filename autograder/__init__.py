@@ -13,8 +13,25 @@ Python API::
     from autograder import Course, grade
     course = Course("path/to/course")
     summary = grade(course, ["01_input_data"], workers=2)
-"""
-from autograder.coursedir import Course, CourseError
-from autograder.grading import Summary, grade
 
-__all__ = ["Course", "CourseError", "Summary", "grade"]
+The package follows the flow of a run: :mod:`autograder.options` (what the
+instructor asked), :mod:`autograder.plan` (what to grade and why),
+:mod:`autograder.executors` (where it runs: ``local`` or ``dask``),
+:mod:`autograder.record` (run log, gradebook read-back) and the outputs
+(:mod:`autograder.exports`, :mod:`autograder.feedback`, :mod:`autograder.report`).
+"""
+import importlib
+from typing import Any
+
+#: Public names, imported on first use (so ``autograder --help`` imports no nbgrader).
+_LAZY = {"Course": "autograder.coursedir", "CourseError": "autograder.coursedir",
+         "Summary": "autograder.results", "Result": "autograder.results", "Status": "autograder.results",
+         "grade": "autograder.grading"}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'autograder' has no attribute {name!r}")

@@ -44,6 +44,18 @@ def _seconds(text: str) -> int:
     return value
 
 
+def add_option(parser: argparse.ArgumentParser, flag: str, extra: str = "", **kwargs) -> None:
+    """A flag that is an alias of a ``c.Autograder`` trait: its help is the trait's, with the default;
+    left out, the course's config (then the default) applies."""
+    from autograder.options import ALIASES, Autograder
+
+    name = flag.lstrip("-").replace("-", "_")
+    trait = Autograder.class_traits()[ALIASES[name]]
+    help_text = f"{trait.help.rstrip('.')}" + (f"; {extra}" if extra else "")
+    help_text += f" (default {trait.default_value!r}; c.Autograder.{ALIASES[name]} in nbgrader_config.py)"
+    parser.add_argument(flag, dest=name, default=None, help=help_text.replace("%", "%%"), **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograder", description=__doc__.split("\n\n")[0],
@@ -78,22 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", type=Path, help="import this folder or zip first (one assignment)")
     p.add_argument("--regexp", help="file-name regexp for --from (see `import --help`)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    p.add_argument("--workers", type=_positive, default=None, help="parallel workers (default: one per core)")
-    p.add_argument("--threads", type=_positive, default=1, help="TensorFlow threads per worker (default 1)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:8786", default=None,
-                   help="grade on this Dask scheduler's workers (default: c.Autograder.scheduler in "
-                        "nbgrader_config.py if set, else workers on this machine)")
-    p.add_argument("--notebook-timeout", type=_seconds, default=600,
-                   help="seconds one notebook may run in total (default 600; the per-cell limit is "
-                        "nbgrader's Execute.timeout)")
-    p.add_argument("--memory-limit", default="0", help="address-space limit per kernel, e.g. 4G (default: none)")
+    add_option(p, "--workers", type=_positive, metavar="N")
+    add_option(p, "--threads", type=_positive, metavar="N")
+    add_option(p, "--scheduler", metavar="tcp://HOST:8786")
+    add_option(p, "--notebook-timeout", type=_seconds, metavar="SECONDS",
+               extra="the per-cell limit is nbgrader's Execute.timeout")
+    add_option(p, "--memory-limit", metavar="SIZE")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
-    p.add_argument("--cold", action="store_true", help="start every kernel from scratch, like stock nbgrader")
-    p.add_argument("--unsandboxed", action="store_true",
-                   help="run student code without the sandbox, with your own rights (only where the machine "
-                        "has no namespaces, and only for submissions you trust)")
-    p.add_argument("--output-limit", default="16M",
-                   help="total output one notebook may print before it is cut (default 16M; 0: no limit)")
+    add_option(p, "--cold", action="store_true")
+    add_option(p, "--unsandboxed", action="store_true",
+               extra="only where the machine has no namespaces, and only for submissions you trust")
+    add_option(p, "--output-limit", metavar="SIZE")
     p.add_argument("--no-progress", action="store_true", help="plain lines instead of a progress bar")
     p.add_argument("--summary-json", type=Path, default=None,
                    help="also write the run's summary (results, timings, worker memory) to this JSON file")
@@ -145,12 +152,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     from autograder import progress
-    from autograder.grading import grade, parse_size
+    from autograder.grading import grade
+    from autograder.options import ALIASES, Autograder
     from autograder.submissions import import_submissions
 
     course = _course(args)
     assignments = _assignments(course, args.assignments)
-    memory = parse_size(args.memory_limit)
     rejected = None
     if args.source is not None:
         if len(assignments) != 1:
@@ -160,25 +167,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not any(course.submitted_students(a) for a in assignments):
         raise CourseError(f"No submissions for {', '.join(assignments)} in {course.folder('submitted')}: "
                           "use --from FOLDER_OR_ZIP, or `autograder import`.")
-    from autograder.executors.dask import configured_scheduler
-
-    scheduler = args.scheduler or configured_scheduler(course)
+    options = Autograder.resolve(course.config, **{trait: getattr(args, flag) for flag, trait in ALIASES.items()})
     display = progress.GradingDisplay(plain=args.no_progress)
     with display:
-        summary = grade(course, assignments, students=args.student, workers=args.workers,
-                        notebook_timeout=args.notebook_timeout, memory_limit=memory,
-                        force=args.force, warm=not args.cold, threads=args.threads,
-                        on_result=display.result, on_start=display.start,
-                        sandbox=not args.unsandboxed, output_limit=parse_size(args.output_limit) or 0,
-                        scheduler=scheduler)
+        summary = grade(course, assignments, students=args.student, force=args.force, options=options,
+                        on_result=display.result, on_start=display.start, on_plan=display.plan)
     progress.print_summary(summary, rejected)
     if args.summary_json:
-        args.summary_json.write_text(json.dumps({
-            "wall_seconds": summary.wall_seconds, "counts": dict(summary.counts()),
-            "isolation": dict(summary.isolation()),
-            "skipped": len(summary.skipped), "interrupted": summary.interrupted,
-            "planned": summary.planned, "tampered": summary.tampered,
-            "workers": summary.workers, "results": summary.results}, indent=1))
+        args.summary_json.write_text(json.dumps(summary.to_dict(), indent=1))
     if summary.interrupted:
         return 130
     return 0 if summary.ok else 1

@@ -57,10 +57,10 @@ def question_rows(course: Course, assignment: str) -> list[dict]:
     """Student x graded cell rows, in notebook and cell order, for every student in the gradebook."""
     from nbgrader.api import MissingEntry
 
-    from autograder.grading import RunLog
+    from autograder.record import RunLog
     from autograder.submissions import rejected_files
 
-    statuses = {s: r["status"] for s, r in RunLog(course, assignment).latest().items()}
+    statuses = {s: r.status.value for s, r in RunLog(course, assignment).latest().items()}
     rejected = rejected_files(course, assignment)
     rows = []
     with course.gradebook() as gb:

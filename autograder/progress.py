@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from autograder.results import Job, Result
+
 STYLE = {"graded": "green", "crashed": "red", "timed_out": "yellow", "failed": "bold red"}
 LABEL = {"graded": "graded", "crashed": "crashed", "timed_out": "timed out", "failed": "FAILED"}
 
@@ -35,16 +37,36 @@ def print_import(report: Any) -> None:
         out.print(table)
 
 
-def _line(result: dict) -> str:
-    status = result["status"]
-    score = f"{result.get('score', 0):g}/{result.get('max_score', 0):g}" if result.get("max_score") else "-"
+def _line(result: Result) -> str:
+    status = result.status.value
+    score = f"{result.score:g}/{result.max_score:g}" if result.max_score else "-"
     text = (f"[{STYLE.get(status, 'white')}]{LABEL.get(status, status):9}[/] "
-            f"{result['assignment']:<20} {result['student']:<20} {score:>9} {result.get('seconds', 0):6.1f} s")
-    if result.get("isolation") == "unsandboxed":
+            f"{result.assignment:<20} {result.student:<20} {score:>9} {result.seconds:6.1f} s")
+    if result.isolation == "unsandboxed":
         text += "  [yellow]unsandboxed[/]"
-    if result.get("reason"):
-        text += f"  [dim]{result['reason']}[/]"
+    if result.reason:
+        text += f"  [dim]{result.reason}[/]"
     return text
+
+
+def projected_seconds(submissions: int, seconds_each: float, workers: int) -> float:
+    """Wall time of grading ``submissions`` at ``seconds_each`` per submission on ``workers`` workers."""
+    return submissions * seconds_each / max(1, workers)
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '12 min', '3 h 05 min'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def projection(submissions: int, seconds_each: float, workers: int, measured: str) -> str:
+    """The projected class time line shown at the start of a long run."""
+    return (f"projected class time: {submissions} submissions x {seconds_each:.1f} s per submission "
+            f"({measured}) / {workers} worker{'s' if workers != 1 else ''} "
+            f"= about {duration(projected_seconds(submissions, seconds_each, workers))}")
 
 
 class GradingDisplay:
@@ -56,6 +78,10 @@ class GradingDisplay:
         self.progress: Progress | None = None
         self.task = None
         self.counts: Counter = Counter()
+        self.jobs = 0
+        self.workers = 1
+        self.projected = False
+        self.seconds: list[float] = []
 
     def __enter__(self) -> "GradingDisplay":
         if not self.plain:
@@ -69,19 +95,38 @@ class GradingDisplay:
         if self.progress is not None:
             self.progress.__exit__(*exc)
 
-    def start(self, job: dict) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, description=f"[dim]{job['student']}[/]")
+    def _print(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress.console.print(text)
+        else:
+            self.out.print(text)
+            sys.stdout.flush()
 
-    def result(self, result: dict, done: int, total: int) -> None:
-        self.counts[result["status"]] += 1
+    def plan(self, jobs: int, workers: int, past_seconds: float | None) -> None:
+        """A long run (more submissions than workers) starts with its projected class time,
+        from the run log's past timings if there are any."""
+        self.jobs, self.workers = jobs, max(1, workers)
+        if jobs > self.workers and past_seconds:
+            self.projected = True
+            self._print(projection(jobs, past_seconds, self.workers, "earlier runs"))
+
+    def start(self, job: Job) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=f"[dim]{job.student}[/]")
+
+    def result(self, result: Result, done: int, total: int) -> None:
+        self.counts[result.status.value] += 1
+        if result.status == "graded" and result.seconds:
+            self.seconds.append(result.seconds)
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=done, total=total,
                                  description=" ".join(f"{LABEL[s]} {n}" for s, n in self.counts.items()))
-            self.progress.console.print(_line(result))
-        else:
-            self.out.print(f"[{done}/{total}] " + _line(result))
-            sys.stdout.flush()
+        self._print(f"[{done}/{total}] " + _line(result) if self.progress is None else _line(result))
+        # No past timings: project from the first round of notebooks (one per worker).
+        if not self.projected and self.seconds and total > self.workers and len(self.seconds) >= min(self.workers, total):
+            self.projected = True
+            mean = sum(self.seconds) / len(self.seconds)
+            self._print(projection(total, mean, self.workers, f"measured on the first {len(self.seconds)}"))
 
 
 def print_summary(summary: Any, rejected: Any = None) -> None:
@@ -120,15 +165,15 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
     if summary.isolation().get("unsandboxed"):
         out.print("[bold yellow]unsandboxed:[/] student code ran with your rights (--unsandboxed); "
                   "these grades are only as trustworthy as the submissions.")
-    problems = [r for r in summary.results if r["status"] != "graded"]
+    problems = [r for r in summary.results if r.status != "graded"]
     if problems:
         detail = Table(title="needs a look (crashed and timed-out notebooks are flagged in the formgrader)",
                        title_justify="left")
         for column in ("status", "assignment", "student", "reason"):
             detail.add_column(column)
         for r in problems:
-            detail.add_row(f"[{STYLE.get(r['status'], 'white')}]{LABEL.get(r['status'], r['status'])}[/]",
-                           r["assignment"], r["student"], r.get("reason", ""))
+            detail.add_row(f"[{STYLE.get(r.status, 'white')}]{LABEL.get(r.status, r.status)}[/]",
+                           r.assignment, r.student, r.reason)
         out.print(detail)
     memory = [w for w in summary.workers if w.get("peak_rss")]
     if memory:

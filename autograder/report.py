@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.coursedir import Course
+from autograder.results import Result
 
 
 def _png(fig) -> str:
@@ -32,7 +33,7 @@ def _png(fig) -> str:
 def assignment_data(course: Course, assignment: str) -> dict:
     """Everything the report shows for one assignment, as plain data (also used by tests)."""
     from autograder.exports import graded_cells, question_rows
-    from autograder.grading import RunLog
+    from autograder.record import RunLog
     from autograder.submissions import rejected_files
 
     rows = question_rows(course, assignment)
@@ -49,11 +50,11 @@ def assignment_data(course: Course, assignment: str) -> dict:
         pass_rate[key] = (sum(results) / len(results)) if results else None
     log = RunLog(course, assignment).latest()
     failures = failure_counts(course, assignment, log)
-    statuses = Counter(record["status"] for record in log.values())
+    statuses = Counter(record.status.value for record in log.values())
     rejected = rejected_files(course, assignment)
     if rejected:
         statuses["rejected"] = len([s for s in rejected if s != "?"])
-    seconds = [record.get("seconds", 0.0) for record in log.values()]
+    seconds = [record.seconds for record in log.values()]
     return {
         "assignment": assignment, "totals": totals, "max_score": max_score,
         "cells": cells, "pass_rate": pass_rate, "failures": failures.most_common(10),
@@ -91,7 +92,7 @@ def cell_problems(outputs: list[dict]) -> list[str]:
     return ["wrote to stderr: " + stderr.splitlines()[0][:280]] if stderr else []
 
 
-def failure_counts(course: Course, assignment: str, log: dict) -> Counter:
+def failure_counts(course: Course, assignment: str, log: "dict[str, Result]") -> Counter:
     """(cell, problem) -> number of students whose autograded notebook shows that problem.
 
     Read from the autograded notebooks, where the whole message is; a student without
@@ -119,7 +120,7 @@ def failure_counts(course: Course, assignment: str, log: dict) -> Counter:
     for student, record in log.items():
         if student in graded_names:
             continue
-        for cell in record.get("cells", []):
+        for cell in record.cells:
             if not cell.get("passed") and cell.get("message"):
                 counts[(cell["cell"], cell["message"])] += 1
     return counts

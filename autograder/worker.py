@@ -10,9 +10,10 @@ gradebook and the first line of each failed test's message.
 With ``"sandbox": true`` in its setup, every kernel runs in :mod:`autograder.sandbox`
 (the worker first gives itself a private scratch tmpfs for the kernels' copies).
 
-Protocol, one JSON object per line: a setup object, then jobs
-``{"id", "assignment", "student"}``; replies ``{"ready": ...}`` then one result per job.
-Started by :mod:`autograder.grading` as ``python -m autograder.worker``.
+Protocol, one JSON object per line: a setup object (:func:`autograder.plan.grader_setup`),
+then jobs ``{"id", "assignment", "student"}``; replies ``{"ready": ...}`` then one
+result per job (:meth:`autograder.results.Result.to_dict`). Started by both executors
+as ``python -m autograder.worker`` (:mod:`autograder.executors.grader`).
 """
 from __future__ import annotations
 
@@ -32,8 +33,10 @@ from traitlets.config import Config
 EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute"}
 
 
-def worker_config(config: Config, notebook_timeout: int) -> Config:
-    """The course config with GuardedExecute in nbgrader's autograde pipeline."""
+def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str = "",
+                  limits: dict | None = None) -> Config:
+    """The course config with GuardedExecute in nbgrader's autograde pipeline, its kernels
+    from :class:`autograder.kernels.WarmKernelManager`, sandboxed under ``sandbox_course`` if set."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
@@ -47,6 +50,11 @@ def worker_config(config: Config, notebook_timeout: int) -> Config:
                for pp in pipeline]
     config.Autograde.autograde_preprocessors = swapped
     config.GuardedExecute.notebook_timeout = int(notebook_timeout or 0)
+    limits = dict(limits or {})
+    config.WarmKernelManager.output_limit = int(limits.get("output") or 0)
+    if sandbox_course:
+        config.WarmKernelManager.sandbox_course = sandbox_course
+        config.WarmKernelManager.sandbox_limits = limits
     url = config.CourseDirectory.get("db_url", "")
     if url.startswith("sqlite") and "?" not in url:
         # Several workers write to one sqlite gradebook: wait for the lock, do not fail.
@@ -107,44 +115,48 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
     return rows
 
 
-def grade_job(api, course, job: dict) -> dict:
-    from autograder import execute, pool
+def grade_job(api, course, job: dict, sandboxed: bool) -> dict:
+    """Autograde one submission with nbgrader's API; its :class:`autograder.results.Result` as JSON."""
+    from autograder import execute
+    from autograder.kernels import WarmKernels
+    from autograder.results import Result, Status
 
     assignment, student = job["assignment"], job["student"]
     start = time.monotonic()
-    result: dict[str, Any] = {}
+    sqlite = api.coursedir.db_url.startswith("sqlite")
     for attempt in range(6):
         execute.OUTCOMES.clear()
-        pool.COPY_BACK_SKIPPED.clear()
+        WarmKernels.take_skipped()
         result = api.autograde(assignment, student, force=True, create=True)
         text = (result.get("error") or "") + (result.get("log") or "")
-        if result.get("success") or "database is locked" not in text:
+        # Several workers share one SQLite file: past its busy timeout, try again. (A server
+        # gradebook such as PostgreSQL locks rows, not the database: never retried.)
+        if result.get("success") or not sqlite or "database is locked" not in text:
             break
         time.sleep(0.5 * (attempt + 1))
     outcomes = list(execute.OUTCOMES)
     bad = [o for o in outcomes if o["status"] != "ok"]
     if not result.get("success"):
-        status = "failed"
+        status = Status.FAILED
         reason = first_line(_nbgrader_error(result))
     elif bad:
-        status = bad[0]["status"]
+        status = Status.of(bad[0]["status"])
         reason = f"{bad[0]['notebook']}: {bad[0]['reason']}"
     else:
-        status, reason = "graded", ""
+        status, reason = Status.GRADED, ""
     try:
-        cells = read_back(api, course, assignment, student, flagged=status in ("crashed", "timed_out"))
+        cells = read_back(api, course, assignment, student, flagged=status in (Status.CRASHED, Status.TIMED_OUT))
     except Exception as exc:  # the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"
-    return {
-        "id": job["id"], "assignment": assignment, "student": student, "status": status,
-        "reason": reason, "seconds": round(time.monotonic() - start, 3), "cells": cells,
-        "notebooks": outcomes, "score": sum(c["points"] or 0 for c in cells),
-        "max_score": sum(c["max_points"] for c in cells), "worker": os.getpid(),
-        "log": "" if status == "graded" else (result.get("log") or "")[-4000:],
-        "isolation": "sandboxed" if pool.SANDBOX else "unsandboxed",
-        "not_copied_back": list(pool.COPY_BACK_SKIPPED)[:20],
-    }
+    return Result(
+        assignment, student, status=status, reason=reason, seconds=round(time.monotonic() - start, 3),
+        cells=cells, notebooks=outcomes, score=sum(c["points"] or 0 for c in cells),
+        max_score=sum(c["max_points"] for c in cells), worker=os.getpid(),
+        log="" if status == Status.GRADED else (result.get("log") or "")[-4000:],
+        isolation="sandboxed" if sandboxed else "unsandboxed",
+        not_copied_back=WarmKernels.take_skipped()[:20],
+    ).to_dict()
 
 
 def reap_orphans(zyg) -> None:
@@ -186,57 +198,66 @@ def main() -> int:
         proto_out.flush()
 
     setup = json.loads(proto_in.readline())
-    if setup.get("sandbox"):
+    sandboxed = bool(setup.get("sandbox"))
+    if sandboxed:
         from autograder import sandbox
 
         sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
-    from autograder import pool
+    from autograder.kernels import WarmKernels, Zygote
+
+    zyg = None
+    warning = ""
+    if setup.get("warm", True):
+        try:  # the zygote imports TensorFlow while this process imports nbgrader
+            zyg = Zygote(setup.get("preload", []), setup.get("forget", []), memory_limit=setup.get("memory_limit"))
+        except Exception as exc:
+            warning = f"warm kernels unavailable, using stock kernels: {exc}"
     from autograder.coursedir import Course, working_directory
 
     course = Course(Path(setup["course"]))
-    if setup.get("sandbox"):
-        pool.SANDBOX = {"course": str(course.root), "limits": setup.get("limits") or {}}
-    pool.OUTPUT_LIMIT = (setup.get("limits") or {}).get("output")
     os.chdir(course.root)
-    config = worker_config(course.config, setup.get("notebook_timeout", 0))
+    config = worker_config(course.config, setup.get("notebook_timeout", 0),
+                           sandbox_course=str(course.root) if sandboxed else "", limits=setup.get("limits"))
     from nbgrader.apps import NbGraderAPI
 
     api = NbGraderAPI(config=config)
     info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False,
-                            "isolation": "sandboxed" if pool.SANDBOX else "unsandboxed"}
-    if setup.get("warm", True):
+                            "isolation": "sandboxed" if sandboxed else "unsandboxed"}
+    if zyg is not None:
         try:
-            zyg = pool.Zygote(setup.get("preload", []), setup.get("forget", []),
-                              memory_limit=setup.get("memory_limit"))
             if zyg.usable:
-                pool.CURRENT = zyg
+                WarmKernels.use(zyg)
                 info.update(warm=True, zygote=zyg.info)
             else:
-                info["warning"] = f"warm kernels unavailable here, using stock kernels ({zyg.info})"
+                warning = f"warm kernels unavailable here, using stock kernels ({zyg.info})"
                 zyg.close()
+                zyg = None
         except Exception as exc:
-            info["warning"] = f"warm kernels unavailable, using stock kernels: {exc}"
+            warning = f"warm kernels unavailable, using stock kernels: {exc}"
+            zyg.close()
+            zyg = None
+    if warning:
+        info["warning"] = warning
     reply(info)
     for line in proto_in:
         if not line.strip():
             continue
         job = json.loads(line)
         if job.get("command") == "stats":
-            zyg = pool.CURRENT
             reply({"stats": True, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                    "zygote_peak_rss": zyg.peak_rss() if zyg else 0,
                    "kernel_peak_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024})
             continue
         try:
             with working_directory(course.root):
-                reply(grade_job(api, course, job))
-            reap_orphans(pool.CURRENT)
+                reply(grade_job(api, course, job, sandboxed))
+            reap_orphans(zyg)
         except Exception:
             reply({"id": job.get("id"), "assignment": job.get("assignment"), "student": job.get("student"),
                    "status": "failed", "reason": first_line(traceback.format_exc().splitlines()[-1]),
                    "log": traceback.format_exc(), "cells": [], "notebooks": []})
-    if pool.CURRENT:
-        pool.CURRENT.close()
+    if zyg is not None:
+        zyg.close()
     return 0
 
 

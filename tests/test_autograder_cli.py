@@ -1,6 +1,7 @@
 """autograder's command line, submission import and the learners' self-check."""
 from __future__ import annotations
 
+import json
 import sys
 import zipfile
 from pathlib import Path
@@ -177,3 +178,26 @@ def test_self_check_json_for_a_tensorflow_notebook(course, tmp_path):
     assert [t["status"] for t in result["tests"]] == ["failed", "passed"]
     assert result["tests"][0]["message"] == "AssertionError: expected 2 layers, found 3"
     assert (result["score"], result["max_score"]) == (3.0, 5.0)
+
+
+@pytest.mark.slow
+def test_notebook_timeout_from_config_and_the_flag_beats_it(tmp_path):
+    """c.Autograder.notebook_timeout applies when no flag is given; --notebook-timeout wins over it.
+    (The notebook ignores interrupts; the per-cell limit, Execute.timeout, is 10 s.)"""
+    course = fixture_course.prepare(tmp_path / "course")
+    with open(course / "nbgrader_config.py", "a") as handle:
+        handle.write("\nc.Autograder.notebook_timeout = 2\n")
+    fixture_course.write_submission(course, "ps1", "hang", course / "submitted" / "ann" / "ps1" / "ps1.ipynb")
+
+    def notebook_seconds(*flags: str) -> float:
+        summary = tmp_path / "summary.json"
+        out = run("grade", "ps1", "--no-progress", "--summary-json", str(summary), *flags, cwd=course)
+        assert out.returncode == 0, out.stdout + out.stderr
+        (result,) = json.loads(summary.read_text())["results"]
+        assert result["status"] == "timed_out"
+        return result["notebooks"][0]["seconds"]
+
+    from_config = notebook_seconds()
+    from_flag = notebook_seconds("--notebook-timeout", "8", "--force")
+    # Stopped after its limit (plus the wait for the ignored interrupt), not after the 10 s cell limit.
+    assert 2 <= from_config < 10 and from_flag >= 8 and from_flag - from_config >= 4, (from_config, from_flag)

@@ -11,48 +11,12 @@ from nbformat.v4 import new_code_cell, new_notebook
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
 
 
-def test_preload_plan_imports_course_first_and_forgets_it():
-    from autograder.pool import plan_preload
-
-    preload, forget = plan_preload([FIXTURES / "course" / "source" / "tf1" / "tf1.ipynb"])
-    assert preload[0] == "course" and forget == ["course"]
-    assert "keras" in preload and "numpy" in preload
-
-
-def test_preload_plan_skips_libraries_that_bind_to_the_kernel(tmp_path):
-    from autograder.pool import plan_preload
-
-    nb = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport matplotlib.pyplot as plt\n"
-                                           "import ipywidgets\nfrom json import dumps\nimport no_such_module_xyz")])
-    path = tmp_path / "n.ipynb"
-    nbformat.write(nb, path)
-    preload, forget = plan_preload([path])
-    assert preload == ["json"] and forget == []
-
-
 def test_exit_descriptions():
     from autograder.execute import describe_exit
 
     assert describe_exit(3) == "exit code 3"
     assert describe_exit(-signal.SIGKILL).startswith("killed by SIGKILL")
     assert describe_exit(-signal.SIGSEGV) == "killed by SIGSEGV"
-
-
-def test_worker_config_swaps_only_execute():
-    from nbgrader.preprocessors import Execute, SaveAutoGrades
-    from traitlets.config import Config
-
-    from autograder.execute import GuardedExecute
-    from autograder.worker import worker_config
-
-    config = Config()
-    config.CourseDirectory.db_url = "sqlite:////tmp/x/gradebook.db"
-    out = worker_config(config, 30)
-    pipeline = out.Autograde.autograde_preprocessors
-    assert GuardedExecute in pipeline and Execute not in pipeline and SaveAutoGrades in pipeline
-    assert out.GuardedExecute.notebook_timeout == 30
-    assert out.CourseDirectory.db_url.endswith("gradebook.db?timeout=120")
-    assert issubclass(GuardedExecute, Execute)
 
 
 def test_guarded_execute_takes_nbgraders_execute_config():
@@ -64,21 +28,6 @@ def test_guarded_execute_takes_nbgraders_execute_config():
     config.Execute.timeout = 7
     ex = GuardedExecute(config=config)
     assert ex.timeout == 7 and ex.interrupt_on_timeout and ex.allow_errors
-
-
-@pytest.mark.parametrize("text, expected", [("4G", 4 * 2**30), ("512m", 512 * 2**20), ("0", None), ("1000", 1000)])
-def test_memory_sizes(text, expected):
-    from autograder.grading import parse_size
-
-    assert parse_size(text) == expected
-
-
-def test_bad_memory_size():
-    from autograder.coursedir import CourseError
-    from autograder.grading import parse_size
-
-    with pytest.raises(CourseError, match="Not a memory size"):
-        parse_size("lots")
 
 
 def test_self_check_scoring_rules():
@@ -173,19 +122,3 @@ def test_no_namespaces_is_explained(monkeypatch):
     monkeypatch.setenv(sandbox.DISABLE_ENV, "1")
     ok, why = sandbox.available()
     assert not ok and sandbox.DISABLE_ENV in why
-
-
-def test_outputs_beyond_the_limit_are_cut_with_a_note(monkeypatch):
-    from autograder import pool
-
-    monkeypatch.setattr(pool, "OUTPUT_LIMIT", 10)
-    client = pool.WarmKernelClient.__new__(pool.WarmKernelClient)
-    stream = lambda text: {"msg_type": "stream", "header": {"msg_type": "stream"},  # noqa: E731
-                           "content": {"name": "stdout", "text": text}}
-    assert client._cap(stream("12345"))["content"]["text"] == "12345"
-    cut = client._cap(stream("6789012345"))
-    assert "output truncated" in cut["content"]["text"] and cut["content"]["name"] == "stdout"
-    assert client._cap({"msg_type": "display_data", "header": {}, "content": {"data": {"text/plain": "x" * 99}}}
-                       )["content"] == {"name": "stdout", "text": ""}
-    error = {"msg_type": "error", "content": {"ename": "E"}}
-    assert client._cap(error) is error  # errors always reach nbgrader (they decide the score)

@@ -210,9 +210,9 @@ def graded(cluster, tmp_path_factory):
 def test_dask_scores_equal_local_and_stock(graded):
     roots, dask_run, local_run = graded
     assert dask_run.ok and len(dask_run.results) == len(CLASS)
-    assert {r["executor"] for r in dask_run.results} == {"dask"}
-    statuses = {(r["assignment"], r["student"]): r["status"] for r in dask_run.results}
-    assert statuses == {(r["assignment"], r["student"]): r["status"] for r in local_run.results}
+    assert {r.executor for r in dask_run.results} == {"dask"}
+    statuses = {(r.assignment, r.student): r.status for r in dask_run.results}
+    assert statuses == {(r.assignment, r.student): r.status for r in local_run.results}
     assert statuses[("ps1", "eve")] == "crashed" and statuses[("ps1", "ann")] == "graded"
     for assignment in ("ps1", "tf1"):
         ours = scores(roots["dask"], assignment)
@@ -223,9 +223,9 @@ def test_dask_scores_equal_local_and_stock(graded):
     assert ps1["ann"]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
     assert ps1["ben"]["cells"]["test_mean"] == (0.0, False)  # the hidden test failed
     assert ps1["eve"]["flagged"] == ["ps1"]  # crashed: flagged for the formgrader
-    by_student = {(r["assignment"], r["student"]): r for r in dask_run.results}
-    assert by_student[("ps1", "ben")]["score"] == 1.0
-    assert "mean" in next(c["message"] for c in by_student[("ps1", "dan")]["cells"] if c["cell"] == "test_mean")
+    by_student = {(r.assignment, r.student): r for r in dask_run.results}
+    assert by_student[("ps1", "ben")].score == 1.0
+    assert "mean" in next(c["message"] for c in by_student[("ps1", "dan")].cells if c["cell"] == "test_mean")
     # one warm grader on each of the two Dask workers, each with its TensorFlow preloaded
     assert len(dask_run.workers) == 2 and all(w.get("warm") for w in dask_run.workers)
     assert sum(w["graded"] for w in dask_run.workers) == len(CLASS)
@@ -266,7 +266,7 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
         submit(root, "ps1", student, "correct", sleep=2)
     killed: dict = {}
 
-    def kill_a_busy_worker(result: dict, done: int, total: int) -> None:
+    def kill_a_busy_worker(result, done: int, total: int) -> None:
         if killed:
             return
         with Client(cluster, timeout=30, set_as_default=False) as client:
@@ -281,16 +281,16 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
     assert killed["keys"], "no task was running on the killed worker"
     with pytest.raises(ProcessLookupError):
         os.kill(killed["pid"], 0)
-    assert run.ok and sorted(r["student"] for r in run.results) == slow
-    assert {r["status"] for r in run.results} == {"graded"}
+    assert run.ok and sorted(r.student for r in run.results) == slow
+    assert {r.status for r in run.results} == {"graded"}
     log = [json.loads(l) for l in (root / ".autograder" / "ps1.jsonl").read_text().splitlines()]
     assert sorted(r["student"] for r in log if r["student"].startswith("slow")) == slow  # once each
     book = scores(root, "ps1")
     for student in slow:
         assert book[student]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
     # the killed worker's submission was graded by another Dask worker process
-    assert any(r["dask_worker_pid"] != killed["pid"] for r in run.results
-               if any(r["student"] in k for k in killed["keys"]))
+    assert any(r.dask_worker_pid != killed["pid"] for r in run.results
+               if any(r.student in k for k in killed["keys"]))
 
 
 def test_cli_grades_on_the_scheduler(cluster, tmp_path):

@@ -5,6 +5,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.results import Result
 from autograder.report import cell_problems, failure_counts, hardest_cell, render, score_bins
 from course.feedback import CheckFailed, NotAttempted
 
@@ -50,7 +51,7 @@ def test_failure_counts_read_the_whole_message_from_the_autograded_notebooks(tmp
         outputs = [error_output(CheckFailed("Exercise 1", problems))] if problems else []
         nbformat.write(graded_notebook({"test_hidden": outputs}), str(folder / "hw.ipynb"))
     course = SimpleNamespace(folder=lambda kind: tmp_path / kind)
-    log = {"dan": {"cells": [{"cell": "test_hidden", "passed": False, "message": "AssertionError: boom"}]}}
+    log = {"dan": Result("hw", "dan", cells=[{"cell": "test_hidden", "passed": False, "message": "AssertionError: boom"}])}
     counts = failure_counts(course, "hw", log)
     assert counts.most_common(1) == [(("test_hidden", units), 2)]
     assert counts[("test_hidden", "the activation is 'sigmoid'; stage 3 uses ReLU.")] == 1

@@ -1,7 +1,7 @@
 """The ``dask`` executor: grade a class on a ``dask.distributed`` cluster.
 
-The run is planned as with the local executor (:func:`autograder.grading.plan_jobs`:
-what is not graded yet, and why), then each submission becomes one Dask task
+The run is planned as with the local executor (:mod:`autograder.plan`: what is
+not graded yet, and why), then each submission becomes one Dask task
 carrying the assignment's source files and the submission's files as bytes. Every
 Dask worker grades with its own warm grader (:mod:`autograder.executors.plugin`),
 in a scratch copy of the course, and sends back the autograded files. Only this
@@ -24,16 +24,17 @@ from typing import Any, Callable
 
 from autograder.coursedir import Course, CourseError
 from autograder.executors import bundle
-
-DEFAULT_NOTEBOOK_TIMEOUT = 600
+from autograder.options import Autograder
+from autograder.plan import Plan, grader_setup
+from autograder.record import OnResult, Recorder
+from autograder.results import Job, Result, Status, Summary
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
 MAX_SUBMISSION_BYTES = 64 * 2**20
 
 
 def configured_scheduler(course: Course) -> str | None:
     """``c.Autograder.scheduler`` from the course's ``nbgrader_config.py``, if set."""
-    value = course.config.get("Autograder", {}).get("scheduler")
-    return str(value) if value else None
+    return Autograder(config=course.config).scheduler or None
 
 
 def connect(scheduler: Any, timeout: float = 30.0):
@@ -50,67 +51,54 @@ def connect(scheduler: Any, timeout: float = 30.0):
                           "Start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`.") from None
 
 
-def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
-                  students: list[str] | None = None, notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
-                  memory_limit: int | None = None, force: bool = False, warm: bool = True,
-                  threads: int = 1, on_result: Callable[[dict, int, int], None] | None = None,
-                  on_start: Callable[[dict], None] | None = None, retries: int = 1,
-                  sandbox: bool = True, output_limit: int | None = None):
-    """Autograde on a Dask cluster what is not graded yet; return a :class:`autograder.grading.Summary`.
+def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any, **kwargs: Any):
+    """Autograde on a Dask cluster what is not graded yet: :func:`autograder.grading.grade`
+    with a ``scheduler`` (an address, a ``distributed.Client`` or a cluster object)."""
+    from autograder.grading import grade
 
-    Same arguments and results as :func:`autograder.grading.grade`, plus ``scheduler``.
+    return grade(course, assignments, scheduler=scheduler, **kwargs)
+
+
+def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
+             on_result: OnResult | None = None, on_start: Callable[[Job], None] | None = None,
+             on_plan: Callable[[int, int, float | None], None] | None = None) -> Summary:
+    """Grade ``plan`` on the Dask cluster at ``scheduler``; the same results and summary as ``local``.
+
     The sandbox is checked by each worker (the grader refuses to run unsandboxed
-    kernels unless ``sandbox=False``), not on this machine.
+    kernels unless ``--unsandboxed``), not on this machine.
     """
-    from dataclasses import asdict
-
-    from autograder import sandbox as _sandbox
-    from autograder.grading import RunLog, Summary, plan_jobs
-    from autograder.pool import plan_preload
     from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
                                              grade_submission, scratch_gradebook)
     from autograder.executors.replay import record
 
-    for assignment in assignments:
-        course.ensure_gradebook(assignment)
-    jobs, skipped, tampered = plan_jobs(course, assignments, students, force)
-    summary = Summary(skipped=skipped, tampered=tampered,
-                      planned=[{k: j[k] for k in ("assignment", "student", "why")} for j in jobs])
+    summary = plan.summary()
     start = time.monotonic()
-    if not jobs:
+    if not plan.jobs:
         return summary
-
+    assignments = plan.assignments
     sources = {a: bundle.pack(course.folder("source") / a)[0] for a in assignments}
     config_text = (course.root / "nbgrader_config.py").read_text()
-    preload, forget = plan_preload([p for a in assignments for p in course.source_notebooks(a)])
-    limits = _sandbox.Limits(memory=memory_limit)
-    if output_limit is not None:
-        limits.output = output_limit
-    setup = {"notebook_timeout": notebook_timeout, "warm": warm, "preload": preload, "forget": forget,
-             "memory_limit": memory_limit, "sandbox": sandbox, "limits": asdict(limits)}
-    per_notebook = notebook_timeout or DEFAULT_NOTEBOOK_TIMEOUT
-    hard_limit = per_notebook * max(len(course.source_notebooks(a)) for a in assignments) + 120
+    setup = grader_setup(course, assignments, options)
+    hard_limit = options.hard_limit(max(len(course.source_notebooks(a)) for a in assignments))
     plugin = GraderPlugin(config_text, setup, sources,
                           scratch_gradebook(config_text, sources, alembic_version(course)),
-                          threads=threads, hard_limit=hard_limit)
+                          threads=options.threads, hard_limit=hard_limit)
 
     client = connect(scheduler)
     owns_client = client is not scheduler
-    logs = {a: RunLog(course, a) for a in assignments}
-    total = len(jobs)
+    recorder = Recorder(course, summary, len(plan.jobs), on_result, executor="dask")
     attempts: Counter = Counter()
-    live: dict[str, tuple[Any, dict]] = {}  # future key -> (future, job)
+    live: dict[str, tuple[Any, Job]] = {}  # future key -> (future, job)
     arrived: "queue.Queue[Any]" = queue.Queue()
-    announced: list[dict] = list(jobs)
-    recorded: set[str] = set()
+    announced: list[Job] = list(plan.jobs)
+    sandboxed = not options.unsandboxed
 
-    def submit(job: dict) -> None:
-        attempts[job["id"]] += 1
-        folder = course.folder("submitted") / job["student"] / job["assignment"]
+    def submit(job: Job) -> None:
+        attempts[job.id] += 1
+        folder = course.folder("submitted") / job.student / job.assignment
         files, left_out = bundle.pack(folder, max_bytes=MAX_SUBMISSION_BYTES)
-        payload = {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
-                   "files": files, "left_out": left_out}
-        key = f"autograde-{job['assignment']}-{job['student']}-{uuid.uuid4().hex[:8]}"
+        payload = {**job.message(), "files": files, "left_out": left_out}
+        key = f"autograde-{job.assignment}-{job.student}-{uuid.uuid4().hex[:8]}"
         future = client.submit(grade_submission, payload, key=key, pure=False)
         live[future.key] = (future, job)
         future.add_done_callback(arrived.put)
@@ -120,30 +108,21 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
             if announced and on_start:
                 on_start(announced.pop(0))
 
-    def finish(job: dict, result: dict) -> None:
-        if job["id"] in recorded:
-            return
-        recorded.add(job["id"])
-        result = {**result, "fingerprint": job["fingerprint"], "finished": time.time(),
-                  "attempt": attempts[job["id"]], "why": job.get("why", ""), "executor": "dask"}
-        logs[job["assignment"]].append(result)
-        summary.results.append(result)
-        if on_result:
-            on_result(result, len(summary.results), total)
-        announce()
-
-    def failed(job: dict, status: str, reason: str) -> dict:
-        return {"id": job["id"], "assignment": job["assignment"], "student": job["student"],
-                "status": status, "reason": reason, "seconds": 0.0, "cells": [], "notebooks": [],
-                "score": 0.0, "max_score": 0.0, "isolation": "sandboxed" if sandbox else "unsandboxed"}
+    def finish(job: Job, result: Result) -> None:
+        if recorder.record(job, result, attempts[job.id]):
+            announce()
 
     try:
         client.register_plugin(plugin, name=PLUGIN_NAME)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        for job in jobs:
+        if on_plan:
+            from autograder.grading import past_seconds
+
+            on_plan(len(plan.jobs), workers, past_seconds(course, assignments))
+        for job in plan.jobs:
             submit(job)
         announce(workers)
-        while len(summary.results) < total:
+        while not recorder.done:
             try:
                 future = arrived.get(timeout=1.0)
             except queue.Empty:
@@ -154,13 +133,14 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
             _, job = entry
             if future.status == "finished":
                 remote = future.result()
-                if remote.get("retry") and attempts[job["id"]] <= retries:
+                if remote.get("retry") and attempts[job.id] <= options.retries:
                     submit(job)
                     continue
                 try:
-                    result = record(course, remote)
+                    result = Result.from_dict(record(course, remote))
                 except Exception as exc:  # the grade may be missing: the next run grades it again
-                    result = failed(job, "failed", f"recording failed: {type(exc).__name__}: {exc}")
+                    result = Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
+                                            sandboxed=sandboxed)
                 finish(job, result)
             else:  # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
                 try:
@@ -168,16 +148,17 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any,
                 except BaseException as cancelled:  # CancelledError
                     exc = cancelled
                 why = f"{type(exc).__name__}: {exc}".strip()
-                if attempts[job["id"]] <= retries:
+                if attempts[job.id] <= options.retries:
                     submit(job)
                     continue
-                finish(job, failed(job, "failed", f"the Dask task failed ({why})"[:500]))
+                finish(job, Result.failure(job, Status.FAILED, f"the Dask task failed ({why})"[:500],
+                                           sandboxed=sandboxed))
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         for future, _ in live.values():
             future.cancel()
-        if len(summary.results) == total:  # every worker idle: ask each for its grader's figures
+        if recorder.done:  # every worker idle: ask each for its grader's figures
             try:
                 infos = client.run(describe_worker, wait=True)
                 summary.workers = [{"address": address, **info} for address, info in infos.items()]

@@ -17,13 +17,9 @@ grader that dies or overruns the hard limit is replaced; the task's result then 
 """
 from __future__ import annotations
 
-import json
 import os
 import queue
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,127 +29,12 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from autograder.executors import bundle
+from autograder.executors.grader import GraderProcess, grader_env
+from autograder.results import Job
 
 PLUGIN_NAME = "autograder"
 #: The autograded files a task sends back are capped (a notebook that writes gigabytes).
 MAX_RETURN_BYTES = 64 * 2**20
-
-
-def grader_env(threads: int) -> dict[str, str]:
-    """The grader's environment: ``threads`` TensorFlow/BLAS threads per Dask worker."""
-    env = os.environ.copy()
-    env["COURSE_TF_THREADS"] = str(threads)
-    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
-                 "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = str(threads)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env["PYTHONUNBUFFERED"] = "1"
-    scripts = os.path.dirname(sys.executable)  # nbgrader runs alembic
-    env["PATH"] = os.pathsep.join([scripts, env.get("PATH", "")])
-    return env
-
-
-class Grader:
-    """A ``python -m autograder.worker`` process, started and read by a thread of its own.
-
-    The process dies with the thread that started it (``PR_SET_PDEATHSIG``), so that
-    thread lives as long as the process: it is the reader of its replies.
-    """
-
-    def __init__(self, setup: dict, env: dict[str, str], cwd: Path, log: Path):
-        self.replies: "queue.Queue[dict | None]" = queue.Queue()
-        self.ready = threading.Event()
-        self.info: dict[str, Any] = {}
-        self.proc: subprocess.Popen | None = None
-        self._args = (setup, env, cwd, log)
-        threading.Thread(target=self._run, daemon=True, name="autograder-grader").start()
-
-    def _run(self) -> None:
-        setup, env, cwd, log = self._args
-        with open(log, "ab") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=err, text=True, bufsize=1, env=env, cwd=cwd, start_new_session=True)
-        try:
-            self._send(setup)
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                try:
-                    message = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if message.get("ready"):
-                    self.info = message
-                    self.ready.set()
-                else:
-                    self.replies.put(message)
-        except OSError:
-            pass
-        self.ready.set()
-        self.replies.put(None)  # the grader exited
-
-    def _send(self, obj: dict) -> None:
-        assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(obj) + "\n")
-        self.proc.stdin.flush()
-
-    def _last_words(self) -> str:
-        """The last line the grader wrote to its log (why it could not start)."""
-        try:
-            lines = [l for l in self._args[3].read_text(errors="replace").splitlines() if l.strip()]
-        except OSError:
-            return ""
-        return f": {lines[-1][:300]}" if lines else ""
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def ask(self, job: dict, timeout: float) -> tuple[dict | None, str]:
-        """Grade ``job``; (its result, "") or (None, why there is none)."""
-        if not self.ready.wait(300) or not self.alive() or not self.info:
-            code = self.proc.poll() if self.proc else None
-            return None, f"the grader did not start (exit code {code}){self._last_words()}"
-        try:
-            self._send(job)
-        except OSError as exc:
-            return None, f"the grader is gone ({exc})"
-        try:
-            reply = self.replies.get(timeout=timeout)
-        except queue.Empty:
-            self.kill()
-            return None, f"killed after the hard time limit of {timeout:.0f} s"
-        if reply is None:
-            return None, f"the grader died (exit code {self.proc.wait() if self.proc else None})"
-        return reply, ""
-
-    def stats(self) -> dict:
-        if not self.alive():
-            return {}
-        try:
-            self._send({"command": "stats"})
-            reply = self.replies.get(timeout=5)
-        except (OSError, queue.Empty):
-            return {}
-        return reply or {}
-
-    def kill(self) -> None:
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        self.proc.wait()
-
-    def close(self) -> None:
-        if self.proc is None:
-            return
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            self.proc.wait(timeout=10)
-        except Exception:
-            self.kill()
 
 
 def scratch_config(config_text: str, root: Path) -> str:
@@ -234,7 +115,7 @@ class GraderPlugin(WorkerPlugin):
         (self.root / "gradebook.db").write_bytes(self.gradebook)
         self.lock = threading.Lock()
         self.graded = 0
-        self.grader: Grader | None = None
+        self.grader: GraderProcess | None = None
         self._start()  # warm up while the first tasks travel
 
     def teardown(self, worker: Any) -> None:
@@ -242,9 +123,10 @@ class GraderPlugin(WorkerPlugin):
             self.grader.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _start(self) -> Grader:
+    def _start(self) -> GraderProcess:
         setup = {**self.grader_setup, "course": str(self.root)}
-        self.grader = Grader(setup, grader_env(self.threads), self.root, self.root / "grader.log")
+        self.grader = GraderProcess(setup, grader_env(self.threads, force=True), queue.Queue(),
+                                    cwd=self.root, log=self.root / "grader.log")
         return self.grader
 
     # -- one task ----------------------------------------------------------------------
@@ -263,8 +145,7 @@ class GraderPlugin(WorkerPlugin):
                 if self.grader is None or not self.grader.alive():
                     self._start()
                 assert self.grader is not None
-                reply, why = self.grader.ask({k: job[k] for k in ("id", "assignment", "student")},
-                                             timeout=self.hard_limit)
+                reply, why = self.grader.ask(Job(assignment, student), timeout=self.hard_limit)
                 if reply is None:
                     status = "timed_out" if "hard time limit" in why else "failed"
                     self._start()  # a fresh grader for the next task (or this one's retry)

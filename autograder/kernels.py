@@ -1,4 +1,4 @@
-"""Warm kernels for nbclient: a jupyter_client kernel manager backed by the zygote.
+"""The warm kernel manager: a jupyter_client kernel manager backed by the zygote.
 
 nbgrader's ``Execute`` preprocessor is an nbclient ``NotebookClient``; it creates
 its kernel through the configurable ``kernel_manager_class``. Setting that to
@@ -28,7 +28,7 @@ from typing import Any
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-from traitlets import DottedObjectName, Type
+from traitlets import Dict, DottedObjectName, Integer, Type, Unicode
 
 from autograder import sandbox as _sandbox
 from autograder import zygote as _zygote
@@ -90,6 +90,8 @@ class Zygote:
     """The worker's handle on its zygote process (start, warm up, fork kernels)."""
 
     def __init__(self, preload: list[str], forget: list[str], memory_limit: int | None = None):
+        """Start the zygote; it imports ``preload`` while this process does other work
+        (:attr:`info` waits for it to be ready)."""
         self.memory_limit = memory_limit
         self._lock = threading.Lock()
         self.adopts = _zygote.become_subreaper()
@@ -98,7 +100,14 @@ class Zygote:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )
         self._send({"preload": preload, "forget": forget})
-        self.info: dict[str, Any] = self._receive()
+        self._info: dict[str, Any] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The zygote's ready message (what it imported), once it has sent it."""
+        if self._info is None:
+            self._info = self._receive()
+        return self._info
 
     def _send(self, obj: dict) -> None:
         assert self.proc.stdin is not None
@@ -126,14 +135,19 @@ class Zygote:
 
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None,
               sandbox: "_sandbox.Spec | None" = None) -> int:
-        with self._lock:
-            self._send({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
-                        "memory_limit": self.memory_limit,
-                        "sandbox": None if sandbox is None else json.loads(sandbox.to_json())})
-            answer = self._receive()
+        answer = self.request({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
+                               "memory_limit": self.memory_limit,
+                               "sandbox": None if sandbox is None else json.loads(sandbox.to_json())})
         if not answer.get("pid"):
             raise RuntimeError(answer.get("error", "the zygote could not fork a kernel"))
         return int(answer["pid"])
+
+    def request(self, obj: dict) -> dict:
+        """Send one request to the ready zygote and return its answer (one at a time)."""
+        self.info  # noqa: B018 - the ready message comes first
+        with self._lock:
+            self._send(obj)
+            return self._receive()
 
     def peak_rss(self) -> int:
         """Peak resident memory of the zygote, in bytes (Linux ``VmHWM``)."""
@@ -160,21 +174,37 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
-#: The zygote of this process, set by the grading worker; None means stock kernels.
-CURRENT: Zygote | None = None
-#: Set by the grading worker to sandbox every kernel: ``{"course": ROOT, "limits": {...}}``.
-SANDBOX: dict | None = None
-#: Total bytes of outputs one kernel may produce (None: no cap); set by the worker.
-OUTPUT_LIMIT: int | None = None
-#: Files a sandboxed kernel wrote that were not copied back (and why), for the worker.
-COPY_BACK_SKIPPED: list[str] = []
+class WarmKernels:
+    """The grading worker's zygote, and what its kernels could not copy back.
+
+    nbclient builds a new kernel manager for every notebook, from its class: the
+    zygote (a live process, not a setting) is therefore registered once per grading
+    worker with :meth:`use`; settings travel as ``c.WarmKernelManager.*`` config.
+    """
+
+    zygote: "Zygote | None" = None
+    #: Files a sandboxed kernel wrote that were not copied back (and why), since the last :meth:`take_skipped`.
+    _skipped: list[str] = []
+
+    @classmethod
+    def use(cls, zygote: "Zygote | None") -> None:
+        cls.zygote = zygote
+
+    @classmethod
+    def note_skipped(cls, skipped: list[str]) -> None:
+        cls._skipped.extend(skipped)
+
+    @classmethod
+    def take_skipped(cls) -> list[str]:
+        skipped, cls._skipped = list(cls._skipped), []
+        return skipped
 
 
 class WarmProvisioner(LocalProvisioner):
     """LocalProvisioner that forks ``python -m ipykernel_launcher`` kernels from the zygote."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
-        zyg = CURRENT
+        zyg = WarmKernels.zygote
         spec = getattr(self.parent, "sandbox_spec", None)
         env = kwargs.get("env") or os.environ.copy()
         if spec is not None:
@@ -207,7 +237,7 @@ class WarmProvisioner(LocalProvisioner):
 class WarmKernelClient(AsyncKernelClient):
     """jupyter_client's client; its start-up handshake waits less, and it caps outputs.
 
-    Outputs (streams, displays, results) beyond :data:`OUTPUT_LIMIT` bytes per kernel
+    Outputs (streams, displays, results) beyond its manager's ``output_limit`` bytes per kernel
     are dropped; the first dropped one becomes a note on stdout, so a notebook that
     prints gigabytes cannot fill the grader's memory or the autograded notebook.
 
@@ -223,9 +253,14 @@ class WarmKernelClient(AsyncKernelClient):
     _output_noted = False
 
     @property
+    def output_limit(self) -> int:
+        """Bytes of outputs this kernel may produce (0: no cap), from its manager."""
+        return int(getattr(self.parent, "output_limit", 0) or 0)
+
+    @property
     def iopub_channel(self):  # type: ignore[override]
         channel = super().iopub_channel
-        if OUTPUT_LIMIT and not getattr(channel, "_autograder_capped", False):
+        if self.output_limit and not getattr(channel, "_autograder_capped", False):
             get = channel.get_msg
 
             async def capped(*args: Any, **kwargs: Any):
@@ -242,10 +277,11 @@ class WarmKernelClient(AsyncKernelClient):
         content = msg.get("content") or {}
         size = len(content.get("text", "")) if kind == "stream" else len(json.dumps(content.get("data", {})))
         self._output_bytes += size
-        if OUTPUT_LIMIT is None or self._output_bytes <= OUTPUT_LIMIT:
+        limit = self.output_limit
+        if not limit or self._output_bytes <= limit:
             return msg
         text = "" if self._output_noted else (
-            f"\n[output truncated: this notebook printed more than {OUTPUT_LIMIT // 2**20} MB]\n")
+            f"\n[output truncated: this notebook printed more than {limit // 2**20} MB]\n")
         self._output_noted = True
         msg = dict(msg, msg_type="stream", header=dict(msg.get("header") or {}, msg_type="stream"))
         msg["content"] = {"name": "stdout", "text": text}
@@ -283,8 +319,13 @@ class WarmKernelClient(AsyncKernelClient):
 class WarmKernelManager(AsyncKernelManager):
     """nbclient's kernel manager, with kernels forked from a warm zygote when possible."""
 
-    client_class = DottedObjectName("autograder.pool.WarmKernelClient", config=True)
-    client_factory = Type(klass="autograder.pool.WarmKernelClient", config=True)
+    client_class = DottedObjectName("autograder.kernels.WarmKernelClient", config=True)
+    client_factory = Type(klass="autograder.kernels.WarmKernelClient", config=True)
+    output_limit = Integer(0, help="Bytes of outputs one kernel may produce; more is cut with a note "
+                                   "(0: no limit).").tag(config=True)
+    sandbox_course = Unicode("", help="Sandbox every kernel, hiding this course root "
+                                      "(empty: no sandbox).").tag(config=True)
+    sandbox_limits = Dict(help="autograder.sandbox.Limits fields for sandboxed kernels.").tag(config=True)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # A killed kernel is gone within milliseconds: look more often than every 0.1 s.
@@ -298,7 +339,7 @@ class WarmKernelManager(AsyncKernelManager):
         if self.provisioner is None:
             self.provisioner = WarmProvisioner(kernel_id=self.kernel_id,
                                                kernel_spec=self.kernel_spec, parent=self)
-        if SANDBOX is not None and self.sandbox_spec is None:
+        if self.sandbox_course and self.sandbox_spec is None:
             # A private copy of the working folder, and unix sockets instead of TCP ports
             # (the kernel has no network): both in this worker's scratch space.
             cwd = str(kw.get("cwd") or os.getcwd())
@@ -306,8 +347,8 @@ class WarmKernelManager(AsyncKernelManager):
             self.transport = "ipc"
             self.ip = os.path.join(ipc, "k")
             self.connection_file = os.path.join(ipc, "kernel.json")
-            self.sandbox_spec = _sandbox.plan(SANDBOX["course"], cwd, work, ipc,
-                                              _sandbox.Limits(**SANDBOX.get("limits", {})))
+            self.sandbox_spec = _sandbox.plan(self.sandbox_course, cwd, work, ipc,
+                                              _sandbox.Limits(**self.sandbox_limits))
         result = await super()._async_pre_start_kernel(**kw)
         if self.sandbox_spec is not None:
             _sandbox.give_to(self.sandbox_spec.uid, self.sandbox_spec.work, self.sandbox_spec.ipc)
@@ -320,7 +361,7 @@ class WarmKernelManager(AsyncKernelManager):
             self.sandbox_spec = None
             try:
                 skipped = _sandbox.copy_back(spec.work, spec.cwd, self._snapshot or {}, spec.limits.copy_back)
-                COPY_BACK_SKIPPED.extend(skipped)
+                WarmKernels.note_skipped(skipped)
             finally:
                 _sandbox.remove_tree(os.path.dirname(spec.work))
 

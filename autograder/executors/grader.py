@@ -1,0 +1,174 @@
+"""A grading worker process (``python -m autograder.worker``), as both executors drive it.
+
+The process is started by a thread of its own, which then reads its replies (one
+JSON object per line): the worker dies with the thread that started it
+(``PR_SET_PDEATHSIG``), and that thread lives exactly as long as the process. The
+``{"ready": ...}`` reply also fills :attr:`GraderProcess.info`; every reply, and
+``None`` when the process exits, goes to the ``replies`` queue as ``(grader, reply)``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from autograder.results import Job
+
+
+def grader_env(threads: int, *, force: bool = False) -> dict[str, str]:
+    """The grader's environment: ``threads`` TensorFlow/BLAS threads (``force``: whatever the
+    environment says, as on a Dask worker), quiet TensorFlow, this interpreter's scripts on PATH."""
+    env = os.environ.copy()
+    env["COURSE_TF_THREADS"] = str(threads)
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+                 "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        if force:
+            env[name] = str(threads)
+        else:
+            env.setdefault(name, str(threads))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env["PYTHONUNBUFFERED"] = "1"
+    scripts = os.path.dirname(sys.executable)  # nbgrader runs alembic
+    env["PATH"] = os.pathsep.join([scripts, env.get("PATH", "")])
+    return env
+
+
+class GraderProcess:
+    """One ``python -m autograder.worker`` and the thread that started it and reads its replies."""
+
+    def __init__(self, setup: dict, env: dict[str, str], replies: "queue.Queue[tuple[GraderProcess, dict | None]]",
+                 *, cwd: Path | None = None, log: Path | None = None):
+        self.replies = replies
+        self.ready = threading.Event()
+        self.info: dict[str, Any] = {}
+        self.proc: subprocess.Popen | None = None
+        self.job: Job | None = None
+        self.started = 0.0
+        self.log = log
+        self._spawned = threading.Event()
+        self._args = (setup, env, cwd)
+        threading.Thread(target=self._run, daemon=True, name="autograder-grader").start()
+        self._spawned.wait()
+
+    def _run(self) -> None:
+        setup, env, cwd = self._args
+        err: IO | int = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=err, text=True, bufsize=1, env=env, cwd=cwd,
+                start_new_session=True)  # Ctrl-C in the terminal reaches the run, not its workers
+        except OSError:
+            self._spawned.set()
+            self.ready.set()
+            self.replies.put((self, None))
+            return
+        finally:
+            if not isinstance(err, int):
+                err.close()
+        self._spawned.set()
+        try:
+            self.send(setup)
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if message.get("ready"):
+                    self.info = message
+                    self.ready.set()
+                self.replies.put((self, message))
+        except OSError:
+            pass
+        self.ready.set()
+        self.replies.put((self, None))  # the grader exited
+
+    def send(self, obj: dict) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def start(self, job: Job) -> None:
+        """Send ``job``; its result arrives on the replies queue."""
+        self.job = job
+        self.started = time.monotonic()
+        self.send(job.message())
+
+    def ask(self, job: Job, timeout: float) -> tuple[dict | None, str]:
+        """Grade ``job`` and wait (the replies queue must be this grader's own): (its result, "")
+        or (None, why there is none)."""
+        if not self.ready.wait(300) or not self.alive() or not self.info:
+            return None, f"the grader did not start (exit code {self.exit_code()}){self.last_words()}"
+        try:
+            self.start(job)
+        except OSError as exc:
+            return None, f"the grader is gone ({exc})"
+        try:
+            reply = self._next_reply(timeout)
+        except queue.Empty:
+            self.kill()
+            return None, f"killed after the hard time limit of {timeout:.0f} s"
+        finally:
+            self.job = None
+        if reply is None:
+            return None, f"the grader died (exit code {self.proc.wait() if self.proc else None})"
+        return reply, ""
+
+    def stats(self, timeout: float = 5.0) -> dict:
+        """Peak memory figures of an idle grader (own replies queue), {} if it does not answer."""
+        if not self.alive():
+            return {}
+        try:
+            self.send({"command": "stats"})
+            reply = self._next_reply(timeout)
+        except (OSError, queue.Empty):
+            return {}
+        return reply or {}
+
+    def _next_reply(self, timeout: float) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while True:
+            _, reply = self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
+            if reply is None or not reply.get("ready"):
+                return reply
+
+    def last_words(self) -> str:
+        """The last line the grader wrote to its log (why it could not start)."""
+        try:
+            lines = [l for l in self.log.read_text(errors="replace").splitlines() if l.strip()] if self.log else []
+        except OSError:
+            return ""
+        return f": {lines[-1][:300]}" if lines else ""
+
+    def exit_code(self) -> int | None:
+        return self.proc.poll() if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.kill()

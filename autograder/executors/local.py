@@ -1,0 +1,140 @@
+"""The ``local`` executor: grade a plan with warm grading workers on this machine.
+
+Each worker is a ``python -m autograder.worker`` process (:mod:`autograder.worker`)
+that imports nbgrader once and forks every kernel from its warm zygote. Jobs go to
+whichever worker is free; a worker that dies or passes the hard time limit is
+replaced and its submission tried ``retries`` more times before it is recorded as
+failed. KeyboardInterrupt stops the workers at once: what finished is in the run
+log and the gradebook, the rest is graded next time.
+"""
+from __future__ import annotations
+
+import queue
+import time
+from collections import Counter
+from typing import Callable
+
+from autograder.coursedir import Course, CourseError
+from autograder.executors.grader import GraderProcess, grader_env
+from autograder.options import Autograder
+from autograder.plan import Plan
+from autograder.record import OnResult, Recorder
+from autograder.results import Job, Result, Status, Summary
+
+
+class Workers:
+    """Grading workers on this machine, started as soon as the run knows it needs them."""
+
+    def __init__(self, setup: dict, threads: int):
+        self.setup = setup
+        self.env = grader_env(threads)
+        self.replies: "queue.Queue[tuple[GraderProcess, dict | None]]" = queue.Queue()
+        self.pool: list[GraderProcess] = []
+
+    def grow(self, count: int) -> None:
+        """Start workers until there are ``count`` (they warm up in parallel)."""
+        while len(self.pool) < count:
+            self.pool.append(GraderProcess(self.setup, self.env, self.replies))
+
+    def replace(self, worker: GraderProcess) -> GraderProcess:
+        worker.kill()
+        fresh = GraderProcess(self.setup, self.env, self.replies)
+        self.pool[self.pool.index(worker)] = fresh
+        return fresh
+
+    def close(self, interrupted: bool) -> list[dict]:
+        """Stop every worker; each idle one is first asked for its memory figures."""
+        for worker in self.pool:
+            if interrupted or worker.job is not None or not worker.alive():
+                worker.kill()
+                continue
+            try:
+                worker.send({"command": "stats"})
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    got, message = self.replies.get(timeout=max(0.01, deadline - time.monotonic()))
+                    if got is worker and message and message.get("stats"):
+                        message.pop("stats", None)
+                        worker.info.update(message)
+                        break
+            except Exception:
+                pass
+            worker.close()
+        return [w.info for w in self.pool]
+
+
+def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
+              on_result: OnResult | None = None, on_start: Callable[[Job], None] | None = None,
+              workers: Workers | None = None) -> Summary:
+    """Grade ``plan`` with grading workers on this machine (``workers``: already started ones)."""
+    summary = plan.summary()
+    start = time.monotonic()
+    jobs = list(plan.jobs)
+    if not jobs:
+        if workers is not None:
+            workers.close(interrupted=True)
+        return summary
+    workers = workers or Workers(setup, options.threads)
+    workers.grow(options.worker_count(len(jobs)))
+    notebooks = {a: len(course.source_notebooks(a)) for a in plan.assignments}
+    recorder = Recorder(course, summary, len(jobs), on_result)
+    attempts: Counter = Counter()
+    sandboxed = bool(setup.get("sandbox"))
+
+    def hard_limit(job: Job) -> float:
+        return options.hard_limit(notebooks[job.assignment])
+
+    def dispatch(worker: GraderProcess) -> None:
+        if jobs and worker.alive() and worker.ready.is_set() and worker.info:
+            job = jobs.pop(0)
+            attempts[job.id] += 1
+            worker.start(job)
+            if on_start:
+                on_start(job)
+
+    def lost(worker: GraderProcess, status: Status, why: str) -> None:
+        """The worker died or overran: retry its job in a fresh worker, or record it as ``status``."""
+        job, seconds = worker.job, time.monotonic() - worker.started
+        workers.replace(worker)
+        if job is not None:
+            if attempts[job.id] <= options.retries:
+                jobs.insert(0, job)
+            else:
+                recorder.record(job, Result.failure(job, status, why, sandboxed=sandboxed, seconds=seconds),
+                                attempts[job.id])
+
+    try:
+        while not recorder.done:
+            for worker in list(workers.pool):
+                if worker.job is None:
+                    dispatch(worker)
+            try:
+                worker, message = workers.replies.get(timeout=1.0)
+            except queue.Empty:
+                for worker in list(workers.pool):
+                    if worker.job and time.monotonic() - worker.started > hard_limit(worker.job):
+                        lost(worker, Status.TIMED_OUT,
+                             f"killed after the hard time limit of {hard_limit(worker.job):.0f} s")
+                continue
+            if worker not in workers.pool:
+                continue  # a reply from a worker already replaced
+            if message is None:
+                if worker.job is not None:
+                    lost(worker, Status.FAILED, f"the grading worker died (exit code {worker.exit_code()})")
+                elif not worker.info:
+                    raise CourseError("A grading worker failed to start (try `autograder check`).")
+                continue
+            if message.get("ready"):
+                dispatch(worker)
+                continue
+            if "stats" in message or worker.job is None:
+                continue
+            job, worker.job = worker.job, None
+            recorder.record(job, Result.from_dict(message), attempts[job.id])
+            dispatch(worker)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        summary.workers = workers.close(summary.interrupted)
+        summary.wall_seconds = time.monotonic() - start
+    return summary

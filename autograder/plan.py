@@ -1,0 +1,119 @@
+"""Plan a grading run: which submissions to grade, why, and which not to touch.
+
+Planned once, then handed to an executor (:mod:`autograder.executors`). A
+submission is graded when the run log has no record of it, its last attempt
+failed, it was re-submitted since (new fingerprint, recorded by import), or its
+grade is missing from the gradebook (deleted, or a run killed mid-way): the
+gradebook is checked, not only the log. Submitted files that differ from the
+fingerprint recorded when they were imported (or first graded) were changed by
+someone else: they are reported and not graded unless ``force``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+from autograder.coursedir import Course
+from autograder.options import Autograder
+from autograder.record import RunLog
+from autograder.results import Job, Summary
+
+
+@dataclass
+class Plan:
+    """The jobs of a run, what is already graded, and what changed outside an import."""
+
+    assignments: list[str]
+    jobs: list[Job] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    tampered: list[dict] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        """An empty summary of this plan's run (the executor adds the results)."""
+        return Summary(skipped=list(self.skipped), tampered=list(self.tampered),
+                       planned=[{"assignment": j.assignment, "student": j.student, "why": j.why}
+                                for j in self.jobs])
+
+
+def graded_in_gradebook(course: Course, assignment: str) -> set[str]:
+    """Students whose submission of ``assignment`` the gradebook holds, fully autograded."""
+    from nbgrader.api import MissingEntry
+
+    graded = set()
+    with course.gradebook() as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            return graded
+        names = {nb.name for nb in record.notebooks}
+        for submission in record.submissions:
+            notebooks = {nb.name: nb for nb in submission.notebooks}
+            if set(notebooks) != names:
+                continue
+            if all(g.auto_score is not None or g.needs_manual_grade or g.cell_type != "code"
+                   for nb in notebooks.values() for g in nb.grades):
+                graded.add(submission.student.id)
+    return graded
+
+
+def make_plan(course: Course, assignments: Iterable[str], students: list[str] | None = None,
+              force: bool = False) -> Plan:
+    """The gradebook made ready for ``assignments``, then the plan of what to grade and why."""
+    from autograder.submissions import fingerprint, known_fingerprints, record_fingerprints
+
+    plan = Plan(list(assignments))
+    for assignment in plan.assignments:
+        course.ensure_gradebook(assignment)
+    for assignment in plan.assignments:
+        done = RunLog(course, assignment).latest()
+        in_book = graded_in_gradebook(course, assignment)
+        trusted = known_fingerprints(course, assignment)
+        first_seen: dict[str, str] = {}
+        accepted: dict[str, str] = {}
+        for student in course.submitted_students(assignment):
+            if students and student not in students:
+                continue
+            stamp = fingerprint(course, assignment, student)
+            known = trusted.get(student)
+            if known is None:
+                first_seen[student] = stamp
+            elif known["fingerprint"] != stamp:
+                if not force:
+                    plan.tampered.append({"assignment": assignment, "student": student, "reason": (
+                        f"submitted files changed since they were recorded ({known.get('source', 'import')}, "
+                        f"{known.get('time', '?')}) by something other than `autograder import`: not graded; "
+                        "re-import the student's submission, or pass --force to grade the files as they are")})
+                    continue
+                accepted[student] = stamp
+            record = done.get(student)
+            if force:
+                reason = "regrade requested (--force)"
+            elif record is None:
+                reason = "not graded yet" if student not in in_book else "graded outside autograder (not in its run log)"
+            elif record.status == "failed":
+                reason = f"the last attempt failed ({record.reason})".replace(" ()", "")
+            elif record.fingerprint != stamp:
+                reason = "re-submitted since it was graded"
+            elif student not in in_book:
+                reason = "its grade is missing from the gradebook"
+            else:
+                plan.skipped.append((assignment, student))
+                continue
+            plan.jobs.append(Job(assignment, student, stamp, reason))
+        record_fingerprints(course, assignment, first_seen, "first grading")
+        record_fingerprints(course, assignment, accepted, "accepted with --force")
+    return plan
+
+
+def grader_setup(course: Course, assignments: list[str], options: Autograder, **extra: object) -> dict:
+    """What every grading worker is told before its first job (JSON): how to run kernels,
+    what its zygote imports ahead, the sandbox's limits."""
+    from autograder import sandbox
+    from autograder.kernels import plan_preload
+
+    preload, forget = plan_preload([p for a in assignments for p in course.source_notebooks(a)])
+    limits = sandbox.Limits(memory=options.memory_bytes)
+    limits.output = options.output_bytes
+    return {"notebook_timeout": options.notebook_timeout, "warm": not options.cold, "preload": preload,
+            "forget": forget, "memory_limit": options.memory_bytes, "sandbox": not options.unsandboxed,
+            "limits": asdict(limits), **extra}

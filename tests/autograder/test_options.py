@@ -1,0 +1,42 @@
+"""autograder.options: sizes, and which value wins (flag > nbgrader_config.py > default)."""
+from __future__ import annotations
+
+import pytest
+from traitlets.config import Config
+
+from autograder.coursedir import CourseError
+from autograder.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder, parse_size
+
+
+@pytest.mark.parametrize("text, expected", [("4G", 4 * 2**30), ("512m", 512 * 2**20), ("0", None), ("1000", 1000)])
+def test_memory_sizes(text, expected):
+    assert parse_size(text) == expected
+
+
+def test_bad_memory_size():
+    with pytest.raises(CourseError, match="Not a memory size"):
+        parse_size("lots")
+
+
+def test_config_beats_the_default_and_a_given_value_beats_config():
+    config = Config()
+    config.Autograder.notebook_timeout = 45
+    config.Autograder.workers = 3
+    assert Autograder.resolve(Config()).notebook_timeout == DEFAULT_NOTEBOOK_TIMEOUT
+    from_config = Autograder.resolve(config, notebook_timeout=None, workers=None)
+    assert (from_config.notebook_timeout, from_config.workers) == (45, 3)
+    given = Autograder.resolve(config, notebook_timeout=12, workers=None)
+    assert (given.notebook_timeout, given.workers) == (12, 3)
+    assert Autograder.resolve(config, notebook_timeout=0).notebook_timeout == 0  # 0 (no limit) is a value
+
+
+def test_never_more_workers_than_jobs():
+    options = Autograder.resolve(Config(), workers=8)
+    assert options.worker_count(3) == 3 and options.worker_count(20) == 8 and options.worker_count(0) == 1
+
+
+def test_sizes_and_hard_limit():
+    options = Autograder.resolve(Config(), memory_limit="4G", output_limit="0", notebook_timeout=10)
+    assert options.memory_bytes == 4 * 2**30 and options.output_bytes == 0
+    assert options.hard_limit(3) == 10 * 3 + 120
+    assert Autograder.resolve(Config()).output_bytes == 16 * 2**20
