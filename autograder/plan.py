@@ -59,7 +59,7 @@ def graded_in_gradebook(course: Course, assignment: str) -> set[str]:
 def make_plan(course: Course, assignments: Iterable[str], students: list[str] | None = None,
               force: bool = False) -> Plan:
     """The gradebook made ready for ``assignments``, then the plan of what to grade and why."""
-    from autograder.submissions import fingerprint, known_fingerprints, record_fingerprints
+    from autograder.submissions import fingerprint, known_fingerprints, record_fingerprints, unsafe_entries
 
     plan = Plan(list(assignments))
     for assignment in plan.assignments:
@@ -72,6 +72,12 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
         accepted: dict[str, str] = {}
         for student in course.submitted_students(assignment):
             if students and student not in students:
+                continue
+            unsafe = unsafe_entries(course, assignment, student)
+            if unsafe:  # nbgrader would copy what a link points to where the student's code runs
+                plan.tampered.append({"assignment": assignment, "student": student, "reason": (
+                    "holds what is not a regular file (" + "; ".join(unsafe[:3]) + (" ..." if len(unsafe) > 3 else "")
+                    + "): not graded, even with --force; remove it and re-import the student's files")})
                 continue
             stamp = fingerprint(course, assignment, student)
             known = trusted.get(student)

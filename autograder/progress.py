@@ -146,7 +146,7 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
     for kind, n in sorted(summary.isolation().items()):
         table.add_row(f"ran {kind}", str(n))
     if summary.tampered:
-        table.add_row("[bold red]changed outside an import (not graded)[/]", str(len(summary.tampered)))
+        table.add_row("[bold red]not graded: files changed or unsafe[/]", str(len(summary.tampered)))
     if graded:
         table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per submission)")
     out.print(table)
@@ -156,7 +156,8 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
             " (" + ", ".join(p["student"] for p in summary.planned if p["why"] == reason)[:200] + ")")
             for reason, n in why.most_common()))
     if summary.tampered:
-        detail = Table(title="submitted files changed since they were recorded (not graded)", title_justify="left")
+        detail = Table(title="submissions not graded: files changed outside an import, or not regular files",
+                       title_justify="left")
         for column in ("assignment", "student", "reason"):
             detail.add_column(column)
         for t in summary.tampered:

@@ -25,11 +25,17 @@ and the report). A file named for another assignment's notebook
 A fingerprint of each imported submission is recorded
 (``.autograder/<assignment>.fingerprints.json``): grading later reports files
 changed by anything but an import instead of silently grading them.
+
+Only regular files are imported or graded. A symbolic link, a pipe or a device in
+a submission would make nbgrader copy what it points to (another student's work,
+the gradebook, ``source/``) into the folder the student's code runs in: such a
+file is not imported, and a submission folder holding one is not graded.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -66,6 +72,34 @@ class ImportReport:
     @property
     def students(self) -> list[str]:
         return sorted({s for s, _ in self.imported})
+
+
+def walk_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The regular files under ``folder`` (links never followed), and every other entry
+    (symbolic links, pipes, devices) with what it is."""
+    files: list[Path] = []
+    unsafe: list[tuple[Path, str]] = []
+    if folder.is_symlink():
+        return files, [(folder, f"a symbolic link to {os.readlink(folder)}")]
+    for root, dirs, names in os.walk(folder):  # does not descend into linked folders
+        for name in sorted(dirs) + sorted(names):
+            path = Path(root, name)
+            if path.is_symlink():
+                unsafe.append((path, f"a symbolic link to {os.readlink(path)}"))
+            elif name in names and path.is_file():
+                files.append(path)
+            elif name in names:
+                unsafe.append((path, "not a regular file"))
+        dirs[:] = [d for d in dirs if not Path(root, d).is_symlink()]
+    return sorted(files), unsafe
+
+
+def unsafe_entries(course: Course, assignment: str, student: str) -> list[str]:
+    """What in ``submitted/<student>/<assignment>`` is not a regular file or folder, one line each."""
+    root = course.folder("submitted")
+    if (root / student).is_symlink():
+        return [f"{student}/: a symbolic link to {os.readlink(root / student)}"]
+    return [f"{path.relative_to(root / student)}: {what}" for path, what in walk_files(root / student / assignment)[1]]
 
 
 def _graded_ids(nb: nbformat.NotebookNode) -> set[str]:
@@ -170,8 +204,11 @@ class Importer:
     def scan(self, folder: Path) -> list[tuple[Path, str | None, str | None, str | None, str | None]]:
         """(file, student, notebook, timestamp, problem) for every file under ``folder``."""
         entries = []
-        files = sorted(p for p in folder.rglob("*") if p.is_file()
-                       and not any(part in IGNORED or part.startswith(".") for part in p.relative_to(folder).parts))
+        found, unsafe = walk_files(folder)
+        for path, what in unsafe:
+            entries.append((path, None, None, None, f"{what}, not a file: not imported"))
+        files = [p for p in found
+                 if not any(part in IGNORED or part.startswith(".") for part in p.relative_to(folder).parts)]
         for path in files:
             parts = path.relative_to(folder).parts
             timestamp = None
@@ -180,7 +217,7 @@ class Importer:
                 if path.name == "timestamp.txt":
                     continue
                 ts = path.parent / "timestamp.txt"
-                timestamp = ts.read_text().strip() if ts.exists() else None
+                timestamp = ts.read_text().strip() if ts in found else None
                 problem = None if name in self.sources else self._unknown(path.name)
             elif len(parts) >= 3 and parts[-2] in self.assignments:
                 entries.append((path, parts[-3], None, None,
@@ -200,7 +237,7 @@ class Importer:
 
     # -- importing ------------------------------------------------------------
     def run(self, source: Path, overwrite: bool = True) -> ImportReport:
-        source = Path(source)
+        source = Path(source).resolve()  # the instructor's own path may be a link; nothing inside it may
         if not source.exists():
             raise CourseError(f"Nothing to import: {source} does not exist.")
         report = ImportReport(self.assignment)
@@ -209,6 +246,9 @@ class Importer:
             chosen: dict[tuple[str, str], tuple[Path, str | None]] = {}
             for path, student, name, timestamp, problem in self.scan(folder):
                 shown = str(path.relative_to(folder))
+                if path.is_symlink() or not path.is_file():
+                    report.problems.append(Problem(student or "?", shown, problem))
+                    continue
                 if student is not None and not STUDENT_ID.match(student):
                     report.problems.append(Problem(student, shown, f"{student!r} is not a usable student id"))
                     continue
@@ -286,10 +326,9 @@ def fingerprint(course: Course, assignment: str, student: str) -> str:
     """A hash of the student's submitted files (names and contents)."""
     digest = hashlib.sha256()
     folder = course.folder("submitted") / student / assignment
-    for path in sorted(folder.rglob("*")) if folder.exists() else []:
-        if path.is_file():
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
+    for path in walk_files(folder)[0] if folder.is_dir() else []:
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
