@@ -11,8 +11,9 @@ is graded like this:
 2. the cell itself is not run in the kernel: it holds only check calls, which change
    nothing a later cell reads, so running them there too would only cost time;
 3. this module's long-lived process (one per worker, started on first use, one
-   TensorFlow thread, never given student code) runs the same check calls with its
-   own unpatched ``course`` on that data. A student's function is a stand-in: each
+   TensorFlow thread, never given student code; forked from the worker's zygote, so
+   TensorFlow is already imported, see :mod:`autograder.zygote`) runs the same check
+   calls with its own unpatched ``course`` on that data. A student's function is a stand-in: each
    call is sent back to the kernel with inputs chosen here, and only its encoded
    result returns;
 4. the cell's outputs are replaced by that one verdict (the ✔ line, or an error with
@@ -337,7 +338,10 @@ def checks() -> TrustedChecks:
     """The worker's trusted process handle (one per worker process)."""
     global _CHECKS
     if _CHECKS is None:
+        import atexit
+
         _CHECKS = TrustedChecks()
+        atexit.register(_CHECKS.close)  # the worker ends it (and collects it) when it exits
     return _CHECKS
 
 

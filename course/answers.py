@@ -7,7 +7,9 @@ exercise names, in formats that cannot run code when read back:
 * numbers, strings, None, booleans, lists, tuples and dicts: JSON (tagged);
 * NumPy arrays and scalars (and tensors): ``.npy`` bytes, read with ``allow_pickle=False``;
 * Keras layers: their config and variables, rebuilt with ``safe_mode=True``;
-* Keras models: ``.keras`` bytes, loaded with ``keras.saving.load_model(..., safe_mode=True)``;
+* Keras models: their config (with the compile settings), weights and optimizer state,
+  rebuilt as ``keras.saving.load_model`` rebuilds a ``.keras`` file, with ``safe_mode=True``
+  (no Lambda, no class the grader does not know);
 * a Keras ``History``: its ``.history`` and ``.params``;
 * a matplotlib Figure: the y values of each axes' lines;
 * a function: only a reference. The grader chooses inputs, the kernel calls the
@@ -23,9 +25,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import sys
-import tempfile
 import types
 from typing import Any, Callable
 
@@ -118,16 +118,13 @@ def encode(value: Any, depth: int = 0) -> dict:
         import keras
 
         ref = _remember(value)
-        if kind == "model":
-            with tempfile.TemporaryDirectory() as folder:
-                path = os.path.join(folder, "answer.keras")
-                value.save(path)
-                with open(path, "rb") as handle:
-                    data = base64.b64encode(handle.read()).decode("ascii")
-            return {"t": "model", "v": data, "ref": ref}
         config = json.loads(json.dumps(keras.saving.serialize_keras_object(value)))
-        return {"t": "layer", "v": config, "weights": [_npy(np.asarray(w)) for w in value.get_weights()],
+        data = {"t": kind, "v": config, "weights": [_npy(np.asarray(w)) for w in value.get_weights()],
                 "ref": ref}
+        optimizer = getattr(value, "optimizer", None) if kind == "model" else None
+        if optimizer is not None and getattr(optimizer, "built", False):
+            data["optimizer"] = [_npy(np.asarray(v)) for v in optimizer.variables]
+        return data
     if _is_figure(value):
         axes = [[_npy(np.asarray(line.get_ydata(), dtype=float)) for line in ax.get_lines()]
                 for ax in value.axes]
@@ -286,13 +283,7 @@ def _decode_object(kind: str, data: dict, remote) -> Any:
                 layer.finalize_state()
         return layer
     if kind == "model":
-        import keras
-
-        with tempfile.TemporaryDirectory() as folder:
-            path = os.path.join(folder, "answer.keras")
-            with open(path, "wb") as handle:
-                handle.write(base64.b64decode(data["v"]))
-            return keras.saving.load_model(path, safe_mode=True)
+        return _decode_model(data)
     if kind == "figure":
         from matplotlib.figure import Figure
 
@@ -310,6 +301,39 @@ def _decode_object(kind: str, data: dict, remote) -> Any:
     if kind == "unsupported":
         raise Unsupported(data.get("what", "an object"))
     raise Unsupported(f"an unknown kind of answer ({kind!r})")
+
+
+def _decode_model(data: dict) -> Any:
+    """A Keras model from its config (compile settings included), weights and optimizer state,
+    as ``keras.saving.load_model`` rebuilds a ``.keras`` file, with the same ``safe_mode=True``."""
+    import keras
+
+    if not isinstance(data.get("v"), dict):
+        raise Unsupported("a Keras model in an unknown format")
+    model = keras.saving.deserialize_keras_object(data["v"], safe_mode=True)
+    if not isinstance(model, keras.Model):
+        raise Unsupported("something that is not a Keras model")
+    weights = [_load_npy(w) for w in data.get("weights", [])]
+    if weights:
+        model.set_weights(weights)
+        for layer in model._flatten_layers(include_self=False):
+            if hasattr(layer, "finalize_state"):  # e.g. Normalization's mean/variance from its weights
+                layer.finalize_state()
+    state = [_load_npy(v) for v in data.get("optimizer", [])]
+    optimizer = getattr(model, "optimizer", None)
+    if state and optimizer is not None:
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        variables = list(optimizer.variables)
+        if [tuple(v.shape) for v in variables] == [array.shape for array in state]:
+            for variable, array in zip(variables, state):
+                variable.assign(array)
+        else:  # e.g. layers frozen after training: keep what still fits, the step count first
+            for variable, array in zip(variables, state):
+                if tuple(variable.shape) != array.shape:
+                    break
+                variable.assign(array)
+    return model
 
 
 def encode_input(value: Any, refs: dict[int, int]) -> dict:

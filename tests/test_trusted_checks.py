@@ -75,6 +75,29 @@ def test_models_and_histories():
     history = model.fit(x[:64], y[:64], epochs=2, verbose=0)
     back = roundtrip(model)
     assert isinstance(back, keras.Sequential) and back.compiled
+    assert back.get_compile_config() == model.get_compile_config()
+    assert np.allclose(back.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0), atol=1e-6)
+    # the optimizer's state too (checks count the steps a model took before its last fit)
+    assert int(back.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy()) == 4
+    for mine, theirs in zip(back.optimizer.variables, model.optimizer.variables):
+        assert np.allclose(np.asarray(mine), np.asarray(theirs))
+    # a model without an Input, built by its first fit; a model never built or compiled
+    late = keras.Sequential([keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
+    late.compile(optimizer="sgd", loss="mse")
+    late.fit(x[:32], y[:32], epochs=1, verbose=0)
+    back = roundtrip(late)
+    assert back.built and np.allclose(back.predict(x[:3], verbose=0), late.predict(x[:3], verbose=0), atol=1e-6)
+    assert int(back.optimizer.iterations.numpy()) == 1
+    bare = roundtrip(keras.Sequential([keras.layers.Dense(2)]))
+    assert isinstance(bare, keras.Sequential) and not bare.compiled and len(bare.layers) == 1
+    # an adapted Normalization inside a model keeps its state (mean and variance are not weights)
+    from course.model_facts import is_adapted
+
+    normalizer = keras.layers.Normalization()
+    normalizer.adapt(x[:200])
+    model = keras.Sequential([keras.Input((20,)), normalizer, keras.layers.Dense(1, activation="sigmoid")])
+    back = roundtrip(model)
+    assert is_adapted(back.layers[0])
     assert np.allclose(back.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0), atol=1e-6)
     copy = roundtrip(history)
     assert isinstance(copy, keras.callbacks.History) and copy.history == history.history
