@@ -7,7 +7,7 @@ is graded like this:
 
 1. before the cell runs, the worker asks the kernel (a user expression on the same
    kernel, not a notebook cell) to export the answers the cell's exercises name, as
-   data (:mod:`course.answers`: JSON, ``.npy``, ``.keras``; never pickle);
+   data (:mod:`course.answers`: JSON, ``.npy``, Keras configs; never pickle);
 2. the cell itself is not run in the kernel: it holds only check calls, which change
    nothing a later cell reads, so running them there too would only cost time;
 3. this module's long-lived process (one per worker, started on first use, one
