@@ -14,6 +14,9 @@ wall times, their ratio (target: dask within 15 % of local), seconds per noteboo
 the overhead the dask executor adds per notebook (its wall-time difference, and the
 parts it is made of: recording on this machine, packing on the worker, waiting for
 the worker), and checks that the per-cell scores are identical.
+
+``bench_autograde.py --rows sandboxed,dask`` makes the same comparison through the
+``autograder grade --scheduler`` command, beside stock nbgrader and the other rows.
 """
 from __future__ import annotations
 
