@@ -151,9 +151,31 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade; the first local worker starts at once, while this process loads nbgrader."""
+    from autograder.options import ALIASES
+
+    given = {trait: getattr(args, flag) for flag, trait in ALIASES.items()}
+    started = None
+    if args.source is None and (args.course is None or Path(args.course).is_dir()):
+        from autograder.coursedir import find_course_root
+        from autograder.grading import start_early
+
+        try:
+            root = Path(args.course).resolve() if args.course is not None else find_course_root()
+            started = start_early(root, list(args.assignments), **given)
+        except CourseError:
+            started = None
+    try:
+        return _grade(args, given, started)
+    finally:
+        if started is not None:
+            started.close(interrupted=True)  # only if grade() did not take them (then they are closed)
+
+
+def _grade(args: argparse.Namespace, given: dict, started) -> int:
     from autograder import progress
     from autograder.grading import grade
-    from autograder.options import ALIASES, Autograder
+    from autograder.options import Autograder
     from autograder.submissions import import_submissions
 
     course = _course(args)
@@ -167,11 +189,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not any(course.submitted_students(a) for a in assignments):
         raise CourseError(f"No submissions for {', '.join(assignments)} in {course.folder('submitted')}: "
                           "use --from FOLDER_OR_ZIP, or `autograder import`.")
-    options = Autograder.resolve(course.config, **{trait: getattr(args, flag) for flag, trait in ALIASES.items()})
+    options = Autograder.resolve(course.config, **given)
     display = progress.GradingDisplay(plain=args.no_progress)
     with display:
         summary = grade(course, assignments, students=args.student, force=args.force, options=options,
-                        on_result=display.result, on_start=display.start, on_plan=display.plan)
+                        on_result=display.result, on_start=display.start, on_plan=display.plan,
+                        started=started)
     progress.print_summary(summary, rejected)
     if args.summary_json:
         args.summary_json.write_text(json.dumps(summary.to_dict(), indent=1))

@@ -13,12 +13,16 @@ After Ctrl-C or ``kill -9`` the same call grades what is missing (see :mod:`auto
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from autograder.coursedir import Course, CourseError
 from autograder.options import Autograder, default_workers, parse_size  # noqa: F401 - public names
 from autograder.record import OnResult, RunLog  # noqa: F401 - public names
 from autograder.results import Job, Result, Status, Summary  # noqa: F401 - public names
+
+if TYPE_CHECKING:
+    from autograder.executors.local import Workers
 
 
 #: ``on_plan(jobs, workers, seconds)``: the run's size, and the past seconds per submission if known.
@@ -66,7 +70,7 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
           on_start: Callable[[Job], None] | None = None, retries: int | None = None,
           sandbox: bool | None = None, output_limit: int | str | None = None,
           scheduler: Any = None, options: Autograder | None = None,
-          on_plan: OnPlan | None = None) -> Summary:
+          on_plan: OnPlan | None = None, started: "Workers | None" = None) -> Summary:
     """Autograde every submission of ``assignments`` not graded yet; return a :class:`Summary`.
 
     Arguments left at None come from the course's ``c.Autograder.*`` config (then the
@@ -81,7 +85,8 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     ``on_start(job)`` as one is handed to a worker.
     KeyboardInterrupt stops the workers at once; what finished is in the run log and
     the gradebook, the rest is graded next time. ``sandbox=False`` runs student code
-    with the grader's own rights (for trusted submissions only).
+    with the grader's own rights (for trusted submissions only). ``started``: workers
+    :func:`start_early` started for this run (used if their setup is this run's, else stopped).
     """
     from autograder.plan import grader_setup, make_plan
 
@@ -96,15 +101,22 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     if cluster is not None or options.scheduler:
         from autograder.executors.dask import run_dask
 
+        if started is not None:
+            started.close(interrupted=True)
         plan = make_plan(course, assignments, students, force)
         return run_dask(course, plan, options, scheduler=cluster or options.scheduler,
                         on_result=on_result, on_start=on_start, on_plan=on_plan)
 
     from autograder.executors.local import Workers, run_local
 
-    setup = {**grader_setup(course, assignments, options), "course": str(course.root)}
+    setup = {**grader_setup([p for a in assignments for p in course.source_notebooks(a)], options),
+             "course": str(course.root)}
     early = None
-    if _may_need_a_worker(course, assignments, students, force):
+    if started is not None and (started.setup, started.threads) == (setup, options.threads) and started.pool:
+        early, started = started, None
+    elif started is not None:
+        started.close(interrupted=True)  # started with other settings (a config it could not see)
+    if early is None and _may_need_a_worker(course, assignments, students, force):
         check_sandbox(options)
         early = Workers(setup, options.threads)
         early.grow(1)  # it imports nbgrader and TensorFlow while the run is planned
@@ -119,3 +131,39 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     if on_plan and plan.jobs:
         on_plan(len(plan.jobs), options.worker_count(len(plan.jobs)), past_seconds(course, plan.assignments))
     return run_local(course, plan, options, setup, on_result=on_result, on_start=on_start, workers=early)
+
+
+def start_early(root: Path, assignments: list[str], **given: Any) -> "Workers | None":
+    """Start the first grading worker of a local run before the course's nbgrader config is
+    loaded (importing nbgrader takes seconds): its zygote imports TensorFlow meanwhile.
+
+    Reads only the course's ``nbgrader_config.py`` (traitlets, no nbgrader) and the
+    standard folder layout; :func:`grade` checks the setup against the full config and
+    starts afresh if it differs. None when the run will not need a local worker.
+    """
+    from traitlets.config import PyFileConfigLoader
+
+    from autograder import sandbox
+    from autograder.executors.local import Workers
+    from autograder.plan import grader_setup
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    except Exception:
+        return None
+    options = Autograder.resolve(config, **given)
+    if options.scheduler or (not options.unsandboxed and not sandbox.available(cold=options.cold)[0]):
+        return None
+    folders = config.CourseDirectory
+    source, submitted = root / folders.get("source_directory", "source"), root / folders.get("submitted_directory", "submitted")
+    notebooks = [p for a in assignments for p in sorted((source / a).glob("*.ipynb")) if not p.name.startswith(".")]
+    if not notebooks or not any((s / a).is_dir() for a in assignments for s in
+                                (submitted.iterdir() if submitted.is_dir() else [])):
+        return None
+    try:
+        options.memory_bytes, options.output_bytes  # noqa: B018 - a bad size is explained later, by grade()
+    except CourseError:
+        return None
+    workers = Workers({**grader_setup(notebooks, options), "course": str(root)}, options.threads)
+    workers.grow(1)
+    return workers

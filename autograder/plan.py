@@ -11,6 +11,7 @@ someone else: they are reported and not graded unless ``force``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 from autograder.coursedir import Course
@@ -111,13 +112,13 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
     return plan
 
 
-def grader_setup(course: Course, assignments: list[str], options: Autograder, **extra: object) -> dict:
+def grader_setup(source_notebooks: list[Path], options: Autograder, **extra: object) -> dict:
     """What every grading worker is told before its first job (JSON): how to run kernels,
-    what its zygote imports ahead, the sandbox's limits."""
+    what its zygote imports ahead (from the assignments' ``source_notebooks``), the sandbox's limits."""
     from autograder import sandbox
     from autograder.kernels import plan_preload
 
-    preload, forget = plan_preload([p for a in assignments for p in course.source_notebooks(a)])
+    preload, forget = plan_preload(list(source_notebooks))
     limits = sandbox.Limits(memory=options.memory_bytes)
     limits.output = options.output_bytes
     return {"notebook_timeout": options.notebook_timeout, "warm": not options.cold, "preload": preload,

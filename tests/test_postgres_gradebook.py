@@ -18,6 +18,7 @@ sys.path.insert(0, str(FIXTURES))
 import fixture_course  # noqa: E402
 from fixture_course import autograder  # noqa: E402
 from tests.postgres_server import postgres_server  # noqa: E402
+from tests.test_dask_executor import cluster  # noqa: E402,F401 - the real Dask cluster fixture
 
 CLASS = {"alice": "correct", "bob": "partial", "carol": "blank", "dan": "wrong", "eve": "correct"}
 
@@ -93,3 +94,78 @@ def _generate(root: Path, assignment: str) -> None:
     with working_directory(root):
         result = NbGraderAPI(config=course.config).generate_assignment(assignment, force=True)
     assert result["success"], result.get("log")
+
+
+DASK_CLASS = {"ann": "correct", "ben": "partial", "dan": "wrong", "eve": "crash", "fay": "blank", "gus": "correct"}
+
+
+def commits(url: str) -> int:
+    """Transactions committed in the gradebook's database so far (PostgreSQL's own statistics)."""
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    time.sleep(1.2)  # a server process reports its counters at most once a second
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            db.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return int(db.execute(text(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")).scalar())
+    finally:
+        engine.dispose()
+
+
+def export_rows(root: Path) -> list[dict]:
+    """`nbgrader export` (stock, its own process) of the course's gradebook, as CSV rows by student."""
+    import os
+    import subprocess
+
+    from fixture_course import SCRIPTS, cli_env
+
+    out = root / "stock_export.csv"
+    done = subprocess.run([os.path.join(SCRIPTS, "nbgrader"), "export", "--to", str(out)], cwd=root,
+                          env=cli_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return sorted(csv.DictReader(open(out)), key=lambda r: r["student_id"])
+
+
+@pytest.mark.slow
+def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it(tmp_path, cluster):
+    """A real Dask cluster grades into a real PostgreSQL gradebook: the instructor side records
+    replayed submissions a batch per transaction (far fewer commits than submissions x graded
+    cells), and stock `nbgrader export` reads the same grades as the SQLite gradebook's."""
+    from autograder.coursedir import Course
+    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade
+    from tests.test_dask_executor import scores, submit
+
+    sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
+    for student, variant in DASK_CLASS.items():
+        submit(sqlite_root, "ps1", student, variant)
+    local = grade(Course(sqlite_root), ["ps1"], workers=2, notebook_timeout=30)
+    assert local.ok and len(local.results) == len(DASK_CLASS)
+
+    with postgres_server() as url:
+        root = fixture_course.make_course(tmp_path / "pg")
+        use_database(root, url)
+        _generate(root, "ps1")
+        for student, variant in DASK_CLASS.items():
+            submit(root, "ps1", student, variant)
+        before = commits(url)
+        run = grade_on_dask(Course(root), ["ps1"], scheduler=cluster, notebook_timeout=30)
+        spent = commits(url) - before
+        assert run.ok and sorted(r.student for r in run.results) == sorted(DASK_CLASS)
+        assert {r.student: r.status for r in run.results} == {r.student: r.status for r in local.results}
+        print(f"{spent} commits for {len(DASK_CLASS)} submissions")
+        # nbgrader's own autograde of one submission against PostgreSQL opens about ten gradebook
+        # sessions (4 commits each just to open) and commits once per graded cell: measured 38
+        # commits per ps1 submission. Batched: planning (3 sessions), one session for the
+        # recording, one commit per batch.
+        assert spent <= 16 + len(DASK_CLASS), spent
+        assert scores(root, "ps1") == scores(sqlite_root, "ps1")
+        assert not (root / "gradebook.db").exists()
+        pg_rows = export_rows(root)
+    sqlite_rows = export_rows(sqlite_root)
+    assert len(pg_rows) == len(DASK_CLASS) and pg_rows == sqlite_rows
+    assert {r["student_id"]: float(r["raw_score"]) for r in pg_rows}["ann"] == 3.0

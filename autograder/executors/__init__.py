@@ -1,9 +1,11 @@
-"""Where grading runs once it is planned.
+"""Where grading runs once it is planned: the same plan in, the same results out.
 
-:func:`autograder.grading.grade` plans a run (which submissions, why, what is
-missing) and runs it on this machine's warm-kernel workers (the ``local``
-executor). :mod:`autograder.executors.dask` runs the same plan on a
-``dask.distributed`` cluster: each submission is one task, graded on a Dask
-worker in a scratch copy of the course, and recorded into this course's
-gradebook by nbgrader's own autograde (:mod:`autograder.executors.replay`).
+:mod:`autograder.executors.local` grades a :class:`autograder.plan.Plan` with warm
+grading workers on this machine; :mod:`autograder.executors.dask` runs it on a
+``dask.distributed`` cluster: each submission is one task, graded on a Dask worker
+in a scratch copy of the course (:mod:`~autograder.executors.plugin`,
+:mod:`~autograder.executors.bundle`), and recorded into this course's gradebook by
+nbgrader's own autograde, a batch per transaction (:mod:`~autograder.executors.replay`).
+Both drive the same grading process (:mod:`~autograder.executors.grader`) and hand
+their :class:`autograder.results.Result` objects to :class:`autograder.record.Recorder`.
 """

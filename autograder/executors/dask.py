@@ -28,6 +28,8 @@ from autograder.options import Autograder
 from autograder.plan import Plan, grader_setup
 from autograder.record import OnResult, Recorder
 from autograder.results import Job, Result, Status, Summary
+#: Results recorded in one gradebook transaction at most (those that arrived while the last batch was recorded).
+MAX_BATCH = 64
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
 MAX_SUBMISSION_BYTES = 64 * 2**20
 
@@ -69,7 +71,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     """
     from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
                                              grade_submission, scratch_gradebook)
-    from autograder.executors.replay import record
+    from autograder.executors.replay import Recording
 
     summary = plan.summary()
     start = time.monotonic()
@@ -78,11 +80,11 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     assignments = plan.assignments
     sources = {a: bundle.pack(course.folder("source") / a)[0] for a in assignments}
     config_text = (course.root / "nbgrader_config.py").read_text()
-    setup = grader_setup(course, assignments, options)
+    setup = grader_setup([p for a in assignments for p in course.source_notebooks(a)], options)
     hard_limit = options.hard_limit(max(len(course.source_notebooks(a)) for a in assignments))
-    plugin = GraderPlugin(config_text, setup, sources,
-                          scratch_gradebook(config_text, sources, alembic_version(course)),
-                          threads=options.threads, hard_limit=hard_limit)
+    book = scratch_gradebook(config_text, sources, alembic_version(course))
+    plugin = GraderPlugin(config_text, setup, sources, book, threads=options.threads, hard_limit=hard_limit)
+    recording = Recording(course, book)
 
     client = connect(scheduler)
     owns_client = client is not scheduler
@@ -124,25 +126,28 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         announce(workers)
         while not recorder.done:
             try:
-                future = arrived.get(timeout=1.0)
+                arrivals = [arrived.get(timeout=1.0)]
             except queue.Empty:
                 continue
-            entry = live.pop(future.key, None)
-            if entry is None:
-                continue
-            _, job = entry
-            if future.status == "finished":
-                remote = future.result()
-                if remote.get("retry") and attempts[job.id] <= options.retries:
-                    submit(job)
-                    continue
+            while len(arrivals) < MAX_BATCH:  # record what has arrived meanwhile in one transaction
                 try:
-                    result = Result.from_dict(record(course, remote))
-                except Exception as exc:  # the grade may be missing: the next run grades it again
-                    result = Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
-                                            sandboxed=sandboxed)
-                finish(job, result)
-            else:  # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
+                    arrivals.append(arrived.get_nowait())
+                except queue.Empty:
+                    break
+            batch: list[tuple[Job, dict]] = []
+            for future in arrivals:
+                entry = live.pop(future.key, None)
+                if entry is None:
+                    continue
+                _, job = entry
+                if future.status == "finished":
+                    remote = future.result()
+                    if remote.get("retry") and attempts[job.id] <= options.retries:
+                        submit(job)
+                    else:
+                        batch.append((job, remote))
+                    continue
+                # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
                 try:
                     exc = future.exception()
                 except BaseException as cancelled:  # CancelledError
@@ -153,6 +158,15 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                     continue
                 finish(job, Result.failure(job, Status.FAILED, f"the Dask task failed ({why})"[:500],
                                            sandboxed=sandboxed))
+            if not batch:
+                continue
+            try:
+                recorded = [Result.from_dict(r) for r in recording.record([remote for _, remote in batch])]
+            except Exception as exc:  # the grades may be missing: the next run grades them again
+                recorded = [Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
+                                           sandboxed=sandboxed) for job, _ in batch]
+            for (job, _), result in zip(batch, recorded):
+                finish(job, result)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -170,5 +184,6 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
             pass
         if owns_client:
             client.close()
+        recording.close()
         summary.wall_seconds = time.monotonic() - start
     return summary

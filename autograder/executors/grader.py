@@ -164,6 +164,7 @@ class GraderProcess:
         self.proc.wait()
 
     def close(self) -> None:
+        """Let the grader finish (its zygote and trusted process with it), or kill it after 10 s."""
         if self.proc is None:
             return
         try:

@@ -27,6 +27,7 @@ class Workers:
 
     def __init__(self, setup: dict, threads: int):
         self.setup = setup
+        self.threads = threads
         self.env = grader_env(threads)
         self.replies: "queue.Queue[tuple[GraderProcess, dict | None]]" = queue.Queue()
         self.pool: list[GraderProcess] = []
@@ -43,24 +44,32 @@ class Workers:
         return fresh
 
     def close(self, interrupted: bool) -> list[dict]:
-        """Stop every worker; each idle one is first asked for its memory figures."""
+        """Stop every worker; the idle ones are first asked for their memory figures (all at once)."""
+        idle = [w for w in self.pool if not interrupted and w.job is None and w.alive() and w.info]
         for worker in self.pool:
-            if interrupted or worker.job is not None or not worker.alive():
+            if worker not in idle:
                 worker.kill()
-                continue
+        asked = set()
+        for worker in idle:
             try:
                 worker.send({"command": "stats"})
-                deadline = time.monotonic() + 5
-                while time.monotonic() < deadline:
-                    got, message = self.replies.get(timeout=max(0.01, deadline - time.monotonic()))
-                    if got is worker and message and message.get("stats"):
-                        message.pop("stats", None)
-                        worker.info.update(message)
-                        break
-            except Exception:
+                asked.add(worker)
+            except OSError:
                 pass
+        deadline = time.monotonic() + 5
+        while asked and time.monotonic() < deadline:
+            try:
+                got, message = self.replies.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if got in asked and message and message.get("stats"):
+                message.pop("stats", None)
+                got.info.update(message)
+                asked.discard(got)
+        for worker in idle:
             worker.close()
-        return [w.info for w in self.pool]
+        infos, self.pool = [w.info for w in self.pool], []
+        return infos
 
 
 def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
@@ -85,7 +94,8 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
         return options.hard_limit(notebooks[job.assignment])
 
     def dispatch(worker: GraderProcess) -> None:
-        if jobs and worker.alive() and worker.ready.is_set() and worker.info:
+        """The next job to ``worker``, if it is ready and idle."""
+        if jobs and worker.job is None and worker.alive() and worker.ready.is_set() and worker.info:
             job = jobs.pop(0)
             attempts[job.id] += 1
             worker.start(job)
@@ -106,8 +116,7 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
     try:
         while not recorder.done:
             for worker in list(workers.pool):
-                if worker.job is None:
-                    dispatch(worker)
+                dispatch(worker)
             try:
                 worker, message = workers.replies.get(timeout=1.0)
             except queue.Empty:

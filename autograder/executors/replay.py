@@ -6,6 +6,7 @@ penalties from ``timestamp.txt``, the autograded folder written by nbgrader), wi
 one difference: its ``Execute`` step is :class:`ReplayExecute`, which runs no kernel
 and gives each cell the outputs the worker's execution produced. The gradebook
 therefore holds exactly what stock nbgrader would have recorded for those outputs.
+:class:`Recording` writes them into the course's gradebook a batch at a time.
 """
 from __future__ import annotations
 
@@ -66,36 +67,136 @@ def replay_config(config: Config, folder: Path, notebook_timeout: int = 0) -> Co
     return config
 
 
-def record(course: Course, remote: dict) -> dict:
-    """Record ``remote`` (a Dask task's result) in the course; return the run's result dict.
+class Recording:
+    """Records submissions graded elsewhere into the course's gradebook, a batch per transaction.
 
-    The per-cell points are read back from the course's gradebook, so they are what
-    nbgrader recorded here, not what the worker says.
+    nbgrader's autograde (with :class:`ReplayExecute`) runs here for each submission, as
+    ``nbgrader autograde`` would, writing the autograded folder into the course, but
+    against a scratch SQLite copy of the assignments' records on this machine (the
+    course's due dates and each student's extension copied in first). What it recorded
+    there is then written to the course's gradebook, for every submission of the batch,
+    in one session and one transaction: the columns nbgrader's autograde writes (the
+    submission's timestamp, each notebook's late penalty, each grade's ``auto_score``
+    and ``needs_manual_grade``, each comment's ``auto_comment``) and the flag the
+    formgrader shows on crashed and timed-out notebooks. With a server gradebook
+    (PostgreSQL), a batch costs a few round trips instead of several sessions and a
+    commit per graded cell per submission; nothing is retried on a locked database.
     """
-    from nbgrader.apps import NbGraderAPI
 
-    from autograder.worker import first_line, read_back
+    def __init__(self, course: Course, gradebook: bytes | None = None):
+        self.course = course
+        self.tmp = Path(tempfile.mkdtemp(prefix="autograder-record-"))
+        self.scratch_url = "sqlite:///" + str(self.tmp / "gradebook.db")
+        if gradebook is None:
+            gradebook = _scratch_gradebook(course)
+        (self.tmp / "gradebook.db").write_bytes(gradebook)
+        self._due: dict[str, Any] = {}
+        self._gradebook: Any = None
 
-    assignment, student = remote["assignment"], remote["student"]
-    start = time.monotonic()
-    files: dict[str, bytes] = remote.get("files") or {}
-    notebooks = {n: b for n, b in files.items() if n.endswith(".ipynb") and "/" not in n}
-    status, reason = remote.get("status", "failed"), remote.get("reason", "")
-    base = {k: remote.get(k) for k in ("id", "assignment", "student", "notebooks", "isolation", "host",
-                                         "dask_worker_pid", "remote_seconds", "queued_seconds", "warm",
-                                         "not_copied_back", "not_sent", "files_left_out")}
-    base["worker"] = f"{remote.get('host')}:{remote.get('dask_worker_pid')}"
-    base["seconds"] = remote.get("seconds", remote.get("remote_seconds", 0.0))
-    if not notebooks:  # the worker could not grade it (its grader died or overran the hard limit)
-        return {**base, "status": status if status in ("failed", "timed_out") else "failed",
-                "reason": reason or "the worker returned no notebook", "cells": [], "score": 0.0, "max_score": 0.0,
-                "log": remote.get("log", "")}
-    tmp = Path(tempfile.mkdtemp(prefix="autograder-replay-"))
-    try:
+    @property
+    def gradebook(self):
+        """The course's gradebook: one connection for the whole run, a transaction per batch."""
+        if self._gradebook is None:
+            self._gradebook = self.course.gradebook()
+        return self._gradebook
+
+    def close(self) -> None:
+        if self._gradebook is not None:
+            self._gradebook.close()
+            self._gradebook = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Recording":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def record(self, remotes: list[dict]) -> list[dict]:
+        """Record a batch of Dask task results; the run's result dict for each, in order."""
+        from nbgrader.api import Gradebook
+
+        start = time.monotonic()
+        results: list[dict] = []
+        replayed: list[tuple[int, dict]] = []
+        course_state = self._read_course(remotes)
+        for remote in remotes:
+            result = self._replay(remote, course_state)
+            results.append(result)
+            if result.get("_replayed"):
+                replayed.append((len(results) - 1, result))
+        if replayed:
+            with Gradebook(self.scratch_url, self.course.course_id) as scratch:
+                _write_batch(scratch, self.gradebook,
+                             [(r["assignment"], r["student"], r["_submitted"]) for _, r in replayed])
+        elapsed = round(time.monotonic() - start, 3)
+        for result in results:
+            result.pop("_submitted", None)
+            if result.pop("_replayed", False):
+                result["record_seconds"] = round(result.get("record_seconds", 0.0) + elapsed / max(1, len(replayed)), 3)
+        return results
+
+    # -- steps --------------------------------------------------------------------------
+    def _read_course(self, remotes: list[dict]) -> dict:
+        """From the course gradebook: each assignment's due date and each student's extension."""
+        from nbgrader.api import Assignment, SubmittedAssignment
+
+        wanted = {(r["assignment"], r["student"]) for r in remotes}
+        gb = self.gradebook
+        assignments = {a for a, _ in wanted}
+        due = {a.name: a.duedate for a in gb.db.query(Assignment).filter(Assignment.name.in_(assignments))}
+        extensions = {(s.assignment.name, s.student_id): s.extension for s in
+                      gb.db.query(SubmittedAssignment).join(Assignment)
+                      .filter(Assignment.name.in_(assignments),
+                              SubmittedAssignment.student_id.in_({s for _, s in wanted}))}
+        return {"due": due, "extensions": extensions}
+
+    def _prepare_scratch(self, assignment: str, student: str, state: dict) -> None:
+        """The scratch gradebook as the course's for this submission: due date, extension, no earlier grades."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.scratch_url, self.course.course_id) as scratch:
+            due = state["due"].get(assignment)
+            if self._due.get(assignment, "?") != due:
+                scratch.update_or_create_assignment(assignment, duedate=due)
+                self._due[assignment] = due
+            scratch.update_or_create_student(student)
+            try:
+                scratch.remove_submission(assignment, student)
+            except MissingEntry:
+                pass
+            extension = state["extensions"].get((assignment, student))
+            if extension:
+                scratch.add_submission(assignment, student, extension=extension)
+
+    def _replay(self, remote: dict, state: dict) -> dict:
+        from nbgrader.apps import NbGraderAPI
+
+        from autograder.worker import first_line, read_back
+
+        assignment, student = remote["assignment"], remote["student"]
+        start = time.monotonic()
+        files: dict[str, bytes] = remote.get("files") or {}
+        notebooks = {n: b for n, b in files.items() if n.endswith(".ipynb") and "/" not in n}
+        status, reason = remote.get("status", "failed"), remote.get("reason", "")
+        base = {k: remote.get(k) for k in ("id", "assignment", "student", "notebooks", "isolation", "host",
+                                             "dask_worker_pid", "remote_seconds", "queued_seconds", "warm",
+                                             "not_copied_back", "not_sent", "files_left_out")}
+        base["worker"] = f"{remote.get('host')}:{remote.get('dask_worker_pid')}"
+        base["seconds"] = remote.get("seconds", remote.get("remote_seconds", 0.0))
+        if not notebooks:  # the worker could not grade it (its grader died or overran the hard limit)
+            return {**base, "status": status if status in ("failed", "timed_out") else "failed",
+                    "reason": reason or "the worker returned no notebook", "cells": [], "score": 0.0,
+                    "max_score": 0.0, "log": remote.get("log", "")}
+        self._prepare_scratch(assignment, student, state)
+        folder = self.tmp / "executed"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
         for name, data in notebooks.items():
-            (tmp / name).write_bytes(data)
-        config = replay_config(course.config, tmp)
-        with working_directory(course.root), warnings.catch_warnings():
+            (folder / name).write_bytes(data)
+        config = replay_config(self.course.config, folder)
+        config.CourseDirectory.db_url = self.scratch_url
+        with working_directory(self.course.root), warnings.catch_warnings():
             # nbgrader's autograde makes SQLAlchemy warn about its session (as under stock nbgrader)
             warnings.simplefilter("ignore")
             api = NbGraderAPI(config=config)
@@ -107,14 +208,113 @@ def record(course: Course, remote: dict) -> dict:
                             next((l for l in lines if "Error" in l or "ERROR" in l), log))
                 return {**base, "status": "failed", "reason": "recording failed: " + first_line(line),
                         "cells": [], "score": 0.0, "max_score": 0.0, "log": log[-4000:]}
-            _write_extra_files(course, assignment, student, files)
-            cells = read_back(api, course, assignment, student, flagged=status in ("crashed", "timed_out"))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return {**base, "status": status, "reason": reason, "cells": cells,
-            "score": sum(c["points"] or 0 for c in cells), "max_score": sum(c["max_points"] for c in cells),
-            "record_seconds": round(time.monotonic() - start, 3),
-            "log": "" if status == "graded" else remote.get("log", "")}
+            _write_extra_files(self.course, assignment, student, files)
+            cells = read_back(api, self.course, assignment, student, flagged=status in ("crashed", "timed_out"))
+        submitted = {p.stem for p in (self.course.folder("submitted") / student / assignment).glob("*.ipynb")}
+        return {**base, "status": status, "reason": reason, "cells": cells,
+                "score": sum(c["points"] or 0 for c in cells), "max_score": sum(c["max_points"] for c in cells),
+                "record_seconds": round(time.monotonic() - start, 3),
+                "log": "" if status == "graded" else remote.get("log", ""),
+                "_replayed": True, "_submitted": sorted(submitted)}
+
+
+def _write_batch(scratch, gb, batch: list[tuple[str, str, list[str]]]) -> None:
+    """Write what nbgrader's autograde recorded in ``scratch`` for each (assignment, student,
+    submitted notebooks) of ``batch`` into the gradebook ``gb``: one transaction."""
+    from nbgrader.api import Assignment, Student
+
+    by_assignment: dict[str, list[tuple[str, list[str]]]] = {}
+    for assignment, student, submitted in batch:
+        by_assignment.setdefault(assignment, []).append((student, submitted))
+    students = {s for _, s, _ in batch}
+    known = {s.id for s in gb.db.query(Student).filter(Student.id.in_(students))}
+    for student in sorted(students - known):
+        gb.db.add(Student(id=student))  # as autograde's update_or_create_student(student_id)
+    try:
+        for assignment, entries in by_assignment.items():
+            names = [s for s, _ in entries]
+            source = _submissions(scratch, assignment, names)
+            target = _submissions(gb, assignment, names)
+            record = gb.db.query(Assignment).filter(Assignment.name == assignment).one()
+            for student, submitted in entries:
+                new = source[student]
+                old = target.get(student) or _new_submission(gb, record, student)
+                if new.timestamp is not None:
+                    old.timestamp = new.timestamp
+                notebooks = {nb.name: nb for nb in old.notebooks}
+                for nb in new.notebooks:
+                    mine = notebooks[nb.name]
+                    mine.late_submission_penalty = nb.late_submission_penalty
+                    mine.flagged = nb.flagged
+                    grades = {g.cell.name: g for g in mine.grades}
+                    for grade in nb.grades:
+                        into = grades[grade.cell.name]
+                        into.auto_score = grade.auto_score
+                        # SaveAutoGrades: a manual grade already given keeps the cell in manual grading
+                        # (a notebook not submitted is set to zero without it)
+                        into.needs_manual_grade = grade.needs_manual_grade or (
+                            nb.name in submitted and into.manual_score is not None)
+                    comments = {c.cell.name: c for c in mine.comments}
+                    for comment in nb.comments:
+                        comments[comment.cell.name].auto_comment = comment.auto_comment
+        gb.db.commit()
+    except Exception:
+        gb.db.rollback()
+        raise
+
+
+def _submissions(gb, assignment: str, students: list[str]) -> dict:
+    """student -> SubmittedAssignment, with its notebooks, grades, comments and their cells (a few queries)."""
+    from nbgrader.api import Assignment, Comment, Grade, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy.orm import joinedload, selectinload
+
+    notebooks = selectinload(SubmittedAssignment.notebooks)
+    rows = (gb.db.query(SubmittedAssignment).join(Assignment)
+            .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(students))
+            .options(notebooks.joinedload(SubmittedNotebook.notebook),
+                     notebooks.selectinload(SubmittedNotebook.grades).joinedload(Grade.cell),
+                     notebooks.selectinload(SubmittedNotebook.comments).joinedload(Comment.cell))
+            .all())
+    return {row.student_id: row for row in rows}
+
+
+def _new_submission(gb, assignment, student: str):
+    """A submission mirroring the assignment's structure, as nbgrader's ``Gradebook.add_submission``
+    makes it, without committing (the batch commits once)."""
+    from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
+
+    with gb.db.no_autoflush:  # added as a whole, once built (as nbgrader does)
+        submission = SubmittedAssignment(assignment=assignment, student_id=student)
+        for notebook in assignment.notebooks:
+            nb = SubmittedNotebook(notebook=notebook, assignment=submission)
+            for grade_cell in notebook.grade_cells:
+                Grade(cell=grade_cell, notebook=nb)
+            for solution_cell in notebook.solution_cells:
+                Comment(cell=solution_cell, notebook=nb)
+            for task_cell in notebook.task_cells:
+                Comment(cell=task_cell, notebook=nb)
+                Grade(cell=task_cell, notebook=nb)
+        gb.db.add(submission)
+    return submission
+
+
+def _scratch_gradebook(course: Course) -> bytes:
+    """The assignments' records as ``nbgrader generate_assignment`` makes them, in a SQLite file."""
+    from autograder.executors import bundle
+    from autograder.executors.plugin import alembic_version, scratch_gradebook
+
+    sources = {a: bundle.pack(course.folder("source") / a)[0] for a in course.assignments()}
+    return scratch_gradebook((course.root / "nbgrader_config.py").read_text(), sources, alembic_version(course))
+
+
+def record(course: Course, remote: dict) -> dict:
+    """Record one Dask task's result in the course (a batch of one); the run's result dict.
+
+    The per-cell points are what nbgrader's autograde recorded for the executed
+    notebook here, not what the worker says.
+    """
+    with Recording(course) as recording:
+        return recording.record([remote])[0]
 
 
 def _write_extra_files(course: Course, assignment: str, student: str, files: dict[str, bytes]) -> None:
