@@ -26,8 +26,8 @@ one least disturbed by other jobs on a shared machine); every run's time is prin
 
 autograder uses one worker per core unless ``--workers``; TensorFlow gets one thread per
 process (``COURSE_TF_THREADS=1``). Prints the wall times, ratios against baselines measured in
-this same run, seconds per notebook, the CPU seconds each run used (its processes and
-theirs: on a shared machine, less disturbed by other jobs than wall time), the trusted
+this same run, seconds per notebook, the CPU seconds each run used (all its processes, in a cgroup of
+its own where possible: on a shared machine, less disturbed by other jobs than wall time), the trusted
 checks' own seconds per notebook, the load average before and after each row (other jobs on the machine change the numbers: read them
 with it), peak resident memory, and checks that per-cell scores are identical in every row.
 """
@@ -105,10 +105,49 @@ def cell_scores(course: Path, assignment: str) -> dict:
     return out
 
 
-def children_cpu() -> float:
-    """CPU seconds (user + system) of this process's finished children and their descendants."""
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def run_measured(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``command``; return it and the CPU seconds it and every process it started used.
+
+    Where a cgroup-v1 ``cpuacct`` hierarchy is writable (Linux, root), the command runs in a
+    cgroup of its own, which also counts processes nobody waits for (sandboxed kernels, orphans);
+    elsewhere, the CPU time of waited-for descendants (``RUSAGE_CHILDREN``).
+    """
+    group = None
+    if (CPUACCT / "cgroup.procs").exists() and os.access(CPUACCT, os.W_OK):
+        group = CPUACCT / f"bench-autograde-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            group.mkdir()
+        except OSError:
+            group = None
+    procs = str(group / "cgroup.procs") if group else None
+
+    def enter() -> None:
+        if procs:
+            with open(procs, "w") as handle:
+                handle.write(str(os.getpid()))
+
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    before = usage.ru_utime + usage.ru_stime
+    done = subprocess.run(command, cwd=cwd, env=env(), capture_output=True, text=True, preexec_fn=enter)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - before
+    if group:
+        try:
+            deadline = time.monotonic() + 30
+            while (group / "cgroup.procs").read_text().strip() and time.monotonic() < deadline:
+                time.sleep(0.1)  # the run's last processes are still exiting
+            left = (group / "cgroup.procs").read_text().split()
+            cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+            if left:
+                print(f"  note: {len(left)} process(es) of the run still alive 30 s after it ended", flush=True)
+            else:
+                group.rmdir()
+        except OSError:
+            pass
+    return done, cpu
 
 
 def load() -> str:
@@ -145,12 +184,12 @@ class Bench:
         self.walls[row] = min(self.all_walls[row])
 
     def stock(self, row: str, course: Path) -> bool:
-        before, cpu = load(), children_cpu()
+        before = load()
         start = time.perf_counter()
-        done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde",
-                               self.assignment], cwd=course, env=env(), capture_output=True, text=True)
+        done, cpu = run_measured([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde",
+                                  self.assignment], course)
         wall = time.perf_counter() - start
-        self.cpu.setdefault(row, []).append(children_cpu() - cpu)
+        self.cpu.setdefault(row, []).append(cpu)
         if done.returncode != 0:
             print(f"{row}: nbgrader autograde failed\n{done.stderr[-3000:]}")
             return False
@@ -166,11 +205,11 @@ class Bench:
                    "--summary-json", str(summary_path), *extra]
         if workers and self.args.workers:
             command += ["--workers", str(self.args.workers)]
-        before, cpu = load(), children_cpu()
+        before = load()
         start = time.perf_counter()
-        done = subprocess.run(command, cwd=course, env=env(), capture_output=True, text=True)
+        done, cpu = run_measured(command, course)
         wall = time.perf_counter() - start
-        self.cpu.setdefault(row, []).append(children_cpu() - cpu)
+        self.cpu.setdefault(row, []).append(cpu)
         if done.returncode != 0:
             print(f"{row}: autograder grade failed\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
             return False
