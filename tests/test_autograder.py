@@ -92,6 +92,11 @@ def test_grade_reports_every_student_with_status(graded):
                    "without the student", "another assignment"):
         assert reason in out
     assert "crashed" in run.stdout and "timed out" in run.stdout
+    # 10 submissions on 2 workers: the projected class time follows the first two graded ones
+    lines = run.stdout.splitlines()
+    projected = next(i for i, line in enumerate(lines) if line.startswith("projected class time: 10 submissions x "))
+    assert lines[projected].rstrip().endswith(("s", "min")) and "/ 2 workers = about" in lines[projected]
+    assert sum(line.startswith("[") for line in lines[:projected]) >= 2  # measured, not guessed
     log = {json.loads(l)["student"]: json.loads(l) for l in (root / ".autograder" / "tf1.jsonl").read_text().splitlines()}
     for student, (cells, status) in EXPECTED_TF.items():
         assert log[student]["status"] == status, (student, log[student])

@@ -266,7 +266,7 @@ def _write_batch(scratch, gb, batch: list[tuple[str, str, list[str]]]) -> None:
 def _submissions(gb, assignment: str, students: list[str]) -> dict:
     """student -> SubmittedAssignment, with its notebooks, grades, comments and their cells (a few queries)."""
     from nbgrader.api import Assignment, Comment, Grade, SubmittedAssignment, SubmittedNotebook
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import selectinload
 
     notebooks = selectinload(SubmittedAssignment.notebooks)
     rows = (gb.db.query(SubmittedAssignment).join(Assignment)
