@@ -73,7 +73,8 @@ class Recording:
     nbgrader's autograde (with :class:`ReplayExecute`) runs here for each submission, as
     ``nbgrader autograde`` would, writing the autograded folder into the course, but
     against a scratch SQLite copy of the assignments' records on this machine (the
-    course's due dates and each student's extension copied in first). What it recorded
+    course's due dates and each student's extension, manual grades and extra credit copied
+    in first, so late penalties and manual grading come out as nbgrader's). What it recorded
     there is then written to the course's gradebook, for every submission of the batch,
     in one session and one transaction: the columns nbgrader's autograde writes (the
     submission's timestamp, each notebook's late penalty, each grade's ``auto_score``
@@ -127,32 +128,37 @@ class Recording:
                 replayed.append((len(results) - 1, result))
         if replayed:
             with Gradebook(self.scratch_url, self.course.course_id) as scratch:
-                _write_batch(scratch, self.gradebook,
-                             [(r["assignment"], r["student"], r["_submitted"]) for _, r in replayed])
+                _write_batch(scratch, self.gradebook, [(r["assignment"], r["student"]) for _, r in replayed])
         elapsed = round(time.monotonic() - start, 3)
         for result in results:
-            result.pop("_submitted", None)
             if result.pop("_replayed", False):
                 result["record_seconds"] = round(result.get("record_seconds", 0.0) + elapsed / max(1, len(replayed)), 3)
         return results
 
     # -- steps --------------------------------------------------------------------------
     def _read_course(self, remotes: list[dict]) -> dict:
-        """From the course gradebook: each assignment's due date and each student's extension."""
-        from nbgrader.api import Assignment, SubmittedAssignment
+        """From the course gradebook: each assignment's due date; each student's extension and the
+        manual grades and extra credit already given (they decide late penalties and manual grading)."""
+        from nbgrader.api import Assignment
 
         wanted = {(r["assignment"], r["student"]) for r in remotes}
         gb = self.gradebook
         assignments = {a for a, _ in wanted}
         due = {a.name: a.duedate for a in gb.db.query(Assignment).filter(Assignment.name.in_(assignments))}
-        extensions = {(s.assignment.name, s.student_id): s.extension for s in
-                      gb.db.query(SubmittedAssignment).join(Assignment)
-                      .filter(Assignment.name.in_(assignments),
-                              SubmittedAssignment.student_id.in_({s for _, s in wanted}))}
-        return {"due": due, "extensions": extensions}
+        given: dict[tuple[str, str], dict] = {}
+        for assignment in assignments:
+            students = [s for a, s in wanted if a == assignment]
+            for student, sub in _submissions(gb, assignment, students).items():
+                given[(assignment, student)] = {
+                    "extension": sub.extension,
+                    "grades": {(nb.name, g.cell.name): (g.manual_score, g.extra_credit)
+                               for nb in sub.notebooks for g in nb.grades
+                               if g.manual_score is not None or g.extra_credit is not None}}
+        return {"due": due, "given": given}
 
     def _prepare_scratch(self, assignment: str, student: str, state: dict) -> None:
-        """The scratch gradebook as the course's for this submission: due date, extension, no earlier grades."""
+        """The scratch gradebook as the course's for this submission: due date, extension, manual
+        grades and extra credit, nothing else from an earlier grading."""
         from nbgrader.api import Gradebook, MissingEntry
 
         with Gradebook(self.scratch_url, self.course.course_id) as scratch:
@@ -165,9 +171,17 @@ class Recording:
                 scratch.remove_submission(assignment, student)
             except MissingEntry:
                 pass
-            extension = state["extensions"].get((assignment, student))
-            if extension:
-                scratch.add_submission(assignment, student, extension=extension)
+            given = state["given"].get((assignment, student))
+            if given is None:
+                return
+            with warnings.catch_warnings():  # nbgrader's add_submission makes SQLAlchemy warn (as in stock use)
+                warnings.simplefilter("ignore")
+                submission = scratch.add_submission(assignment, student, extension=given["extension"])
+            for nb in submission.notebooks:
+                for grade in nb.grades:
+                    if (nb.name, grade.cell.name) in given["grades"]:
+                        grade.manual_score, grade.extra_credit = given["grades"][(nb.name, grade.cell.name)]
+            scratch.db.commit()
 
     def _replay(self, remote: dict, state: dict) -> dict:
         from nbgrader.apps import NbGraderAPI
@@ -210,33 +224,31 @@ class Recording:
                         "cells": [], "score": 0.0, "max_score": 0.0, "log": log[-4000:]}
             _write_extra_files(self.course, assignment, student, files)
             cells = read_back(api, self.course, assignment, student, flagged=status in ("crashed", "timed_out"))
-        submitted = {p.stem for p in (self.course.folder("submitted") / student / assignment).glob("*.ipynb")}
         return {**base, "status": status, "reason": reason, "cells": cells,
                 "score": sum(c["points"] or 0 for c in cells), "max_score": sum(c["max_points"] for c in cells),
                 "record_seconds": round(time.monotonic() - start, 3),
                 "log": "" if status == "graded" else remote.get("log", ""),
-                "_replayed": True, "_submitted": sorted(submitted)}
+                "_replayed": True}
 
 
-def _write_batch(scratch, gb, batch: list[tuple[str, str, list[str]]]) -> None:
-    """Write what nbgrader's autograde recorded in ``scratch`` for each (assignment, student,
-    submitted notebooks) of ``batch`` into the gradebook ``gb``: one transaction."""
+def _write_batch(scratch, gb, batch: list[tuple[str, str]]) -> None:
+    """Write what nbgrader's autograde recorded in ``scratch`` for each (assignment, student) of
+    ``batch`` into the gradebook ``gb``: one transaction."""
     from nbgrader.api import Assignment, Student
 
-    by_assignment: dict[str, list[tuple[str, list[str]]]] = {}
-    for assignment, student, submitted in batch:
-        by_assignment.setdefault(assignment, []).append((student, submitted))
-    students = {s for _, s, _ in batch}
+    by_assignment: dict[str, list[str]] = {}
+    for assignment, student in batch:
+        by_assignment.setdefault(assignment, []).append(student)
+    students = {s for _, s in batch}
     known = {s.id for s in gb.db.query(Student).filter(Student.id.in_(students))}
     for student in sorted(students - known):
         gb.db.add(Student(id=student))  # as autograde's update_or_create_student(student_id)
     try:
-        for assignment, entries in by_assignment.items():
-            names = [s for s, _ in entries]
+        for assignment, names in by_assignment.items():
             source = _submissions(scratch, assignment, names)
             target = _submissions(gb, assignment, names)
             record = gb.db.query(Assignment).filter(Assignment.name == assignment).one()
-            for student, submitted in entries:
+            for student in names:
                 new = source[student]
                 old = target.get(student) or _new_submission(gb, record, student)
                 if new.timestamp is not None:
@@ -247,13 +259,9 @@ def _write_batch(scratch, gb, batch: list[tuple[str, str, list[str]]]) -> None:
                     mine.late_submission_penalty = nb.late_submission_penalty
                     mine.flagged = nb.flagged
                     grades = {g.cell.name: g for g in mine.grades}
-                    for grade in nb.grades:
+                    for grade in nb.grades:  # (the scratch had the course's manual grades: exact)
                         into = grades[grade.cell.name]
-                        into.auto_score = grade.auto_score
-                        # SaveAutoGrades: a manual grade already given keeps the cell in manual grading
-                        # (a notebook not submitted is set to zero without it)
-                        into.needs_manual_grade = grade.needs_manual_grade or (
-                            nb.name in submitted and into.manual_score is not None)
+                        into.auto_score, into.needs_manual_grade = grade.auto_score, grade.needs_manual_grade
                     comments = {c.cell.name: c for c in mine.comments}
                     for comment in nb.comments:
                         comments[comment.cell.name].auto_comment = comment.auto_comment
