@@ -88,6 +88,10 @@ class GraderProcess:
                 self.replies.put((self, message))
         except OSError:
             pass
+        try:  # this thread ends only with the process (its end would kill it: PR_SET_PDEATHSIG)
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
         self.ready.set()
         self.replies.put((self, None))  # the grader exited
 
@@ -106,7 +110,11 @@ class GraderProcess:
         """Grade ``job`` and wait (the replies queue must be this grader's own): (its result, "")
         or (None, why there is none)."""
         if not self.ready.wait(300) or not self.alive() or not self.info:
-            return None, f"the grader did not start (exit code {self.exit_code()}){self.last_words()}"
+            try:
+                code = self.proc.wait(timeout=10) if self.proc else None
+            except subprocess.TimeoutExpired:
+                code = None
+            return None, f"the grader did not start (exit code {code}){self.last_words()}"
         try:
             self.start(job)
         except OSError as exc:
