@@ -191,6 +191,12 @@ def explain(error: BaseException) -> str:
     return f"your code raised {said}"
 
 
+def sentence(text: str) -> str:
+    """``text`` as the start of a sentence: its first letter capitalised (a relayed explanation
+    follows a full stop). Text starting with code (`name`, 'string') is left as it is."""
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
 def describe(value: Any) -> str:
     """A short name for the kind of ``value``, as a student would say it."""
     if value is None:

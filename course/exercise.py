@@ -22,6 +22,8 @@ class Notebook:
 
     def __init__(self) -> None:
         self.namespace: dict[str, Any] | None = None
+        #: The lesson's exercises, in order (each registers itself).
+        self.exercises: list["Exercise"] = []
 
     def bind(self, namespace: dict[str, Any]) -> None:
         """Read answers from ``namespace``; re-seed, so re-running the setup cell repeats every number
@@ -31,13 +33,20 @@ class Notebook:
         self.namespace = namespace
         seed_everything()
 
-    def lookup(self, exercise: str, name: str) -> Any:
-        """The student's value for ``name``, or the reason it is missing."""
+    def lookup(self, exercise: str, name: str, siblings: Sequence[str] = (),
+               assign_help: str | None = None) -> Any:
+        """The student's value for ``name``, or the reason it is missing (``siblings``: the
+        exercise's other names that are defined, proof that its answer cell ran)."""
         if self.namespace is None:
             raise RuntimeError("Run the notebook's first cell (it calls ex.bind(globals())) first.")
         if name in self.namespace:
             return self.namespace[name]
-        raise missing_answer(exercise, name, self.namespace)
+        raise missing_answer(exercise, name, self.namespace, siblings=siblings,
+                             lesson_names=self.answer_names(), assign_help=assign_help)
+
+    def answer_names(self) -> list[str]:
+        """Every name the lesson's exercises read, in the order of the exercises."""
+        return [name for exercise in self.exercises for name in exercise.names]
 
     def show_stage(self, number: int, before: str, after: str | None = None) -> None:
         """Print the reference pipeline's picture of stage ``number`` from the notebook's variables, by name.
@@ -59,8 +68,15 @@ class Notebook:
         return not missing
 
 
-def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = None) -> CheckFailed:
-    """Tell "not started" from "started, but misnamed" and "started, but the answer cell failed"."""
+def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = None,
+                   siblings: Sequence[str] = (), lesson_names: Sequence[str] = (),
+                   assign_help: str | None = None) -> CheckFailed:
+    """Tell "not started" from "started, but misnamed", "started, but a name is missing" and
+    "started, but the answer cell failed".
+
+    ``siblings`` are the exercise's other names that *are* defined: then the student wrote code,
+    and it is never "not attempted" unless the cell stopped at a name an exercise above defines
+    (a blank notebook's cell that uses an unfinished exercise's answer)."""
     error = errors.recent_error()
     if isinstance(error, NotImplementedError):
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP}")
@@ -70,6 +86,12 @@ def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = 
         return CheckFailed(exercise, [f"`{name}` is not defined, but `{near}` is: the check reads "
                                       f"the name `{name}`, so rename `{near}` to `{name}` in the "
                                       "answer cell and run it again."])
+    if error is None and siblings:
+        defined = "`, `".join(siblings)
+        return CheckFailed(exercise, [f"`{name}` is not defined, though `{defined}` is: the answer cell "
+                                      f"ran but never assigned `{name}`. "
+                                      + (assign_help or f"Assign it in the answer cell, `{name} = ...`, "
+                                                        "and run the cell again.")])
     if error is None:
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP} (The answer cell "
                                       f"must assign it: `{name} = ...`.)")
@@ -79,13 +101,20 @@ def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = 
         if near:
             return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped at "
                                           f"\"{error}\" — did you mean `{near}`?"])
+        if siblings and missing not in lesson_names:
+            known = [n for n in lesson_names if namespace and n in namespace and n not in siblings]
+            names = f" (this notebook defines {', '.join(f'`{n}`' for n in known[-4:])})" if known else ""
+            return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped because "
+                                          f"`{missing}` is not defined in this notebook{names}. Use the "
+                                          "name of the data this step takes, as the exercise says.\n"
+                                          f"     (Python said: {errors.original(error)})"])
         # Usually an unfinished exercise above (a blank notebook under nbgrader lands here).
         return NotAttempted(exercise, f"`{name}` is not defined yet: the cell stopped because "
                                       f"`{missing}` is not defined. If an exercise above defines it, "
                                       "finish that one first; otherwise check the spelling.\n"
                                       f"     (Python said: {errors.original(error)})")
     return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell above stopped with an "
-                                  f"error before defining it. {errors.explain(error)}"])
+                                  f"error before defining it. {errors.sentence(errors.explain(error))}"])
 
 
 #: Names every notebook has that are never a student's answer.
@@ -178,19 +207,25 @@ class Exercise:
 
     def __init__(self, notebook: Notebook, title: str, names: Sequence[str],
                  checker: Checker, hints: Sequence[str], verdict: str = "correct",
-                 optional: Sequence[str] = ()):
+                 optional: Sequence[str] = (), assign_help: dict[str, str] | None = None):
         self.notebook = notebook
+        notebook.exercises.append(self)
         self.title = title
         self.names = tuple(names)
         #: Names the check uses when they are defined (e.g. the History trained above).
         self.optional = tuple(optional)
         self.checker = checker
+        #: How to assign a name the answer cell left undefined while defining the others.
+        self.assign_help = dict(assign_help or {})
         self.hints = tuple(hints)
         self.verdict = verdict
 
     def answers(self) -> dict[str, Any]:
-        values = {name: self.notebook.lookup(self.title, name) for name in self.names}
         namespace = self.notebook.namespace or {}
+        shared = {name for other in self.notebook.exercises if other is not self for name in other.names}
+        siblings = [name for name in self.names if name in namespace and name not in shared]
+        values = {name: self.notebook.lookup(self.title, name, siblings, self.assign_help.get(name))
+                  for name in self.names}
         values.update({name: namespace[name] for name in self.optional if name in namespace})
         return values
 

@@ -117,9 +117,17 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
         return False
     if x is None:
         return True
+    config = normalizer.get_config()
+    if config.get("mean") is not None or config.get("variance") is not None:
+        return _check_fixed_statistics(config, problems, x)
     mean = np.asarray(normalizer.mean).reshape(-1)
     variance = np.asarray(normalizer.variance).reshape(-1)
-    if normalizer.get_config().get("axis", -1) in (None, (), []):
+    if config.get("axis", -1) in (0, (0,), [0]):
+        problems.add("Normalization(axis=0) learns one mean and variance per sample (row) instead of "
+                     "per feature (column): keep the default axis, keras.layers.Normalization(), and "
+                     "adapt it on x.")
+        return False
+    if config.get("axis", -1) in (None, (), []):
         problems.add("Normalization(axis=None) learns one mean and one variance for all features "
                      "together; keep the default axis (one mean and variance per feature): "
                      "keras.layers.Normalization().")
@@ -142,6 +150,29 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
                      f"{x[:, worst].mean():.3g}. Adapt it on x, the training features.")
         return False
     return True
+
+
+def _check_fixed_statistics(config: dict, problems: Problems, x: np.ndarray) -> bool:
+    """A Normalization created with mean= and variance= (it learns nothing from adapt): fine only
+    when those are the training features' own statistics."""
+    try:
+        mean = np.broadcast_to(np.asarray(config.get("mean"), dtype=float).reshape(-1), (x.shape[1],))
+        variance = np.broadcast_to(np.asarray(config.get("variance"), dtype=float).reshape(-1), (x.shape[1],))
+        matches = (np.allclose(mean, x.mean(axis=0), rtol=1e-3, atol=1e-6)
+                   and np.allclose(variance, x.var(axis=0), rtol=1e-2))
+    except (TypeError, ValueError):
+        matches = False
+    if not matches:
+        problems.add("the Normalization layer was given a fixed mean and variance "
+                     f"(mean={_short(config.get('mean'))}, variance={_short(config.get('variance'))}) "
+                     "instead of learning them from x: create it without mean= and variance=, "
+                     "keras.layers.Normalization(), and call its adapt method on the features.")
+    return matches
+
+
+def _short(value) -> str:
+    text = repr(np.asarray(value).tolist()) if value is not None else "None"
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def check_model_layers(model, problems: Problems, x: np.ndarray) -> None:
@@ -308,12 +339,21 @@ LOSS_ADVICE = {
 }
 
 
+#: Adam's default learning rate, which the reference pipeline trains with.
+ADAM_LEARNING_RATE = 0.001
+#: A learning rate this many times larger or smaller than Adam's default is flagged.
+LEARNING_RATE_FACTOR = 3.0
+
+
 def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
-    """Compiled with Adam, binary cross-entropy on probabilities, and ``metric``."""
+    """Compiled with Adam (near its default learning rate), binary cross-entropy on probabilities,
+    and ``metric``; each may be given as a name, a function or an object."""
     try:
         facts = model_facts.compile_facts(model)
     except Exception as error:  # noqa: BLE001 - e.g. a loss class given without ()
-        problems.add(f"the compile settings cannot be read: {errors.explain(error)}")
+        problems.add("compile(...) was given a setting Keras cannot use: give the optimizer, loss "
+                     "and metrics as names, optimizer='adam', loss='binary_crossentropy', "
+                     f"metrics=['accuracy']. {errors.sentence(errors.explain(error))}")
         return
     if facts is None:
         if errors.answer_error() is not None:
@@ -322,6 +362,12 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
         else:
             problems.add("the model is not compiled yet: call model.compile(optimizer='adam', "
                          "loss='binary_crossentropy', metrics=['accuracy']).")
+        return
+    for setting, name in facts.get("classes", []):
+        example = {"optimizer": "'adam'", "loss": "'binary_crossentropy'"}.get(setting, "'accuracy'")
+        problems.add(f"{setting}= was given the class {name} itself: create one with parentheses, "
+                     f"{name}(), or give its name as a string ({example}).")
+    if facts.get("classes"):
         return
     loss = facts["loss"]
     if loss in LOSS_ADVICE:
@@ -336,10 +382,23 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
                      "layer already applies sigmoid: use the default from_logits=False.")
     if facts["optimizer"] != "adam":
         problems.add(f"optimizer is '{facts['optimizer']}'; this lesson uses optimizer='adam'.")
+    else:
+        rate = facts.get("learning_rate")
+        if rate is not None and not (ADAM_LEARNING_RATE / LEARNING_RATE_FACTOR <= rate
+                                     <= ADAM_LEARNING_RATE * LEARNING_RATE_FACTOR):
+            effect = ("steps that large jump over the minimum, so the loss stalls or grows"
+                      if rate > ADAM_LEARNING_RATE else "steps that small barely move in 5 epochs")
+            problems.add(f"the learning rate is {rate:g}, far from Adam's default "
+                         f"{ADAM_LEARNING_RATE:g} that the reference pipeline trains with: {effect}. "
+                         "Use optimizer='adam' (or keras.optimizers.Adam() without learning_rate).")
     if "keras.metrics.Accuracy()" in facts["metrics"]:
         problems.add("keras.metrics.Accuracy() counts exact matches between the probability and the "
                      "0/1 label, which almost never happen: use metrics=['accuracy'], which Keras "
                      "turns into binary accuracy (probability above 0.5 = class 1).")
+    elif metric not in facts["metrics"] and "binary_accuracy" in facts["metrics"]:
+        problems.add(f"binary accuracy is the right measure, but Keras names its History key "
+                     f"'binary_accuracy' and lesson 5 reads '{metric}': use metrics=['{metric}'] "
+                     f"(Keras turns it into binary accuracy), or give the metric name='{metric}'.")
     elif metric not in facts["metrics"]:
         named = ", ".join(repr(m) for m in facts["metrics"]) or "none"
         problems.add(f"metrics are [{named}]; use metrics=['{metric}'] so the History keys read "

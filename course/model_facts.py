@@ -47,7 +47,11 @@ def activation_name(layer) -> str | None:
     config = layer if isinstance(layer, dict) else quiet_config(layer)
     activation = config.get("activation")
     if isinstance(activation, dict):  # a serialized activation object
-        activation = activation.get("config", {}).get("name") or activation.get("class_name")
+        inner = activation.get("config") if isinstance(activation.get("config"), dict) else {}
+        if activation.get("class_name") == "ReLU" and not inner.get("max_value") and not inner.get(
+                "negative_slope") and not inner.get("threshold"):
+            return "relu"  # keras.layers.ReLU() as the activation is plain ReLU
+        activation = inner.get("name") or activation.get("class_name")
     if isinstance(activation, str):
         return activation.lower()
     function = None if isinstance(layer, dict) else getattr(layer, "activation", None)
@@ -146,30 +150,70 @@ def optimizer_steps(model) -> int | None:
         return None
 
 
+def _snake(name: str) -> str:
+    """'BinaryCrossentropy' -> 'binary_crossentropy' (Keras accepts a class name as the string too)."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _setting_name(setting: Any) -> tuple[str | None, dict]:
+    """The name and config of one compile setting as ``get_compile_config()`` keeps it: a string
+    ("adam"), a serialized function ({"class_name": "function", "config": "binary_crossentropy"})
+    or a serialized object ({"class_name": "BinaryCrossentropy", "config": {...}})."""
+    if setting is None:
+        return None, {}
+    if isinstance(setting, str):
+        return setting, {}
+    if isinstance(setting, dict):
+        config = setting.get("config")
+        if isinstance(config, str):  # a function given by reference, e.g. keras.losses.binary_crossentropy
+            return config, {}
+        config = config if isinstance(config, dict) else {}
+        return config.get("name") or setting.get("class_name"), config
+    name = getattr(setting, "name", None) or getattr(setting, "__name__", None) or type(setting).__name__
+    return str(name), {}
+
+
 def compile_facts(model) -> dict[str, Any] | None:
-    """Loss, optimizer and metrics the model was compiled with; None if not compiled."""
+    """Loss, optimizer (with its learning rate) and metrics the model was compiled with, whether
+    each was given as a name, a function or an object; None if not compiled."""
     if not getattr(model, "compiled", False):
         return None
-    config = model.get_compile_config() or {}
-    loss = config.get("loss")
-    from_logits = False
-    if isinstance(loss, dict):
-        from_logits = bool(loss.get("config", {}).get("from_logits", False))
-        loss = loss.get("config", {}).get("name") or loss.get("class_name")
-    optimizer = config.get("optimizer")
-    if isinstance(optimizer, dict):
+    raw = getattr(getattr(model, "_compile_config", None), "config", None) or {}
+    classes = [(key, value.__name__) for key in ("optimizer", "loss") if isinstance(value := raw.get(key), type)]
+    classes += [("metrics", metric.__name__) for metric in (raw.get("metrics") or [])
+                if isinstance(raw.get("metrics"), (list, tuple)) and isinstance(metric, type)]
+    try:
+        config = model.get_compile_config() or {}
+    except Exception:  # noqa: BLE001 - e.g. a class given without (): read what compile() was given
+        config = {key: (value.__name__ if isinstance(value, type) else value) for key, value in raw.items()}
+        if isinstance(config.get("metrics"), (list, tuple)):
+            config["metrics"] = [m.__name__ if isinstance(m, type) else m for m in config["metrics"]]
+        if config.get("optimizer") is None or not isinstance(config.get("optimizer"), str):
+            config["optimizer"] = type(getattr(model, "optimizer", None)).__name__
+    loss, loss_config = _setting_name(config.get("loss"))
+    from_logits = bool(loss_config.get("from_logits", False))
+    raw_optimizer = config.get("optimizer")
+    optimizer, optimizer_config = _setting_name(raw_optimizer)
+    if isinstance(raw_optimizer, dict) and raw_optimizer.get("class_name"):
         # The class, not the instance name: a second Adam() is named "adam_1".
-        optimizer = optimizer.get("class_name") or optimizer.get("config", {}).get("name")
+        optimizer = raw_optimizer["class_name"]
+    rate = optimizer_config.get("learning_rate")
+    if isinstance(rate, dict):  # a schedule: no single learning rate
+        rate = None
     metrics = config.get("metrics") or []
     if not isinstance(metrics, (list, tuple)):
         metrics = [metrics]
     metric_names = []
     for metric in metrics:
         if isinstance(metric, dict) and metric.get("class_name") == "Accuracy":
-            metric = "keras.metrics.Accuracy()"  # exact-match accuracy, not binary accuracy
-        elif isinstance(metric, dict):
-            metric = metric.get("config", {}).get("name") or metric.get("class_name")
-        metric_names.append(str(metric))
-    return {"loss": str(loss).lower() if loss is not None else None, "from_logits": from_logits,
+            metric_names.append("keras.metrics.Accuracy()")  # exact-match accuracy, not binary accuracy
+            continue
+        name, _ = _setting_name(metric)
+        metric_names.append(str(name))
+    loss_name = _snake(loss) if isinstance(loss, str) else None
+    return {"loss": loss_name, "from_logits": from_logits,
             "optimizer": str(optimizer).lower() if optimizer is not None else None,
-            "metrics": metric_names}
+            "learning_rate": float(rate) if isinstance(rate, (int, float)) else None,
+            "metrics": metric_names, "classes": classes}

@@ -172,15 +172,24 @@ def diagnose(history, model=None) -> list[str]:
                               f"larger class alone is {balance:.0%}), against {trained_accuracy:.0%} in "
                               "training. Train on x and y as load_data returns them (shuffle or sort them "
                               "together, never one without the other).")
-    flat = all(abs(v - CHANCE_LOSS) < 0.08 for v in losses)
+    # Flat near ln 2 at the end (a learning rate far too high can start far above it).
+    flat = abs(final - CHANCE_LOSS) < 0.08 and all(v > CHANCE_LOSS - 0.08 for v in losses)
     near_balance = not accuracies or abs(accuracies[-1] - balance) < 0.1
-    if flat and near_balance and not any("labels" in cause for cause in causes) and model is None:
-        causes.append(f"the loss stays near {CHANCE_LOSS:.2f} (ln 2, a coin flip) and accuracy near "
-                      f"{balance:.2f}, the share of the larger class: the model learns nothing, as when the "
-                      "labels no longer match the features (y shuffled or sorted apart from x).")
-
-    settings = _settings_causes(history, model, too_low)
+    did_not_learn = None
+    rate_off = False
+    if flat and near_balance and not before:
+        rate = _learning_rate(model) if model is not None else None
+        rate_off = (rate is not None and _optimizer_name(model) == REFERENCE_OPTIMIZER
+                    and not 1 / 3 <= rate / REFERENCE_LEARNING_RATE <= 3)
+        did_not_learn = did_not_learn_message(balance, rate if rate_off else None,
+                                              labels_known=any("labels" in c for c in causes))
+    if did_not_learn and rate_off:
+        causes.insert(0, did_not_learn)  # the settings say why, for certain
+    settings = [cause for cause in _settings_causes(history, model, too_low)
+                if not (rate_off and cause.startswith("the learning rate"))]
     causes.extend(settings)
+    if did_not_learn and not rate_off:
+        causes.append(did_not_learn)
     if too_low and not causes:
         causes.append("the loss fell further than the reference pipeline's in 5 epochs: check that fit "
                       "ran once on a freshly built model with epochs=5 and batch_size=32.")
@@ -189,6 +198,45 @@ def diagnose(history, model=None) -> list[str]:
                       "the optimizer ('adam', default learning rate) and that the Normalization layer "
                       "was adapted on the raw x.")
     return causes
+
+
+def did_not_learn_message(balance: float, rate: float | None = None, labels_known: bool = False) -> str:
+    """The loss stayed near ln 2 and the accuracy near the class balance: the usual causes, in order."""
+    suspects = []
+    if rate is not None:
+        side = "above" if rate > REFERENCE_LEARNING_RATE else "below"
+        suspects.append(f"the learning rate is {rate:g}, far {side} Adam's default {REFERENCE_LEARNING_RATE:g}: "
+                        "compile with optimizer='adam' (its default rate), rebuild the model and train again")
+    else:
+        suspects.append("a learning rate far too high or too low (compile with optimizer='adam', its "
+                        "default rate)")
+    if not labels_known:
+        suspects.append("labels that do not match the features (y shuffled or sorted apart from x)")
+    suspects.append("inputs that are not normalized (the adapted Normalization layer first in the model)")
+    return (f"the model did not learn at all: the loss stays near {CHANCE_LOSS:.2f} (ln 2, a coin flip) "
+            f"and the accuracy near {balance:.2f}, the share of the larger class. In order of likelihood: "
+            + "; ".join(f"({n}) {text}" for n, text in enumerate(suspects, 1)) + ".")
+
+
+def epoch_count_message(history, model, epochs: int = EPOCHS) -> str:
+    """The History has another number of epochs than ``epochs``: why, from how fit was called."""
+    data = history_dict(history) or {}
+    count = len(data.get("loss", []))
+    steps = history_steps(history)
+    noun = "epoch" if count == 1 else "epochs"
+    if count == 1 and steps == math.ceil(1000 / epochs) and steps != math.ceil(1000 / REFERENCE_BATCH_SIZE):
+        return (f"the History has 1 epoch of {steps} steps (batches of {epochs}): model.fit(x, y, {epochs}) "
+                f"passes {epochs} as the third argument, which is batch_size, not epochs. Pass epochs={epochs} "
+                f"by name: model.fit(x, y, epochs={epochs}, batch_size={REFERENCE_BATCH_SIZE}) (rebuild the "
+                "model first: it has trained already).")
+    done = optimizer_steps(model) if model is not None else None
+    if steps and done and count and done >= steps * epochs > steps * count and done % steps == 0:
+        return (f"the model trained {done // steps} epochs in all, but over several fit calls (a loop of "
+                f"fit(..., epochs={count}), or running the cell again), so the History of the last call "
+                f"holds only {count} {noun}. Call fit once with epochs={epochs}, on a freshly built model "
+                "(re-run the cells that build it first).")
+    return (f"the History has {count} {noun}; the reference pipeline trains for {epochs}: "
+            f"fit(..., epochs={epochs}). (Running fit twice continues training.)")
 
 
 def too_low_by_settings(history) -> bool:
@@ -255,8 +303,7 @@ def check_history(history, problems: Problems, metric: str = "accuracy",
                      f"metrics=['{metric}'].")
     losses = list(data["loss"])
     if len(losses) != epochs:
-        problems.add(f"the History has {len(losses)} epochs; the reference pipeline trains for {epochs}: "
-                     f"fit(..., epochs={epochs}). (Running fit twice continues training.)")
+        problems.add(epoch_count_message(history, model, epochs))
         return
     if any(math.isnan(value) for value in losses):
         problems.add("the loss became NaN: check the data is normalized and the loss is "

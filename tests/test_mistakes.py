@@ -301,7 +301,7 @@ L03 = [
     ("no activation", "q1", dense("keras.layers.Dense(64)", "dense_1(x_normalized)"), "no activation"),
     ("on raw x", "q1", dense('keras.layers.Dense(64, activation="relu")', "dense_1(x)"), "raw x"),
     ("layer itself", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1', "layer itself"),
-    ("output named as layer", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")(x_normalized)', "`hidden_1 = ...`"),
+    ("output named as layer", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")(x_normalized)', "`hidden_1 = dense_1(x_normalized)`"),
     ("sigmoid", "q1", dense('keras.layers.Dense(64, activation="sigmoid")', "dense_1(x_normalized)"), "uses 'sigmoid'"),
     ("20 units", "q1", dense('keras.layers.Dense(20, activation="relu")', "dense_1(x_normalized)"), "has 20 units"),
     ("relu unquoted", "q1", dense("keras.layers.Dense(64, activation=relu)", "dense_1(x_normalized)"), "quotes"),
@@ -444,6 +444,153 @@ L06 = [
     ("round of an array", "q3", CLASSES.format(body="round(probabilities)"), "np.round"),
     ("model.input", "q1", TRACE.format(body="keras.Model(inputs=model.input, outputs=[l.output for l in model.layers])"), "model.inputs"),
 ]
+# ---- issue 10, second round: mistakes probed on the reference notebooks (and variants of each class)
+def frac(body):
+    return f"def positive_fraction(labels):\n    return {body}\n\nbalance = positive_fraction(y)"
+def spread(body):
+    return (f"def feature_spread(features):\n    return {body}\n\nspread = feature_spread(x)\n"
+            "scale_ratio = spread.max() / spread.min()")
+def compile_with(**changes):
+    settings = {"optimizer": '"adam"', "loss": '"binary_crossentropy"', "metrics": '["accuracy"]', **changes}
+    return "model.compile(" + ", ".join(f"{key}={value}" for key, value in settings.items()) + ")"
+ADD_STYLE = ("def build_model(normalizer):\n    model = keras.Sequential()\n{first}    model.add(normalizer)\n"
+             "    model.add(keras.layers.Dense(64, activation='relu'))\n    model.add(keras.layers.Dense(32, activation='relu'))\n"
+             "    model.add(keras.layers.Dense(1, activation='sigmoid'))\n    return model\n\nmodel = build_model(normalizer)")
+LOOP = "for epoch in range(5):\n    history = model.fit(x, y, epochs=1, batch_size=32, verbose=0)"
+L01 += [
+    ("held-out split", "q1", 'x, y = load_data("test")', 'load_data("test")'),
+    ("labels as a column", "q1", "x, y = load_data()\ny = y.reshape(-1, 1)", "column"),
+    ("comparison, not fraction", "q3", frac("np.mean(labels) > 0.5"), "True/False"),
+    ("NumPy comparison", "q3", frac("labels.mean() >= 0.5"), "True/False"),
+    ("divides by 1000", "q3", frac("float(labels.sum() / 1000)"), "fixed 1000"),
+    ("divides by len(y)", "q3", frac("float(np.sum(labels) / len(y))"), "fixed 1000"),
+    ("uses the global y", "q3", frac("float(np.mean(y))"), "parameter `labels`"),
+    ("count of ones", "q3", frac("len(labels[labels == 1])"), "returns a count"),
+    ("spread of the global x", "q4", spread("np.std(x, axis=0)"), "parameter `features`"),
+]
+L02 += [
+    ("fixed mean and variance", "q1", norm("return keras.layers.Normalization(mean=0.0, variance=1.0)"), "fixed mean and variance"),
+    ("fixed mean only", "q1", norm("normalizer = keras.layers.Normalization(mean=0.0, variance=100.0)\nreturn normalizer"), "adapt"),
+    ("axis=0", "q1", norm("normalizer = keras.layers.Normalization(axis=0)\nnormalizer.adapt(features)\nreturn normalizer"), "axis=0"),
+    ("adapts the global x", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.adapt(x)\nreturn normalizer"), "parameter `features`"),
+    ("normalized twice", "q2", "x_normalized = np.asarray(normalizer(normalizer(x)))", "normalized twice"),
+    ("keras.utils.normalize", "q2", "x_normalized = keras.utils.normalize(x)", "length 1"),
+]
+L03 += [
+    ("layer not kept", "q1", 'hidden_1 = np.asarray(keras.layers.Dense(64, activation="relu")(x_normalized))', "`dense_1 = keras.layers.Dense(...)`"),
+    ("layer not kept (stage 4)", "q2", 'hidden_2 = np.asarray(keras.layers.Dense(32, activation="relu")(hidden_1))', "`dense_2 = keras.layers.Dense(...)`"),
+    ("output not kept", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\ndense_1(x_normalized)', "`hidden_1 = dense_1(x_normalized)`"),
+    ("fractional units", "q1", dense('keras.layers.Dense(64.5, activation="relu")', "dense_1(x_normalized)"), "whole number"),
+    ("leaky_relu", "q1", dense('keras.layers.Dense(64, activation="leaky_relu")', "dense_1(x_normalized)"), "uses 'leaky_relu'"),
+    ("one bias in all", "q3", "def dense_params(inputs, units):\n    return inputs * units + 1", "one bias per unit"),
+    ("count_params of dense_1", "q3", "def dense_params(inputs, units):\n    return dense_1.count_params()", "dense_params(64, 32) = 1344"),
+]
+L04 += [
+    ("Adam learning rate 0.5", "q3", compile_with(optimizer="keras.optimizers.Adam(learning_rate=0.5)"), "learning rate is 0.5"),
+    ("Adam learning rate 1e-6", "q3", compile_with(optimizer="keras.optimizers.Adam(learning_rate=1e-6)"), "far from Adam's default"),
+    ("BinaryAccuracy() default name", "q3", compile_with(metrics="[keras.metrics.BinaryAccuracy()]"), "'binary_accuracy'"),
+    ("metric 'binary_accuracy'", "q3", compile_with(metrics='["binary_accuracy"]'), "'binary_accuracy'"),
+    ("metric function", "q3", compile_with(metrics="[keras.metrics.binary_accuracy]"), "'binary_accuracy'"),
+    ("mse as a function", "q3", compile_with(loss="keras.losses.mean_squared_error"), "mean squared error"),
+    ("hinge", "q3", compile_with(loss='"hinge"'), "'binary_crossentropy'"),
+    ("from_logits with an Adam object", "q3", compile_with(optimizer="keras.optimizers.Adam()", loss="keras.losses.BinaryCrossentropy(from_logits=True)"), "from_logits"),
+    ("SGD object", "q3", compile_with(optimizer="keras.optimizers.SGD()"), "optimizer='adam'"),
+    ("output on hidden_1", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer(hidden_1)"), "`hidden_1` is not defined in this notebook"),
+    ("output layer not kept", "q1", 'probabilities = np.asarray(keras.layers.Dense(1, activation="sigmoid")(hidden_2))', "`output_layer = keras.layers.Dense(...)`"),
+    ("model.add without Input", "q2", ADD_STYLE.format(first=""), "keras.Input(shape=(20,))"),
+    ("Flatten first", "q2", build("        normalizer,\n", "        keras.layers.Flatten(),\n        normalizer,\n"), "Flatten"),
+    ("input_shape on the first Dense", "q2", build('        keras.Input(shape=(20,)),\n        normalizer,\n        keras.layers.Dense(64, activation="relu"),',
+                                                   '        normalizer,\n        keras.layers.Dense(64, activation="relu", input_shape=(20,)),'), "keras.Input(shape=(20,))"),
+    ("model not kept", "q2", build("", "", "build_model(normalizer)"), "`model = build_model(normalizer)`"),
+]
+L05 += [
+    ("epochs passed by position", "q1", "history = model.fit(x, y, 5, verbose=0)", "pass epochs=5 by name"),
+    ("a loop of one-epoch fits", "q1", LOOP, "Call fit once"),
+    ("batch of 1000", "q1", FIT.replace("batch_size=32", "batch_size=1000"), "the batch size"),
+    ("learning rate 1.0", "q1", "model.optimizer.learning_rate.assign(1.0)\n" + FIT, "did not learn at all"),
+    ("learning rate 1e-6", "q1", "model.optimizer.learning_rate.assign(1e-6)\n" + FIT, "learning rate is 1e-06"),
+    ("labels shuffled apart", "q1", FIT.replace(" y,", " np.random.default_rng(0).permutation(y),"), "do not match the features"),
+    ("normalized by hand too", "q1", FIT.replace("fit(x,", "fit((x - x.mean(0)) / x.std(0),"), "normalized twice"),
+    ("one-hot labels", "q1", FIT.replace(" y,", " keras.utils.to_categorical(y),"), "one-hot"),
+    ("curves on the wrong sides", "q3", CURVES.replace('left.plot(values["loss"])', 'left.plot(values["accuracy"])')
+     .replace('right.plot(values["accuracy"])', 'right.plot(values["loss"])'), "loss goes on the left"),
+    ("both curves on one plot", "q3", "import matplotlib.pyplot as plt\n\ndef plot_curves(history):\n    plt.plot(history.history['loss'])\n"
+     "    plt.plot(history.history['accuracy'])\n    return plt.gcf()", "2 axes"),
+    ("returns plt.show()", "q3", CURVES.replace("return figure", "return plt.show()"), "plt.show()"),
+    ("x axis fixed to 5 epochs", "q3", CURVES.replace('left.plot(values["loss"])', 'left.plot(range(1, 6), values["loss"])')
+     .replace('right.plot(values["accuracy"])', 'right.plot(range(1, 6), values["accuracy"])'), "no fixed 5"),
+    ("returns the history dict", "q2", "def epoch_table(history):\n    return history.history", "dict"),
+]
+L06 += [
+    ("threshold 0", "q3", CLASSES.format(body="(np.asarray(probabilities).reshape(-1) > 0).astype(int)"), "above 0.5"),
+    ("only the last layer", "q1", TRACE.format(body="keras.Model(inputs=model.inputs, outputs=[model.layers[-1].output])"), "one output per layer"),
+    ("single sample to predict", "q2", "def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict(x[index], verbose=0)\n"
+     "    return [x[index]] + [o[0] for o in outputs]", "batch axis"),
+    ("model.predict on x[0]", "q3", CLASSES.format(body="(model.predict(x[0], verbose=0) > 0.5).astype(int)"), "batch axis"),
+]
+
+#: Correct answers written another way than the reference: each must pass its visible test and
+#: its hidden tests, run the same way (id, exercise, answer cell).
+ACCEPTED = {
+    "01_input_data": [
+        ("Dataset attributes", "q1", "data = load_data()\nx, y = data.x, data.y"),
+        ("shape[-1]", "q2", "n_samples, n_features = x.shape[0], x.shape[-1]"),
+        ("len of rows and of a row", "q2", "n_samples, n_features = len(x), len(x[0])"),
+        ("labels.mean()", "q3", frac("labels.mean()")),
+        ("sum / len", "q3", frac("sum(labels) / len(labels)")),
+        ("mean of labels == 1", "q3", frac("np.mean(labels == 1)")),
+        ("count_nonzero / size", "q3", frac("np.count_nonzero(labels) / labels.size")),
+        ("features.std(0)", "q4", spread("features.std(0)")),
+        ("ddof=1", "q4", spread("np.std(features, axis=0, ddof=1)")),
+    ],
+    "02_normalization": [
+        ("tensor kept", "q2", "x_normalized = normalizer(x)"),
+        (".numpy()", "q2", "x_normalized = normalizer(x).numpy()"),
+        ("by hand", "q2", "x_normalized = (x - x.mean(axis=0)) / x.std(axis=0)"),
+        ("input_shape keyword", "q1", norm("normalizer = keras.layers.Normalization(input_shape=(20,))\nnormalizer.adapt(features)\nreturn normalizer")),
+        ("statistics given from the features", "q1", norm("return keras.layers.Normalization(mean=features.mean(axis=0), variance=features.var(axis=0))")),
+    ],
+    "03_dense_layers": [
+        ("keras.activations.relu", "q1", dense("keras.layers.Dense(units=64, activation=keras.activations.relu)", "dense_1(x_normalized)")),
+        ("positional activation", "q1", dense('keras.layers.Dense(64, "relu")', "dense_1(x_normalized)")),
+        ("ReLU layer as activation", "q1", dense("keras.layers.Dense(64, activation=keras.layers.ReLU())", "dense_1(x_normalized)")),
+        ("input_shape on Dense", "q1", dense('keras.layers.Dense(64, activation="relu", input_shape=(20,))', "dense_1(x_normalized)")),
+        (".numpy()", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1(x_normalized).numpy()'),
+        ("tensor kept", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1(x_normalized)'),
+        ("stage 3 recomputed", "q2", dense('keras.layers.Dense(32, activation="relu")', "dense_2(dense_1(x_normalized))", ("dense_2", "hidden_2"))),
+        ("(inputs + 1) * units", "q3", "def dense_params(inputs, units):\n    return (inputs + 1) * units"),
+    ],
+    "04_output_layer": [
+        ("model.add", "q2", ADD_STYLE.format(first="    model.add(keras.Input(shape=(20,)))\n")),
+        ("InputLayer with input_shape", "q2", build("keras.Input(shape=(20,))", "keras.layers.InputLayer(input_shape=(20,))")),
+        (".numpy()", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer(hidden_2).numpy()", "{}")),
+        ("loss as a function", "q3", compile_with(loss="keras.losses.binary_crossentropy")),
+        ("loss as an object", "q3", compile_with(loss="keras.losses.BinaryCrossentropy()")),
+        ("loss by class name", "q3", compile_with(loss='"BinaryCrossentropy"')),
+        ("BinaryAccuracy named accuracy", "q3", compile_with(metrics='[keras.metrics.BinaryAccuracy(name="accuracy")]')),
+        ("Adam()", "q3", compile_with(optimizer="keras.optimizers.Adam()")),
+        ("Adam(learning_rate=0.001)", "q3", compile_with(optimizer="keras.optimizers.Adam(learning_rate=0.001)")),
+    ],
+    "05_training": [
+        ("labels as a column", "q1", FIT.replace(" y,", " y.reshape(-1, 1),")),
+        ("shuffle=False", "q1", FIT.replace("verbose=0", "verbose=0, shuffle=False")),
+        ("zip with range", "q2", "def epoch_table(history):\n    v = history.history\n    return list(zip(range(1, 6), v['loss'], v['accuracy']))"),
+        ("rows as lists", "q2", "def epoch_table(history):\n    v = history.history\n    return [[i + 1, l, a] for i, (l, a) in enumerate(zip(v['loss'], v['accuracy']))]"),
+        ("plt.subplot", "q3", "import matplotlib.pyplot as plt\n\ndef plot_curves(history):\n    fig = plt.figure()\n    plt.subplot(1, 2, 1)\n"
+         "    plt.plot(history.history['loss'])\n    plt.subplot(1, 2, 2)\n    plt.plot(history.history['accuracy'])\n    return fig"),
+        ("epochs on the x axis", "q3", CURVES.replace('left.plot(values["loss"])', 'left.plot(range(1, len(values["loss"]) + 1), values["loss"])')
+         .replace('right.plot(values["accuracy"])', 'right.plot(range(1, len(values["loss"]) + 1), values["accuracy"])')),
+    ],
+    "06_prediction_trace": [
+        ("list comprehension", "q3", CLASSES.format(body="np.array([1 if p > 0.5 else 0 for p in np.asarray(probabilities).reshape(-1)])")),
+        ("list of ints", "q3", CLASSES.format(body="[int(p > 0.5) for p in np.asarray(probabilities).reshape(-1)]")),
+        ("ravel after astype", "q3", CLASSES.format(body="(np.asarray(probabilities) > 0.5).astype(int).ravel()")),
+        ("astype int32 and flatten", "q3", CLASSES.format(body='(probabilities > 0.5).astype("int32").flatten()')),
+        ("np.where", "q3", CLASSES.format(body="np.where(np.asarray(probabilities) > 0.5, 1, 0).ravel()")),
+        ("layer by layer", "q2", "def trace_sample(model, x, index):\n    out = [x[index]]\n    h = x[index:index+1]\n"
+         "    for layer in model.layers:\n        h = layer(h)\n        out.append(np.asarray(h)[0])\n    return out"),
+    ],
+}
 CASES = {"01_input_data": L01, "02_normalization": L02, "03_dense_layers": L03, "04_output_layer": L04,
          "05_training": L05, "06_prediction_trace": L06}
 
@@ -489,10 +636,12 @@ def error_of(cell):
 
 
 def run_lesson(lesson, cases):
-    """{case id: (mistake cell, test cell)} after running each case in one kernel."""
+    """{case id: (mistake cell, test cell)} after running each case in one kernel. A case whose
+    phrase is None is an accepted answer: its test cell is the full one, hidden tests included."""
     notebook, visible = reference_notebook(lesson)
     code = [c for c in notebook.cells if c.cell_type == "code"]
     answers = {grade_id(c).split("-")[1]: c for c in code if grade_id(c).endswith("-answer")}
+    full = {grade_id(c).split("-")[1]: c.source for c in code if grade_id(c).endswith("-test")}
     setup = code[0]
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(ROOT / "release" / lesson)}})
@@ -512,7 +661,7 @@ def run_lesson(lesson, cases):
             client.execute_cell(cell, notebook.cells.index(cell))
             if grade_id(cell).endswith("-test"):
                 assert error_of(cell) is None, f"{lesson}: the reference fails {grade_id(cell)} (with its hidden tests): {text_of(cell)}"
-        for name, exercise, source, _ in cases:
+        for name, exercise, source, phrase in cases:
             run("import sys\nsys.last_value = sys.last_type = sys.last_traceback = None\n"
                 f"for _n in [n for n in globals() if not n.startswith('_') and n not in _mk_{exercise}]:\n"
                 "    del globals()[_n]\n"
@@ -522,7 +671,7 @@ def run_lesson(lesson, cases):
             if lesson == "04_output_layer" and exercise == "q3":
                 run(answers["q2"].source)
             mistake = run(source)
-            results[(exercise, name)] = (mistake, run(visible[exercise]))
+            results[(exercise, name)] = (mistake, run(visible[exercise] if phrase is not None else full[exercise]))
     return results
 
 
@@ -532,7 +681,8 @@ _RUNS: dict[str, dict] = {}
 def lesson_run(lesson: str) -> dict:
     """The cells of every case of ``lesson``, run once per test session."""
     if lesson not in _RUNS:
-        _RUNS[lesson] = run_lesson(lesson, CASES[lesson])
+        _RUNS[lesson] = run_lesson(lesson, CASES[lesson] + [(f"accepted: {name}", exercise, source, None)
+                                                            for name, exercise, source in ACCEPTED[lesson]])
     return _RUNS[lesson]
 
 
@@ -549,9 +699,22 @@ def test_mistake_in_a_real_notebook(lesson, name, exercise, source, phrase):
     assert "✔" not in shown, shown
     assert not COURSE_TRACEBACK.search(shown), f"a traceback reached the student: {shown}"
     assert phrase.lower() in shown.lower(), f"the message does not name the cause ({phrase!r}): {shown}"
+    assert not re.search(r"could not use your answer|cannot be read|could not run", shown), shown
     raised = error_of(mistake)
     if raised and raised != "NotImplementedError":  # the original error stays available below
         assert f"{raised}:" in shown or "needs quotes" in shown, shown
+
+
+ACCEPTED_CASES = [(lesson, *case) for lesson, cases in ACCEPTED.items() for case in cases]
+
+
+@pytest.mark.parametrize("lesson, name, exercise, source", ACCEPTED_CASES,
+                         ids=[f"{lesson[:2]}-{exercise}-{name}" for lesson, name, exercise, _ in ACCEPTED_CASES])
+def test_accepted_alternative_in_a_real_notebook(lesson, name, exercise, source):
+    """A correct answer written another way gets ✔ from its test cell, hidden tests included."""
+    mistake, test_cell = lesson_run(lesson)[(exercise, f"accepted: {name}")]
+    assert error_of(mistake) is None, text_of(mistake)
+    assert error_of(test_cell) is None and "✔" in text_of(test_cell), text_of(test_cell)
 
 
 def test_the_table_is_large_and_covers_every_lesson():
@@ -560,6 +723,7 @@ def test_the_table_is_large_and_covers_every_lesson():
     raising = [case for case in NOTEBOOK_CASES if any(word in case[3] for word in
                                                       ('"ReLU"', "shape=20", "x.T", "astype(str)"))]
     assert len(raising) >= 5
+    assert len(ACCEPTED_CASES) >= 30 and {lesson[:2] for lesson, *_ in ACCEPTED_CASES} >= {"01", "02", "03", "04", "05", "06"}
 
 
 @pytest.mark.parametrize("raised, expected", [
@@ -581,7 +745,14 @@ def test_a_near_name_is_pointed_out_but_only_as_advice(namespaces):
     namespace["dense1"] = namespace.pop("dense_1")
     failure = run_check("lesson03", "q1", namespace)
     assert not isinstance(failure, NotAttempted) and "`dense1`" in str(failure)
-    assert isinstance(run_check("lesson03", "q1", {"hidden_1": 1}), NotAttempted)  # nothing near
+    assert isinstance(run_check("lesson03", "q1", {"layer": 1}), NotAttempted)  # nothing near
+
+
+def test_one_name_defined_and_another_not_is_never_not_attempted(namespaces):
+    """The answer cell ran (hidden_1 is defined) but kept no layer in dense_1: say what to assign."""
+    failure = run_check("lesson03", "q1", {"hidden_1": namespaces["lesson03"]["hidden_1"]})
+    assert not isinstance(failure, NotAttempted), failure
+    assert "`dense_1 = keras.layers.Dense(...)`" in str(failure) and "though `hidden_1` is" in str(failure)
 
 
 def test_a_name_from_an_unfinished_exercise_above_is_not_attempted(monkeypatch):

@@ -29,6 +29,15 @@ def _load(problems, x, y, rows=None):
         problems.add("`y` holds strings: keep the labels as the 0/1 numbers load_data() gives "
                      "(no .astype(str)).")
         return None
+    if np.shape(y) == (1000, 1):
+        problems.add("`y` is a column, shape (1000, 1): keep the labels one-dimensional, shape (1000,), "
+                     "as load_data() gives them (no reshape).")
+        return None
+    held_out = load_data("test")
+    if np.shape(x) == held_out.x.shape and np.array_equal(x, held_out.x):
+        problems.add(f"`x, y` are the {len(held_out.y)} held-out samples of load_data(\"test\"): this "
+                     "lesson works on the training data, load_data() without an argument.")
+        return None
     for name, value, shape in (("x", x, (1000, 20)), ("y", y, (1000,))):
         if not isinstance(value, np.ndarray):
             problems.add(f"`{name}` should be a NumPy array from load_data(); it is a {type(value).__name__}.")
@@ -88,6 +97,16 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.add(f"positive_fraction returned {errors.describe(got).replace('the function', 'the method')} "
                      "itself, not its result: call it with (), e.g. labels.mean().")
         return None
+    if isinstance(got, (bool, np.bool_)) or (isinstance(got, np.ndarray) and got.dtype == bool):
+        problems.add(f"positive_fraction returns {bool(np.all(got))}, True/False from a comparison "
+                     "(such as `> 0.5`), not the fraction: return the fraction of 1s itself, a number "
+                     "between 0 and 1, without comparing it.")
+        return None
+    if (isinstance(got, (int, np.integer)) and not isinstance(got, bool)
+            and got == int(np.sum(data.y == 1)) and got > 1):
+        problems.add(f"positive_fraction returns a count ({got} labels are 1); divide by the number "
+                     "of labels for a fraction.")
+        return None
     if isinstance(got, (int, np.integer)) and not isinstance(got, bool) and expected not in (0.0, 1.0):
         problems.add(f"positive_fraction returns the whole number {got}: int() (or //) cuts the "
                      "fraction off; return float(...) instead.")
@@ -110,6 +129,8 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
     else:
         problems.expect(abs(got - expected) < 1e-6,
                         f"positive_fraction gives {got:.4f}; the fraction of labels equal to 1 is {expected:.4f}.")
+    if not problems:
+        _other_length(problems, positive_fraction, data.y)
     if not problems and callable(balance):
         problems.add("`balance` is the function itself: call it on the labels y and keep "
                      "the number it returns.")
@@ -117,6 +138,31 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.expect(isinstance(balance, (float, np.floating)) and abs(balance - float(np.mean(load_data().y))) < 1e-6,
                         "`balance` should be positive_fraction(y) for the course labels y.")
     return None
+
+
+def _other_length(problems, positive_fraction, labels: np.ndarray) -> None:
+    """The function also works on fewer labels (a number written in it, such as 1000, would not)."""
+    part = labels[: max(1, len(labels) // 4)]
+    expected = float(np.mean(part == 1))
+    got = call_student(q3.title, positive_fraction, part)
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        problems.add(f"positive_fraction on {len(part)} labels returned {got!r}, not a number.")
+        return
+    if abs(got - expected) < 1e-6:
+        return
+    fixed = [n for n in (1000, len(labels)) if abs(got - float(np.sum(part == 1)) / n) < 1e-6]
+    if abs(got - float(np.mean(labels == 1))) < 1e-6:
+        cause = ("it returns the fraction for the notebook's y whatever it is given: use its parameter "
+                 "`labels` inside the function, not y")
+    elif fixed:
+        cause = f"it divides by a fixed {fixed[0]}"
+    else:
+        cause = "it gives the right value only for the course's labels"
+    problems.add(f"positive_fraction works for the {len(labels)} course labels but not for others: on the "
+                 f"first {len(part)} labels it returns {got:.4f} where the fraction of 1s is {expected:.4f}; "
+                 f"{cause}. Divide by the number of labels it is given, len(labels) (or use np.mean).")
 
 
 def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
@@ -137,8 +183,18 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
     if np.allclose(got, data.x.var(axis=0), rtol=1e-3):
         problems.add("feature_spread returns variances; the spread here is the standard deviation (np.std).")
     else:
-        problems.expect(np.allclose(got, expected, rtol=1e-3),
+        problems.expect(np.allclose(got, expected, rtol=1e-3)  # ddof=1 (sample std) is a standard deviation too
+                        or np.allclose(got, data.x.std(axis=0, ddof=1), rtol=1e-3),
                         "feature_spread does not match each column's standard deviation (np.std(x, axis=0)).")
+    if not problems:
+        part = data.x[: max(2, len(data.x) // 2)] * 2  # other features: half the rows, twice the scale
+        other = call_student(q4.title, feature_spread, part)
+        if other is None or np.shape(other) != (part.shape[1],) or not np.allclose(
+                np.asarray(other, dtype=float), part.std(axis=0), rtol=5e-3):
+            problems.add(f"feature_spread works on the course's x but not on other features: given "
+                         f"{len(part)} other rows it does not return their standard deviations. Use its "
+                         "parameter `features` inside the function, not x.")
+            return None
     course_spread = load_data().x.std(axis=0)
     expected_ratio = course_spread.max() / course_spread.min()
     if isinstance(scale_ratio, (float, int, np.number)) and np.isclose(float(scale_ratio), 1 / expected_ratio, rtol=1e-2):
@@ -163,7 +219,8 @@ q2 = Exercise(notebook, "Exercise 2 · Dataset shape", ["n_samples", "n_features
 q3 = Exercise(notebook, "Exercise 3 · Class balance", ["positive_fraction", "balance"], _balance, [
     "Labels are 0 or 1, so the mean of the labels is the fraction of 1s.",
     "np.mean of the labels is the fraction of 1s; wrap it in float(). Then call your function on y.",
-])
+], assign_help={"balance": "Call your function on the labels and keep the number: "
+                           "`balance = positive_fraction(y)`."})
 q4 = Exercise(notebook, "Exercise 4 · Feature scales", ["feature_spread", "scale_ratio"], _spread, [
     "The spread of a feature is its standard deviation; NumPy computes it per column with axis=0.",
     "np.std with axis=0 gives one value per column; scale_ratio is the .max() of those divided by their .min().",

@@ -19,7 +19,15 @@ def _make_normalizer(problems, make_normalizer, normalizer, data: Dataset | None
         fresh = call_student(q1.title, make_normalizer, data.x)
         check_normalizer(fresh, problems, data.x)
         return None
-    check_normalizer(normalizer, problems, load_data().x)
+    x = load_data().x
+    check_normalizer(normalizer, problems, x)
+    if not problems and callable(make_normalizer):  # the function adapts on what it is given
+        other = x[: len(x) // 2] * 2
+        fresh = call_student(q1.title, make_normalizer, other)
+        mean = np.asarray(getattr(fresh, "mean", None) if fresh is not None else None, dtype=float).reshape(-1)
+        if mean.shape == (x.shape[1],) and not np.allclose(mean, other.mean(axis=0), rtol=1e-2, atol=1e-3):
+            problems.add("make_normalizer adapts the layer on the notebook's x whatever features it is "
+                         "given: inside the function, adapt on its parameter `features`, not on x.")
     return "It learned 20 means and 20 variances from x."
 
 
@@ -41,6 +49,17 @@ def _normalized(problems, x_normalized, atol: float | None = None):
     if np.allclose(values, x):
         problems.add("`x_normalized` equals the raw x: pass the data through the layer, "
                      "`normalizer(x)`, after adapting it.")
+        return None
+    if np.allclose(np.linalg.norm(values, axis=1), 1, atol=1e-3):
+        problems.add("`x_normalized` has every row (sample) scaled to length 1, as "
+                     "keras.utils.normalize does; this stage gives each feature (column) mean 0 and "
+                     "variance 1: call the adapted layer, normalizer(x).")
+        return None
+    once = (x - x.mean(axis=0)) / x.std(axis=0)
+    twice = (once - x.mean(axis=0)) / x.std(axis=0)
+    if np.allclose(values, twice, rtol=1e-3, atol=1e-3):
+        problems.add("`x_normalized` was normalized twice: the layer was called on data it had already "
+                     "normalized. Call it once, on the raw x: normalizer(x).")
         return None
     if np.allclose(values, (x - x.mean()) / x.std(), atol=1e-3):
         problems.add("`x_normalized` was scaled with one mean and one spread for the whole table; "

@@ -73,14 +73,21 @@ def _params(problems, dense_params, cases=((20, 64), (64, 32))):
     return "20·64+64 = 1344 and 64·32+32 = 2080, as model.summary() shows."
 
 
+def _assign_help(layer: str, output: str, data: str) -> dict[str, str]:
+    """What to write when the answer cell defined one of the layer and its output but not the other."""
+    text = (f"Keep the layer in a variable and its output in another: `{layer} = keras.layers.Dense(...)`, "
+            f"then `{output} = {layer}({data})`.")
+    return {layer: text, output: text}
+
+
 q1 = Exercise(notebook, "Exercise 1 · First hidden layer", ["dense_1", "hidden_1"], _dense_1, [
     "Stage 3 is a Dense layer with 64 units and the ReLU activation.",
     "keras.layers.Dense takes the number of units first and activation='relu' as a keyword; call the layer on x_normalized.",
-])
+], assign_help=_assign_help("dense_1", "hidden_1", "x_normalized"))
 q2 = Exercise(notebook, "Exercise 2 · Second hidden layer", ["dense_2", "hidden_2"], _dense_2, [
     "Stage 4 takes the output of stage 3 as its input.",
     "Same as exercise 1 with 32 units, called on hidden_1 (not on x_normalized).",
-], optional=["hidden_1"])
+], optional=["hidden_1"], assign_help=_assign_help("dense_2", "hidden_2", "hidden_1"))
 q3 = Exercise(notebook, "Exercise 3 · Count the parameters", ["dense_params"], _params, [
     "Each unit has one weight per input and one bias.",
     "inputs x units weights, plus units biases.",

@@ -75,12 +75,14 @@ def held_out_scores(model, split: str) -> tuple[float, float]:
 q1 = Exercise(notebook, "Exercise 1 · Output layer", ["output_layer", "probabilities"], _output, [
     "Stage 5 has one unit; its activation squeezes any number into (0, 1).",
     "One unit and activation='sigmoid'; call the layer on hidden_2.",
-], optional=["hidden_2"])
+], optional=["hidden_2"], assign_help=dict.fromkeys(
+    ["output_layer", "probabilities"], "Keep the layer in a variable and its output in another: "
+    "`output_layer = keras.layers.Dense(...)`, then `probabilities = output_layer(hidden_2)`."))
 q2 = Exercise(notebook, "Exercise 2 · The Sequential model", ["build_model", "model"], _build, [
     "keras.Sequential takes a list: the Input first, then the layers in the reference pipeline's order.",
     "Five items in the list: keras.Input with one sample's shape (20,), the normalizer you were given, "
     "then Dense 64 ReLU, Dense 32 ReLU and Dense 1 sigmoid.",
-])
+], assign_help={"model": "Call your function and keep the model: `model = build_model(normalizer)`."})
 q3 = Exercise(notebook, "Exercise 3 · Compile", ["model"], _compile, [
     "compile() chooses the optimizer, the loss and the metrics to report.",
     "compile takes optimizer=, loss= and metrics= keywords; metrics is a list of names, and the "

@@ -5,6 +5,7 @@ import numpy as np
 
 from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
+from course.feedback import CheckFailed
 from course.training_checks import check_history, history_dict
 
 notebook = Notebook()
@@ -59,6 +60,11 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
     history = _history_or_sample(history, sample)
     data = history_dict(history)
     rows = call_student(q2.title, epoch_table, history)
+    if isinstance(rows, dict):
+        problems.add(f"epoch_table returned a dict (keys {', '.join(repr(k) for k in rows)}), such as "
+                     "history.history itself: build a list with one (epoch, loss, accuracy) row per epoch "
+                     "from its 'loss' and 'accuracy' lists.")
+        return None
     try:
         rows = [tuple(row) for row in rows]
     except TypeError:
@@ -90,11 +96,26 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
 
 
 def _curves(problems, plot_curves, history=None, sample: dict | None = None):
+    _check_curves(problems, plot_curves, _history_or_sample(history, sample))
+    if not problems and sample is None and history is not None:  # also on another History
+        other = sample_history()
+        epochs = len(SAMPLE["loss"])
+        try:
+            _check_curves(problems, plot_curves, other)
+        except CheckFailed as failure:
+            problems.found.extend(failure.problems)
+        if problems:
+            problems.found[:] = [f"plot_curves works on this History but not on one of {epochs} epochs: "
+                                 + "; ".join(problems.found) + " Plot what the History holds, however "
+                                 "many epochs it has (no fixed 5)."]
+    return None
+
+
+def _check_curves(problems, plot_curves, history):
     import matplotlib.figure
 
     import matplotlib.pyplot as plt
 
-    history = _history_or_sample(history, sample)
     data = history_dict(history)
     already_open = set(plt.get_fignums())
     try:
@@ -102,6 +123,10 @@ def _curves(problems, plot_curves, history=None, sample: dict | None = None):
     finally:  # the check's own figures are read, never shown: the answer cell already drew one
         for number in set(plt.get_fignums()) - already_open:
             plt.close(number)
+    if figure is None:
+        problems.add("plot_curves returned None: a function without `return` gives None, and so does "
+                     "plt.show(). End it with `return figure`, the Figure that plt.subplots(1, 2) gave.")
+        return None
     if not isinstance(figure, matplotlib.figure.Figure):
         problems.add(f"plot_curves should return the matplotlib Figure; it returned {type(figure).__name__}.")
         return None
@@ -111,9 +136,26 @@ def _curves(problems, plot_curves, history=None, sample: dict | None = None):
         if not any(values.shape == expected.shape and np.allclose(values, expected) for values in drawn):
             problems.add(f"no line in the figure shows history.history['{key}'] "
                          f"({len(expected)} points).")
-    problems.expect(len(figure.axes) == 2, f"the figure has {len(figure.axes)} axes; draw loss and "
-                                           "accuracy side by side (2 axes).")
+    if not problems.expect(len(figure.axes) == 2, f"the figure has {len(figure.axes)} axes; draw loss "
+                                                  "and accuracy side by side (2 axes)."):
+        return None
+    if not problems:
+        shows = [{key for key in ("loss", "accuracy") if _drawn_on(axes, data[key])} for axes in figure.axes]
+        if shows == [{"accuracy"}, {"loss"}]:
+            problems.add("the curves are on the wrong sides: loss goes on the left (the first axes), "
+                         "accuracy on the right (the second), as in the reference pipeline's figure.")
+        elif shows[0] != {"loss"} or shows[1] != {"accuracy"}:
+            problems.add("each axes should show one curve: loss on the left (the first axes), accuracy "
+                         "on the right (the second).")
     return None
+
+
+def _drawn_on(axes, values) -> bool:
+    """Whether one of the lines on ``axes`` shows ``values`` (one point per epoch)."""
+    expected = np.asarray(values, float)
+    return any(np.asarray(line.get_ydata(), float).shape == expected.shape
+               and np.allclose(np.asarray(line.get_ydata(), float), expected)
+               for line in axes.get_lines())
 
 
 q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, optional=["model"], hints=[
