@@ -122,7 +122,7 @@ def main() -> int:
         print(f"dask / local wall time: {ratio:.2f} ({100 * (ratio - 1):+.1f} %; target within 15 %): "
               f"{'ok' if ratio <= 1.15 else 'OVER'}")
         print(f"overhead per notebook (wall-time difference / submissions): {(dask_wall - local_wall) / n:+.3f} s")
-        mean = lambda key: statistics.fmean(r.get(key) or 0.0 for r in dask_run.results)  # noqa: E731
+        mean = lambda key: statistics.fmean(getattr(r, key) or 0.0 for r in dask_run.results)  # noqa: E731
         grading = mean("seconds")
         print(f"  per notebook on a Dask worker: grading {grading:.3f} s, with the task's unpacking, "
               f"packing and waits {mean('remote_seconds'):.3f} s "
