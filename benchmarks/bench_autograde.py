@@ -229,11 +229,15 @@ class Bench:
 
 
 def ratio(bench: Bench, row: str, base: str, text: str, target: str = "") -> None:
-    """Wall-time ratio of the best runs; and of the least CPU time (what a busy machine disturbs least)."""
+    """Wall-time ratio of the best runs; and of the least CPU time (what a busy machine disturbs
+    least), except for the dask row, whose cluster runs outside this run's processes."""
     if row in bench.walls and base in bench.walls:
         value = bench.walls[row] / bench.walls[base]
-        cpu = min(bench.cpu[row]) / min(bench.cpu[base]) if bench.cpu.get(row) and bench.cpu.get(base) else 0
-        print(f"{text}: {value:.2f} ({100 * (value - 1):+.1f} %){target}; CPU time {cpu:.2f} ({100 * (cpu - 1):+.1f} %)")
+        line = f"{text}: {value:.2f} ({100 * (value - 1):+.1f} %){target}"
+        if "dask" not in (row, base) and bench.cpu.get(row) and bench.cpu.get(base):
+            cpu = min(bench.cpu[row]) / min(bench.cpu[base])
+            line += f"; CPU time {cpu:.2f} ({100 * (cpu - 1):+.1f} %)"
+        print(line)
 
 
 def main() -> int:
