@@ -287,3 +287,36 @@ def test_the_trusted_process_forked_from_the_zygote_gives_the_same_verdicts(tmp_
         forked.close()
         fresh.close()
         zygote.close()
+
+
+def test_a_killed_worker_leaves_no_trusted_process_behind():
+    """kill -9 of a worker: the trusted process it had forked from its zygote dies with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import time\nfrom tests.test_trusted_checks import _zygote_class\nfrom autograder import trusted\n"
+            "z = _zygote_class()(['numpy'], [])\nz.usable\nc = trusted.TrustedChecks()\nc.start(zygote=z)\n"
+            "print(type(c.process).__name__, c.process.pid, z.proc.pid, flush=True)\ntime.sleep(600)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), stdout=subprocess.PIPE, text=True)
+    try:
+        kind, trusted_pid, zygote_pid = worker.stdout.readline().split()
+        assert kind == "ForkedChecks"
+        assert os.path.exists(f"/proc/{trusted_pid}")
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+
+    def alive(pid: str) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while (alive(trusted_pid) or alive(zygote_pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(trusted_pid) and not alive(zygote_pid)
