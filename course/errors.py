@@ -22,6 +22,8 @@ KEYWORDS = ("epochs", "batch_size", "verbose", "validation_split", "validation_d
             "activation", "units", "shape", "optimizer", "loss", "metrics", "inputs", "outputs",
             "axis", "from_logits", "input_shape")
 ORIGINAL_LIMIT = 600
+#: Terminal colour codes Keras puts in some messages (bold names): never shown to a student.
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def last_error() -> BaseException | None:
@@ -166,7 +168,7 @@ KNOWN_ERRORS = _known_errors()
 
 def original(error: BaseException) -> str:
     """The error as Python reported it, cut at a line boundary (Keras's argument dumps dropped)."""
-    text = str(error).split("\n\nArguments received by")[0].strip()
+    text = ANSI.sub("", str(error)).split("\n\nArguments received by")[0].strip()
     if len(text) > ORIGINAL_LIMIT:
         text = text[:ORIGINAL_LIMIT].rsplit("\n", 1)[0].rstrip() + " …"
     return f"{type(error).__name__}: {text}"

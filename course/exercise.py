@@ -153,8 +153,12 @@ def call_student(exercise: str, function: Callable, *args: Any, **kwargs: Any) -
     """Call a function the student wrote; turn its errors into feedback."""
     if not callable(function):
         raise CheckFailed(exercise, [f"expected a function, got {type(function).__name__}"])
+    import warnings
+
     try:
-        return function(*args, **kwargs)
+        with warnings.catch_warnings():  # e.g. Keras's input_shape deprecation: never on a test cell's stderr
+            warnings.simplefilter("ignore")
+            return function(*args, **kwargs)
     except NotImplementedError:
         raise NotAttempted(exercise, f"`{function.__name__}` still raises NotImplementedError. "
                                      f"{STUB_HELP}") from None

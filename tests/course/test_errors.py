@@ -23,6 +23,9 @@ def raised(action):
     (lambda: keras.layers.Normalization().fit, ".adapt(data)"),
     (lambda: int(np.zeros(3) > 1), ".astype(int)"),
     (lambda: keras.callbacks.History()["loss"], "history.history['loss']"),
+    (lambda: keras.layers.Dense(64.5), "whole number of neurons"),
+    (lambda: __import__("matplotlib.pyplot").pyplot.figure().add_subplot().plot(range(5), [1, 2, 3]),
+     "range(1, len(values) + 1)"),
 ])
 def test_explain_says_what_to_change_and_keeps_the_original(action, words):
     error = raised(action)
@@ -56,3 +59,9 @@ def test_the_known_errors_are_one_table_of_data():
         assert ("advice" in row) != ("explain" in row), row
         assert callable(advice) if "explain" in row else advice == row["advice"] and advice.strip()
     assert not any(callable(advice) and advice.__name__ == "<lambda>" for _, _, advice in errors.KNOWN_ERRORS)
+
+
+def test_a_relayed_explanation_starts_a_sentence():
+    assert errors.sentence("your code raised ValueError: x") == "Your code raised ValueError: x"
+    assert errors.sentence("`x` is not defined") == "`x` is not defined"  # code stays as written
+    assert errors.sentence("") == ""

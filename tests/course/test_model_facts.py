@@ -63,3 +63,27 @@ def test_one_history_reader():
     assert model_facts.history_dict([0.5]) is None
     assert training_checks.history_dict is model_facts.history_dict
     assert arguments.history_values(history) == {"loss": [0.5, 0.4]}
+
+
+def _compiled(**settings):
+    model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(**{"optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"], **settings})
+    return model
+
+
+@pytest.mark.parametrize("settings, key, expected", [
+    (dict(loss=keras.losses.binary_crossentropy), "loss", "binary_crossentropy"),
+    (dict(loss=keras.losses.BinaryCrossentropy()), "loss", "binary_crossentropy"),
+    (dict(loss="BinaryCrossentropy"), "loss", "binary_crossentropy"),
+    (dict(loss=keras.losses.mean_squared_error), "loss", "mean_squared_error"),
+    (dict(loss=keras.losses.BinaryCrossentropy(from_logits=True)), "from_logits", True),
+    (dict(optimizer=keras.optimizers.Adam()), "optimizer", "adam"),
+    (dict(optimizer=keras.optimizers.Adam(learning_rate=0.5)), "learning_rate", 0.5),
+    (dict(metrics=[keras.metrics.BinaryAccuracy(name="accuracy")]), "metrics", ["accuracy"]),
+    (dict(metrics=[keras.metrics.BinaryAccuracy()]), "metrics", ["binary_accuracy"]),
+    (dict(metrics=[keras.metrics.binary_accuracy]), "metrics", ["binary_accuracy"]),
+    (dict(loss=keras.losses.BinaryCrossentropy), "classes", [("loss", "BinaryCrossentropy")]),
+])
+def test_compile_settings_are_read_whether_names_functions_objects_or_classes(settings, key, expected):
+    facts = model_facts.compile_facts(_compiled(**settings))
+    assert facts[key] == pytest.approx(expected) if isinstance(expected, float) else facts[key] == expected
