@@ -251,7 +251,12 @@ def check_applied_to(layer, output, candidates, problems: Problems, layer_name: 
 
     Verified from the values with the layer's own weights; if it is the layer applied to
     another candidate (the raw x, an earlier stage), say which."""
-    weights = layer.get_weights() if getattr(layer, "built", False) else []
+    if not getattr(layer, "built", False):
+        label = candidates[0][0] if candidates else "its input"
+        problems.add(f"`{layer_name}` was never called on data, so `{output_name}` comes from another layer: "
+                     f"call this one, `{output_name} = {layer_name}({label})`.")
+        return
+    weights = layer.get_weights()
     facts = model_facts.layer_facts(layer)
     act = _NUMPY_ACTIVATIONS.get(facts.activation or "linear")
     if len(weights) != 2 or act is None or not candidates:

@@ -319,6 +319,13 @@ def check_history(history, problems: Problems, metric: str = "accuracy",
     if not bands:
         return
     target, width = FINAL_LOSS_BAND
+    steps, reference_steps = history_steps(history), math.ceil(1000 / REFERENCE_BATCH_SIZE)
+    # Up to a fifth of the samples may be held out (validation_split) with batches of 32.
+    if abs(losses[-1] - target) <= width and steps is not None and not (
+            math.ceil(800 / REFERENCE_BATCH_SIZE) <= steps <= reference_steps):
+        problems.add(f"fit took {steps} steps per epoch, batches of about {math.ceil(1000 / steps)}: the "
+                     f"reference pipeline trains with batch_size={REFERENCE_BATCH_SIZE} ({reference_steps} steps "
+                     "per epoch), which its epoch table depends on.")
     if abs(losses[-1] - target) > width:
         side = "lower" if losses[-1] < target - width else "higher"
         causes = diagnose(history, model)

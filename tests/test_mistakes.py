@@ -483,6 +483,10 @@ L03 += [
     ("fractional units", "q1", dense('keras.layers.Dense(64.5, activation="relu")', "dense_1(x_normalized)"), "whole number"),
     ("leaky_relu", "q1", dense('keras.layers.Dense(64, activation="leaky_relu")', "dense_1(x_normalized)"), "uses 'leaky_relu'"),
     ("one bias in all", "q3", "def dense_params(inputs, units):\n    return inputs * units + 1", "one bias per unit"),
+    ("two different layers", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\n'
+     'hidden_1 = np.asarray(keras.layers.Dense(64, activation="relu")(x_normalized))', "`dense_1` was never called on data"),
+    ("two different layers (stage 4)", "q2", 'dense_2 = keras.layers.Dense(32, activation="relu")\n'
+     'hidden_2 = np.asarray(keras.layers.Dense(32, activation="relu")(hidden_1))', "`hidden_2 = dense_2(hidden_1)`"),
     ("count_params of dense_1", "q3", "def dense_params(inputs, units):\n    return dense_1.count_params()", "dense_params(64, 32) = 1344"),
 ]
 L04 += [
@@ -501,9 +505,16 @@ L04 += [
     ("Flatten first", "q2", build("        normalizer,\n", "        keras.layers.Flatten(),\n        normalizer,\n"), "Flatten"),
     ("input_shape on the first Dense", "q2", build('        keras.Input(shape=(20,)),\n        normalizer,\n        keras.layers.Dense(64, activation="relu"),',
                                                    '        normalizer,\n        keras.layers.Dense(64, activation="relu", input_shape=(20,)),'), "keras.Input(shape=(20,))"),
+    ("two different output layers", "q1", 'output_layer = keras.layers.Dense(1, activation="sigmoid")\n'
+     'probabilities = np.asarray(keras.layers.Dense(1, activation="sigmoid")(hidden_2))', "`output_layer` was never called"),
+    ("build_model ignores its normalizer", "q2", BUILD.replace("        normalizer,\n", "        globals()['normalizer'],\n")
+     .replace("def build_model(normalizer):", "def build_model(norm):"), "use its parameter"),
     ("model not kept", "q2", build("", "", "build_model(normalizer)"), "`model = build_model(normalizer)`"),
 ]
 L05 += [
+    ("batches of 16", "q1", FIT.replace("batch_size=32", "batch_size=16"), "batch_size=32"),
+    ("recompiled with sgd", "q1", 'model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])\n' + FIT,
+     "the optimizer is 'sgd'"),
     ("epochs passed by position", "q1", "history = model.fit(x, y, 5, verbose=0)", "pass epochs=5 by name"),
     ("a loop of one-epoch fits", "q1", LOOP, "Call fit once"),
     ("batch of 1000", "q1", FIT.replace("batch_size=32", "batch_size=1000"), "the batch size"),
@@ -540,6 +551,9 @@ ACCEPTED = {
         ("sum / len", "q3", frac("sum(labels) / len(labels)")),
         ("mean of labels == 1", "q3", frac("np.mean(labels == 1)")),
         ("count_nonzero / size", "q3", frac("np.count_nonzero(labels) / labels.size")),
+        ("sum of a comparison / shape[0]", "q3", frac("float((labels == 1).sum() / labels.shape[0])")),
+        ("np.shape", "q2", "n_samples, n_features = np.shape(x)"),
+        ("one line each", "q2", "n_samples = x.shape[0]\nn_features = x.shape[1]"),
         ("features.std(0)", "q4", spread("features.std(0)")),
         ("ddof=1", "q4", spread("np.std(features, axis=0, ddof=1)")),
     ],
@@ -558,6 +572,7 @@ ACCEPTED = {
         (".numpy()", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1(x_normalized).numpy()'),
         ("tensor kept", "q1", 'dense_1 = keras.layers.Dense(64, activation="relu")\nhidden_1 = dense_1(x_normalized)'),
         ("stage 3 recomputed", "q2", dense('keras.layers.Dense(32, activation="relu")', "dense_2(dense_1(x_normalized))", ("dense_2", "hidden_2"))),
+        ("named layer", "q1", dense('keras.layers.Dense(64, activation="relu", name="stage3")', "dense_1(x_normalized)")),
         ("(inputs + 1) * units", "q3", "def dense_params(inputs, units):\n    return (inputs + 1) * units"),
     ],
     "04_output_layer": [
@@ -569,11 +584,16 @@ ACCEPTED = {
         ("loss by class name", "q3", compile_with(loss='"BinaryCrossentropy"')),
         ("BinaryAccuracy named accuracy", "q3", compile_with(metrics='[keras.metrics.BinaryAccuracy(name="accuracy")]')),
         ("Adam()", "q3", compile_with(optimizer="keras.optimizers.Adam()")),
+        ("tensor kept", "q1", 'output_layer = keras.layers.Dense(1, activation="sigmoid")\nprobabilities = output_layer(hidden_2)'),
+        ("keywords in another order", "q3", 'model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])'),
         ("Adam(learning_rate=0.001)", "q3", compile_with(optimizer="keras.optimizers.Adam(learning_rate=0.001)")),
     ],
     "05_training": [
         ("labels as a column", "q1", FIT.replace(" y,", " y.reshape(-1, 1),")),
         ("shuffle=False", "q1", FIT.replace("verbose=0", "verbose=0, shuffle=False")),
+        ("progress bars shown", "q1", "history = model.fit(x, y, epochs=5, batch_size=32)"),
+        ("x= and y= keywords", "q1", "history = model.fit(x=x, y=y, epochs=5, batch_size=32, verbose=0)"),
+        ("validation_split", "q1", FIT.replace("verbose=0", "verbose=0, validation_split=0.2")),
         ("zip with range", "q2", "def epoch_table(history):\n    v = history.history\n    return list(zip(range(1, 6), v['loss'], v['accuracy']))"),
         ("rows as lists", "q2", "def epoch_table(history):\n    v = history.history\n    return [[i + 1, l, a] for i, (l, a) in enumerate(zip(v['loss'], v['accuracy']))]"),
         ("plt.subplot", "q3", "import matplotlib.pyplot as plt\n\ndef plot_curves(history):\n    fig = plt.figure()\n    plt.subplot(1, 2, 1)\n"
@@ -586,6 +606,10 @@ ACCEPTED = {
         ("list of ints", "q3", CLASSES.format(body="[int(p > 0.5) for p in np.asarray(probabilities).reshape(-1)]")),
         ("ravel after astype", "q3", CLASSES.format(body="(np.asarray(probabilities) > 0.5).astype(int).ravel()")),
         ("astype int32 and flatten", "q3", CLASSES.format(body='(probabilities > 0.5).astype("int32").flatten()')),
+        ("keras.Model positional", "q1", TRACE.format(body="keras.Model(model.inputs, [layer.output for layer in model.layers])")),
+        ("x[index][None]", "q2", sample(batch="x[index][None]")),
+        ("predict all, then index", "q2", "def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict(x, verbose=0)\n"
+         "    return [x[index]] + [o[index] for o in outputs]"),
         ("np.where", "q3", CLASSES.format(body="np.where(np.asarray(probabilities) > 0.5, 1, 0).ravel()")),
         ("layer by layer", "q2", "def trace_sample(model, x, index):\n    out = [x[index]]\n    h = x[index:index+1]\n"
          "    for layer in model.layers:\n        h = layer(h)\n        out.append(np.asarray(h)[0])\n    return out"),

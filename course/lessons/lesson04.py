@@ -44,7 +44,20 @@ def _build(problems, build_model, model, data: Dataset | None = None,
         check_pipeline_model(fresh, problems, data.x)
         problems.expect(fresh is not model, "build_model should build a new model on every call.")
         return None
-    check_pipeline_model(model, problems, load_data().x)
+    x = load_data().x
+    check_pipeline_model(model, problems, x)
+    if not problems and callable(build_model):  # the function builds around the normalizer it is given
+        import keras
+
+        other = x[: len(x) // 2] * 2
+        normalizer = keras.layers.Normalization()
+        normalizer.adapt(other)
+        fresh = call_student(q2.title, build_model, normalizer)
+        layers = [layer for layer in getattr(fresh, "layers", []) if type(layer).__name__ == "Normalization"]
+        mean = np.asarray(getattr(layers[0], "mean", None) if layers else None, dtype=float).reshape(-1)
+        if mean.shape == (x.shape[1],) and not np.allclose(mean, other.mean(axis=0), rtol=1e-2, atol=1e-3):
+            problems.add("build_model puts the notebook's normalizer in the model whatever normalizer it "
+                         "is given: inside the function, use its parameter (the normalizer passed to it).")
     return "Input(20) → Normalization → Dense 64 → Dense 32 → Dense 1: the reference pipeline's five stages."
 
 
