@@ -34,19 +34,22 @@ class Notebook:
         seed_everything()
 
     def lookup(self, exercise: str, name: str, siblings: Sequence[str] = (),
-               assign_help: str | None = None) -> Any:
+               assign_help: str | None = None, earlier: Sequence[str] = ()) -> Any:
         """The student's value for ``name``, or the reason it is missing (``siblings``: the
-        exercise's other names that are defined, proof that its answer cell ran)."""
+        exercise's other names that are defined, proof that its answer cell ran; ``earlier``: the
+        names exercises above define)."""
         if self.namespace is None:
             raise RuntimeError("Run the notebook's first cell (it calls ex.bind(globals())) first.")
         if name in self.namespace:
             return self.namespace[name]
         raise missing_answer(exercise, name, self.namespace, siblings=siblings,
-                             lesson_names=self.answer_names(), assign_help=assign_help)
+                             lesson_names=self.answer_names(), assign_help=assign_help,
+                             earlier_names=earlier)
 
     def answer_names(self) -> list[str]:
-        """Every name the lesson's exercises read, in the order of the exercises."""
-        return [name for exercise in self.exercises for name in exercise.names]
+        """Every name the lesson's exercises read (their inputs too), in the order of the exercises."""
+        return list(dict.fromkeys(name for exercise in self.exercises
+                                  for name in (*exercise.names, *exercise.optional)))
 
     def show_stage(self, number: int, before: str, after: str | None = None) -> None:
         """Print the reference pipeline's picture of stage ``number`` from the notebook's variables, by name.
@@ -70,13 +73,13 @@ class Notebook:
 
 def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = None,
                    siblings: Sequence[str] = (), lesson_names: Sequence[str] = (),
-                   assign_help: str | None = None) -> CheckFailed:
+                   assign_help: str | None = None, earlier_names: Sequence[str] = ()) -> CheckFailed:
     """Tell "not started" from "started, but misnamed", "started, but a name is missing" and
     "started, but the answer cell failed".
 
     ``siblings`` are the exercise's other names that *are* defined: then the student wrote code,
     and it is never "not attempted" unless the cell stopped at a name an exercise above defines
-    (a blank notebook's cell that uses an unfinished exercise's answer)."""
+    (``earlier_names``: a blank notebook's cell that uses an unfinished exercise's answer)."""
     error = errors.recent_error()
     if isinstance(error, NotImplementedError):
         return NotAttempted(exercise, f"`{name}` is not defined yet. {STUB_HELP}")
@@ -101,11 +104,13 @@ def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = 
         if near:
             return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped at "
                                           f"\"{error}\" — did you mean `{near}`?"])
-        if siblings and missing not in lesson_names:
+        if siblings and missing not in earlier_names:
             known = [n for n in lesson_names if namespace and n in namespace and n not in siblings]
             names = f" (this notebook defines {', '.join(f'`{n}`' for n in known[-4:])})" if known else ""
             return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped because "
-                                          f"`{missing}` is not defined in this notebook{names}. Use the "
+                                          f"`{missing}` is not defined "
+                                          + ("yet: an exercise below defines it" if missing in lesson_names
+                                             else f"in this notebook{names}") + ". Use the "
                                           "name of the data this step takes, as the exercise says.\n"
                                           f"     (Python said: {errors.original(error)})"])
         # Usually an unfinished exercise above (a blank notebook under nbgrader lands here).
@@ -228,7 +233,9 @@ class Exercise:
         namespace = self.notebook.namespace or {}
         shared = {name for other in self.notebook.exercises if other is not self for name in other.names}
         siblings = [name for name in self.names if name in namespace and name not in shared]
-        values = {name: self.notebook.lookup(self.title, name, siblings, self.assign_help.get(name))
+        above = self.notebook.exercises[:self.notebook.exercises.index(self)] if self in self.notebook.exercises else []
+        earlier = [name for exercise in above for name in exercise.names] + list(self.optional)
+        values = {name: self.notebook.lookup(self.title, name, siblings, self.assign_help.get(name), earlier)
                   for name in self.names}
         values.update({name: namespace[name] for name in self.optional if name in namespace})
         return values

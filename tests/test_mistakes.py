@@ -474,6 +474,9 @@ L02 += [
     ("axis=0", "q1", norm("normalizer = keras.layers.Normalization(axis=0)\nnormalizer.adapt(features)\nreturn normalizer"), "axis=0"),
     ("adapts the global x", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.adapt(x)\nreturn normalizer"), "parameter `features`"),
     ("normalized twice", "q2", "x_normalized = np.asarray(normalizer(normalizer(x)))", "normalized twice"),
+    ("adapted outside the function", "q1", "def make_normalizer(features):\n    return keras.layers.Normalization()\n\n"
+     "normalizer = make_normalizer(x)\nnormalizer.adapt(x)", "not adapted"),
+    ("adapted on a later exercise's name", "q1", norm(OK_NORM, "make_normalizer(x_normalized)"), "an exercise below defines it"),
     ("keras.utils.normalize", "q2", "x_normalized = keras.utils.normalize(x)", "length 1"),
 ]
 L03 += [
@@ -502,6 +505,7 @@ L04 += [
     ("output on hidden_1", "q1", out('keras.layers.Dense(1, activation="sigmoid")', "output_layer(hidden_1)"), "`hidden_1` is not defined in this notebook"),
     ("output layer not kept", "q1", 'probabilities = np.asarray(keras.layers.Dense(1, activation="sigmoid")(hidden_2))', "`output_layer = keras.layers.Dense(...)`"),
     ("model.add without Input", "q2", ADD_STYLE.format(first=""), "keras.Input(shape=(20,))"),
+    ("Input shape (20, 1)", "q2", build("shape=(20,)", "shape=(20, 1)"), "keras.Input(shape=(20,))"),
     ("Flatten first", "q2", build("        normalizer,\n", "        keras.layers.Flatten(),\n        normalizer,\n"), "Flatten"),
     ("input_shape on the first Dense", "q2", build('        keras.Input(shape=(20,)),\n        normalizer,\n        keras.layers.Dense(64, activation="relu"),',
                                                    '        normalizer,\n        keras.layers.Dense(64, activation="relu", input_shape=(20,)),'), "keras.Input(shape=(20,))"),
@@ -512,6 +516,8 @@ L04 += [
     ("model not kept", "q2", build("", "", "build_model(normalizer)"), "`model = build_model(normalizer)`"),
 ]
 L05 += [
+    ("epochs as a float", "q1", FIT.replace("epochs=5", "epochs=5.0"), "whole number"),
+    ("fit on the normalizer's output", "q1", FIT.replace("fit(x,", "fit(model.layers[0](x),"), "normalized twice"),
     ("batches of 16", "q1", FIT.replace("batch_size=32", "batch_size=16"), "batch_size=32"),
     ("recompiled with sgd", "q1", 'model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])\n' + FIT,
      "the optimizer is 'sgd'"),
@@ -533,6 +539,7 @@ L05 += [
     ("returns the history dict", "q2", "def epoch_table(history):\n    return history.history", "dict"),
 ]
 L06 += [
+    (".numpy() on an array", "q3", CLASSES.format(body="(probabilities.numpy() > 0.5).astype(int).ravel()"), "already a NumPy array"),
     ("threshold 0", "q3", CLASSES.format(body="(np.asarray(probabilities).reshape(-1) > 0).astype(int)"), "above 0.5"),
     ("only the last layer", "q1", TRACE.format(body="keras.Model(inputs=model.inputs, outputs=[model.layers[-1].output])"), "one output per layer"),
     ("single sample to predict", "q2", "def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict(x[index], verbose=0)\n"
@@ -555,6 +562,8 @@ ACCEPTED = {
         ("np.shape", "q2", "n_samples, n_features = np.shape(x)"),
         ("one line each", "q2", "n_samples = x.shape[0]\nn_features = x.shape[1]"),
         ("features.std(0)", "q4", spread("features.std(0)")),
+        ("builtin max and min", "q4", spread("np.std(features, axis=0)").replace("spread.max() / spread.min()", "max(spread) / min(spread)")),
+        ("np.mean with dtype", "q3", frac("np.mean(labels, dtype=float)")),
         ("ddof=1", "q4", spread("np.std(features, axis=0, ddof=1)")),
     ],
     "02_normalization": [
@@ -585,12 +594,18 @@ ACCEPTED = {
         ("BinaryAccuracy named accuracy", "q3", compile_with(metrics='[keras.metrics.BinaryAccuracy(name="accuracy")]')),
         ("Adam()", "q3", compile_with(optimizer="keras.optimizers.Adam()")),
         ("tensor kept", "q1", 'output_layer = keras.layers.Dense(1, activation="sigmoid")\nprobabilities = output_layer(hidden_2)'),
+        ("Input shape from x.shape[1:]", "q2", build("shape=(20,)", "shape=x.shape[1:]")),
+        ("keras.layers.Input", "q2", build("keras.Input(", "keras.layers.Input(")),
+        ("run_eagerly", "q3", compile_with(run_eagerly="True")),
         ("keywords in another order", "q3", 'model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])'),
         ("Adam(learning_rate=0.001)", "q3", compile_with(optimizer="keras.optimizers.Adam(learning_rate=0.001)")),
     ],
     "05_training": [
         ("labels as a column", "q1", FIT.replace(" y,", " y.reshape(-1, 1),")),
         ("shuffle=False", "q1", FIT.replace("verbose=0", "verbose=0, shuffle=False")),
+        ("validation_data", "q1", FIT.replace("verbose=0", "verbose=0, validation_data=(x, y)")),
+        ("rows by index", "q2", "def epoch_table(history):\n    h = history.history\n"
+         "    return [(e + 1, h['loss'][e], h['accuracy'][e]) for e in range(len(h['loss']))]"),
         ("progress bars shown", "q1", "history = model.fit(x, y, epochs=5, batch_size=32)"),
         ("x= and y= keywords", "q1", "history = model.fit(x=x, y=y, epochs=5, batch_size=32, verbose=0)"),
         ("validation_split", "q1", FIT.replace("verbose=0", "verbose=0, validation_split=0.2")),
@@ -610,6 +625,7 @@ ACCEPTED = {
         ("x[index][None]", "q2", sample(batch="x[index][None]")),
         ("predict all, then index", "q2", "def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict(x, verbose=0)\n"
          "    return [x[index]] + [o[index] for o in outputs]"),
+        ("np.squeeze", "q3", CLASSES.format(body="(np.squeeze(probabilities) > 0.5).astype(int)")),
         ("np.where", "q3", CLASSES.format(body="np.where(np.asarray(probabilities) > 0.5, 1, 0).ravel()")),
         ("layer by layer", "q2", "def trace_sample(model, x, index):\n    out = [x[index]]\n    h = x[index:index+1]\n"
          "    for layer in model.layers:\n        h = layer(h)\n        out.append(np.asarray(h)[0])\n    return out"),

@@ -6,6 +6,7 @@ import numpy as np
 from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.model_checks import check_normalizer, check_output_kind
+from course.model_facts import is_adapted
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
@@ -25,7 +26,11 @@ def _make_normalizer(problems, make_normalizer, normalizer, data: Dataset | None
         other = x[: len(x) // 2] * 2
         fresh = call_student(q1.title, make_normalizer, other)
         mean = np.asarray(getattr(fresh, "mean", None) if fresh is not None else None, dtype=float).reshape(-1)
-        if mean.shape == (x.shape[1],) and not np.allclose(mean, other.mean(axis=0), rtol=1e-2, atol=1e-3):
+        if type(fresh).__name__ == "Normalization" and not is_adapted(fresh):
+            problems.add("make_normalizer returns a layer that is not adapted: `normalizer` was adapted "
+                         "outside the function, but make_normalizer(features) itself must adapt the layer "
+                         "on `features` before returning it.")
+        elif mean.shape == (x.shape[1],) and not np.allclose(mean, other.mean(axis=0), rtol=1e-2, atol=1e-3):
             problems.add("make_normalizer adapts the layer on the notebook's x whatever features it is "
                          "given: inside the function, adapt on its parameter `features`, not on x.")
     return "It learned 20 means and 20 variances from x."
