@@ -28,10 +28,11 @@ class Plan:
     jobs: list[Job] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     tampered: list[dict] = field(default_factory=list)
+    empty: list[tuple[str, str]] = field(default_factory=list)
 
     def summary(self) -> Summary:
         """An empty summary of this plan's run (the executor adds the results)."""
-        return Summary(skipped=list(self.skipped), tampered=list(self.tampered),
+        return Summary(skipped=list(self.skipped), tampered=list(self.tampered), empty=list(self.empty),
                        planned=[{"assignment": j.assignment, "student": j.student, "why": j.why}
                                 for j in self.jobs])
 
@@ -79,6 +80,9 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
                 plan.tampered.append({"assignment": assignment, "student": student, "reason": (
                     "holds what is not a regular file (" + "; ".join(unsafe[:3]) + (" ..." if len(unsafe) > 3 else "")
                     + "): not graded, even with --force; remove it and re-import the student's files")})
+                continue
+            if not any((course.folder("submitted") / student / assignment).glob("*.ipynb")):
+                plan.empty.append((assignment, student))  # stock nbgrader warns and skips it too
                 continue
             stamp = fingerprint(course, assignment, student)
             known = trusted.get(student)

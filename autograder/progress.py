@@ -129,6 +129,12 @@ class GradingDisplay:
             self._print(projection(total, mean, self.workers, f"measured on the first {len(self.seconds)}"))
 
 
+def names(items: list[str], most: int = 12) -> str:
+    """``a, b, c`` or ``a, b, ... and 7 more``: whole names, never cut mid-word."""
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
 def print_summary(summary: Any, rejected: Any = None) -> None:
     """Totals per status, then every submission that did not grade cleanly, with its reason."""
     out = console()
@@ -147,14 +153,19 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
         table.add_row(f"ran {kind}", str(n))
     if summary.tampered:
         table.add_row("[bold red]not graded: files changed or unsafe[/]", str(len(summary.tampered)))
+    if summary.empty:
+        table.add_row("no notebook submitted (not graded)", str(len(summary.empty)))
     if graded:
         table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per submission)")
     out.print(table)
     why = Counter(p["why"] for p in summary.planned)
     if why:
-        out.print("graded because: " + "; ".join(f"{reason}: {n}" + (
-            " (" + ", ".join(p["student"] for p in summary.planned if p["why"] == reason)[:200] + ")")
+        out.print("graded because: " + "; ".join(
+            f"{reason}: {n} ({names([p['student'] for p in summary.planned if p['why'] == reason])})"
             for reason, n in why.most_common()))
+    if summary.empty:
+        out.print("no notebook in the submission folder (nbgrader skips it too): "
+                  + names([f"{student} ({assignment})" for assignment, student in summary.empty]))
     if summary.tampered:
         detail = Table(title="submissions not graded: files changed outside an import, or not regular files",
                        title_justify="left")

@@ -121,6 +121,7 @@ class Summary:
     interrupted: bool = False
     planned: list[dict] = field(default_factory=list)   # {assignment, student, reason}: why graded
     tampered: list[dict] = field(default_factory=list)  # {assignment, student, reason}: not graded
+    empty: list[tuple[str, str]] = field(default_factory=list)  # (assignment, student): a folder without a notebook
 
     def counts(self) -> Counter:
         return Counter(r.status.value for r in self.results)
@@ -138,4 +139,5 @@ class Summary:
         return {"wall_seconds": self.wall_seconds, "counts": dict(self.counts()),
                 "isolation": dict(self.isolation()), "skipped": len(self.skipped),
                 "interrupted": self.interrupted, "planned": self.planned, "tampered": self.tampered,
+                "empty": [list(pair) for pair in self.empty],
                 "workers": self.workers, "results": [r.to_dict() for r in self.results]}

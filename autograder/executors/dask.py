@@ -69,8 +69,8 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     The sandbox is checked by each worker (the grader refuses to run unsandboxed
     kernels unless ``--unsandboxed``), not on this machine.
     """
-    from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, describe_worker,
-                                             grade_submission, scratch_gradebook)
+    from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, course_root_files,
+                                             describe_worker, grade_submission, scratch_gradebook)
     from autograder.executors.replay import Recording
 
     summary = plan.summary()
@@ -82,7 +82,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     config_text = (course.root / "nbgrader_config.py").read_text()
     setup = grader_setup([p for a in assignments for p in course.source_notebooks(a)], options)
     hard_limit = options.hard_limit(max(len(course.source_notebooks(a)) for a in assignments))
-    book = scratch_gradebook(config_text, sources, alembic_version(course))
+    book = scratch_gradebook(config_text, sources, alembic_version(course), course_root_files(course))
     plugin = GraderPlugin(config_text, setup, sources, book, threads=options.threads, hard_limit=hard_limit)
     recording = Recording(course, book)
 

@@ -56,9 +56,19 @@ def alembic_version(course) -> str | None:
         return None
 
 
-def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], version: str | None = None) -> bytes:
+def course_root_files(course) -> dict[str, bytes]:
+    """The files at the course root that ``nbgrader generate_assignment`` reads besides the
+    config: the autotests template (``autotests.yml``, or ``InstantiateTests.autotest_filename``)."""
+    name = course.config.get("InstantiateTests", {}).get("autotest_filename", "autotests.yml")
+    path = course.root / name
+    return {name: path.read_bytes()} if path.is_file() and not path.is_symlink() else {}
+
+
+def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], version: str | None = None,
+                      root_files: dict[str, bytes] | None = None) -> bytes:
     """A SQLite gradebook in which ``nbgrader generate_assignment`` recorded every assignment
-    of ``sources`` ({assignment: source files}), made in a temporary copy of the course.
+    of ``sources`` ({assignment: source files}), made in a temporary copy of the course
+    (its ``nbgrader_config.py`` and the course-root ``root_files`` nbgrader reads).
 
     With the course gradebook's schema ``version``, nbgrader need not run ``alembic`` to learn it.
     """
@@ -67,7 +77,7 @@ def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], ve
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
-    from autograder.coursedir import ensure_scripts_on_path, load_config, working_directory
+    from autograder.coursedir import CourseError, ensure_scripts_on_path, load_config, working_directory
 
     ensure_scripts_on_path()  # nbgrader runs alembic for a new gradebook
     with tempfile.TemporaryDirectory(prefix="autograder-gradebook-") as tmp:
@@ -77,6 +87,7 @@ def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], ve
             with sqlite3.connect(root / "gradebook.db") as db:
                 db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
                 db.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
+        bundle.unpack(root_files or {}, root)
         for assignment, files in sources.items():
             bundle.unpack(files, root / "source" / assignment)
         config = Config(load_config(root))
@@ -86,8 +97,10 @@ def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], ve
             for assignment in sources:
                 result = api.generate_assignment(assignment, force=True)
                 if not result.get("success"):
-                    raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n"
-                                       + (result.get("error") or result.get("log") or ""))
+                    raise CourseError(f"nbgrader generate_assignment {assignment} failed in a scratch copy of "
+                                      "the course (the dask executor records grades against it); run "
+                                      f"`nbgrader generate_assignment {assignment}` to see why:\n"
+                                      + (result.get("error") or result.get("log") or ""))
         return (root / "gradebook.db").read_bytes()
 
 
