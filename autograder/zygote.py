@@ -41,6 +41,7 @@ import signal
 import sys
 import time
 import traceback
+from typing import Callable
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -171,12 +172,10 @@ def _become_kernel(request: dict) -> None:
             os._exit(code)
 
 
-def spawn(request: dict) -> int:
-    """Fork a kernel for ``request``; return its pid (it becomes the reaper's child).
-
-    With a sandbox spec, the middle child first enters new namespaces, so the kernel's
-    first process is PID 1 of its own PID namespace (see :mod:`autograder.sandbox`).
-    """
+def _double_fork(become: Callable[[], None], before: Callable[[], None] = lambda: None) -> int:
+    """Fork a grandchild that runs ``become()``; return its pid. The middle child runs
+    ``before()`` first (e.g. entering new namespaces) and exits at once, so the grandchild
+    is adopted by the reaper and never waits on this process."""
     sys.stdout.flush()
     sys.stderr.flush()
     read_fd, write_fd = os.pipe()
@@ -184,14 +183,11 @@ def spawn(request: dict) -> int:
     if middle == 0:  # pragma: no cover - runs in the forked child
         try:
             os.close(read_fd)
-            if request.get("sandbox"):
-                from autograder import sandbox
-
-                sandbox.unshare_namespaces()
+            before()
             child = os.fork()
             if child == 0:
                 os.close(write_fd)
-                _become_kernel(request)
+                become()
             os.write(write_fd, str(child).encode())
             os._exit(0)
         except BaseException:
@@ -207,6 +203,21 @@ def spawn(request: dict) -> int:
         data += chunk
     os.close(read_fd)
     return int(data or 0)
+
+
+def spawn(request: dict) -> int:
+    """Fork a kernel for ``request``; return its pid (it becomes the reaper's child).
+
+    With a sandbox spec, the middle child first enters new namespaces, so the kernel's
+    first process is PID 1 of its own PID namespace (see :mod:`autograder.sandbox`).
+    """
+    def enter_sandbox() -> None:
+        if request.get("sandbox"):
+            from autograder import sandbox
+
+            sandbox.unshare_namespaces()
+
+    return _double_fork(lambda: _become_kernel(request), enter_sandbox)
 
 
 def _wait_for_adoption(reaper: int) -> bool:
@@ -249,32 +260,7 @@ def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the fo
 
 def spawn_trusted(request: dict) -> int:
     """Fork the trusted-check process for ``request["trusted"]``; return its pid (the reaper's child)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read_fd, write_fd = os.pipe()
-    middle = os.fork()
-    if middle == 0:  # pragma: no cover - runs in the forked child
-        try:
-            os.close(read_fd)
-            child = os.fork()
-            if child == 0:
-                os.close(write_fd)
-                _become_trusted(request["trusted"])
-            os.write(write_fd, str(child).encode())
-            os._exit(0)
-        except BaseException:
-            traceback.print_exc()
-            os._exit(1)
-    os.close(write_fd)
-    os.waitpid(middle, 0)
-    data = b""
-    while True:
-        chunk = os.read(read_fd, 64)
-        if not chunk:
-            break
-        data += chunk
-    os.close(read_fd)
-    return int(data or 0)
+    return _double_fork(lambda: _become_trusted(request["trusted"]))
 
 
 def main() -> int:
