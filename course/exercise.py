@@ -33,18 +33,23 @@ class Notebook:
         self.namespace = namespace
         seed_everything()
 
-    def lookup(self, exercise: str, name: str, siblings: Sequence[str] = (),
-               assign_help: str | None = None, earlier: Sequence[str] = ()) -> Any:
-        """The student's value for ``name``, or the reason it is missing (``siblings``: the
-        exercise's other names that are defined, proof that its answer cell ran; ``earlier``: the
-        names exercises above define)."""
+    def lookup(self, exercise: "Exercise | str", name: str) -> Any:
+        """The student's value for ``name``, or the reason it is missing (told from what the
+        exercise's other names and the exercises above it define)."""
         if self.namespace is None:
             raise RuntimeError("Run the notebook's first cell (it calls ex.bind(globals())) first.")
         if name in self.namespace:
             return self.namespace[name]
-        raise missing_answer(exercise, name, self.namespace, siblings=siblings,
-                             lesson_names=self.answer_names(), assign_help=assign_help,
-                             earlier_names=earlier)
+        if not isinstance(exercise, Exercise):
+            raise missing_answer(exercise, name, self.namespace, lesson_names=self.answer_names())
+        shared = {n for other in self.exercises if other is not exercise for n in other.names}
+        above = self.exercises[:self.exercises.index(exercise)] if exercise in self.exercises else []
+        raise missing_answer(
+            exercise.title, name, self.namespace,
+            # the exercise's own names that are defined: proof that its answer cell ran
+            siblings=[n for n in exercise.names if n in self.namespace and n not in shared],
+            lesson_names=self.answer_names(), assign_help=exercise.assign_help.get(name),
+            earlier_names=[n for other in above for n in other.names] + list(exercise.optional))
 
     def answer_names(self) -> list[str]:
         """Every name the lesson's exercises read (their inputs too), in the order of the exercises."""
@@ -231,12 +236,7 @@ class Exercise:
 
     def answers(self) -> dict[str, Any]:
         namespace = self.notebook.namespace or {}
-        shared = {name for other in self.notebook.exercises if other is not self for name in other.names}
-        siblings = [name for name in self.names if name in namespace and name not in shared]
-        above = self.notebook.exercises[:self.notebook.exercises.index(self)] if self in self.notebook.exercises else []
-        earlier = [name for exercise in above for name in exercise.names] + list(self.optional)
-        values = {name: self.notebook.lookup(self.title, name, siblings, self.assign_help.get(name), earlier)
-                  for name in self.names}
+        values = {name: self.notebook.lookup(self, name) for name in self.names}
         values.update({name: namespace[name] for name in self.optional if name in namespace})
         return values
 
