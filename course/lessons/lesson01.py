@@ -98,8 +98,8 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
                      "itself, not its result: call it with (), e.g. labels.mean().")
         return None
     if isinstance(got, (bool, np.bool_)) or (isinstance(got, np.ndarray) and got.dtype == bool):
-        problems.add(f"positive_fraction returns {bool(np.all(got))}, True/False from a comparison "
-                     "(such as `> 0.5`), not the fraction: return the fraction of 1s itself, a number "
+        problems.add(f"positive_fraction returns {bool(np.all(got))}: a comparison (such as `> 0.5`) "
+                     "gives True/False, not the fraction. Return the fraction of 1s itself, a number "
                      "between 0 and 1, without comparing it.")
         return None
     if (isinstance(got, (int, np.integer)) and not isinstance(got, bool)
