@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course import errors, model_facts
+from course import errors, model_facts, reference_epochs
 from course.feedback import Problems
 from course.pipeline import LAYER_STAGES, REFERENCE_ORDER, ordinal
 from course.stages import Stage
@@ -345,9 +345,9 @@ LOSS_ADVICE = {
 
 
 #: Adam's default learning rate, which the reference pipeline trains with.
-ADAM_LEARNING_RATE = 0.001
+ADAM_LEARNING_RATE = reference_epochs.LEARNING_RATE
 #: A learning rate this many times larger or smaller than Adam's default is flagged.
-LEARNING_RATE_FACTOR = 3.0
+LEARNING_RATE_FACTOR = reference_epochs.LEARNING_RATE_FACTOR
 
 
 def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:

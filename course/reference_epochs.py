@@ -18,6 +18,8 @@ TOLERANCES = {(0, "loss"): 0.07, (0, "accuracy"): 0.08, (-1, "loss"): 0.06, (-1,
 OPTIMIZER = "adam"
 LEARNING_RATE = 0.001
 BATCH_SIZE = 32
+#: A learning rate more than this many times larger or smaller than LEARNING_RATE is named as a mistake.
+LEARNING_RATE_FACTOR = 3.0
 
 _COLUMNS = {"loss": 0, "accuracy": 1}
 

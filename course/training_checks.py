@@ -27,6 +27,8 @@ FIRST_LOSS = reference_epochs.column("loss")[0]
 REFERENCE_OPTIMIZER = reference_epochs.OPTIMIZER
 REFERENCE_LEARNING_RATE = reference_epochs.LEARNING_RATE
 REFERENCE_BATCH_SIZE = reference_epochs.BATCH_SIZE
+#: A learning rate this many times larger or smaller than Adam's default is named as a cause.
+LEARNING_RATE_FACTOR = reference_epochs.LEARNING_RATE_FACTOR
 #: The loss of a model that has learned nothing about two classes (binary cross-entropy at p = 0.5).
 CHANCE_LOSS = math.log(2)
 #: An untrained model's first epoch averages about FIRST_LOSS; far below this, the model had been
@@ -180,7 +182,7 @@ def diagnose(history, model=None) -> list[str]:
     if flat and near_balance and not before:
         rate = _learning_rate(model) if model is not None else None
         rate_off = (rate is not None and _optimizer_name(model) == REFERENCE_OPTIMIZER
-                    and not 1 / 3 <= rate / REFERENCE_LEARNING_RATE <= 3)
+                    and not 1 / LEARNING_RATE_FACTOR <= rate / REFERENCE_LEARNING_RATE <= LEARNING_RATE_FACTOR)
         did_not_learn = did_not_learn_message(balance, rate if rate_off else None,
                                               labels_known=any("labels" in c for c in causes))
     if did_not_learn and rate_off:
