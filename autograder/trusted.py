@@ -348,14 +348,28 @@ def checks() -> TrustedChecks:
 # ---------------------------------------------------------------- the trusted process
 
 def _rebuild_error(info: dict) -> BaseException:
-    """An exception like the one the student's code raised (type name and message only)."""
+    """An exception like the one the student's code raised: its type name and the same text
+    (``str()``), rebuilt from its plain arguments when it has them (``KeyError('acc')``)."""
     cls = getattr(builtins, info.get("type", ""), None) if info.get("builtin") else None
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
         cls = type(str(info.get("type") or "Error"), (Exception,), {})
+    message = str(info.get("message", ""))
+    arguments = info.get("args")
+    tries = [arguments] if isinstance(arguments, list) and all(
+        type(item) in (str, int, float, bool) or item is None for item in arguments) else []
+    for args in tries + [[message]]:
+        try:
+            error = cls(*args)
+            if str(error) == message:
+                return error
+        except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs 5 arguments
+            pass
+    # str() would differ (e.g. a KeyError whose key was not plain data): keep the type's name and text
+    same = type(cls.__name__, (cls,), {"__str__": lambda self: message, "__module__": cls.__module__})
     try:
-        return cls(info.get("message", ""))
-    except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs 5 arguments
-        return type(str(info.get("type")), (Exception,), {})(info.get("message", ""))
+        return same.__new__(same, message)  # without __init__: e.g. UnicodeDecodeError needs 5 arguments
+    except Exception:  # noqa: BLE001
+        return type(cls.__name__, (Exception,), {"__str__": lambda self: message})(message)
 
 
 def request_code(kind: str, argument: Any) -> str:

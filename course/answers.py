@@ -23,6 +23,7 @@ the kernel decodes the inputs the grader chose.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import sys
@@ -89,8 +90,21 @@ def _remember(value: Any) -> int:
     return ref
 
 
-def encode(value: Any, depth: int = 0) -> dict:
-    """``value`` as tagged JSON data; raises :class:`Unsupported` for what cannot cross."""
+def encode(value: Any, depth: int = 0, opaque: bool = False) -> dict:
+    """``value`` as tagged JSON data; raises :class:`Unsupported` for what cannot cross, or with
+    ``opaque`` (a function's result) describes it by its type only: a stand-in on the other side."""
+    try:
+        return _encode(value, depth, opaque)
+    except Exception as reason:  # noqa: BLE001 - e.g. saving a broken object failed
+        if not opaque:
+            raise
+        module = isinstance(value, types.ModuleType)
+        return {"t": "opaque", "type": str(value.__name__ if module else type(value).__name__)[:100],
+                "module": module, "ref": _remember(value),
+                "what": str(reason)[:200] if isinstance(reason, Unsupported) else type(reason).__name__}
+
+
+def _encode(value: Any, depth: int, opaque: bool) -> dict:
     if depth > 20:
         raise Unsupported("a structure nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -102,11 +116,16 @@ def encode(value: Any, depth: int = 0) -> dict:
     if isinstance(value, (np.ndarray, np.generic)):
         return {"t": "npy" if isinstance(value, np.ndarray) else "scalar", "v": _npy(np.asarray(value))}
     if type(value) in (list, tuple):
-        return {"t": type(value).__name__, "v": [encode(item, depth + 1) for item in value]}
+        return {"t": type(value).__name__, "v": [encode(item, depth + 1, opaque) for item in value]}
     if type(value) is dict:
         if not all(isinstance(key, str) for key in value):
             raise Unsupported("a dict whose keys are not all strings")
-        return {"t": "dict", "v": {key: encode(item, depth + 1) for key, item in value.items()}}
+        return {"t": "dict", "v": {key: encode(item, depth + 1, opaque) for key, item in value.items()}}
+    record = _course_record(value)
+    if record is not None:
+        return {"t": "record", "class": record, "v": {
+            field.name: encode(getattr(value, field.name), depth + 1, opaque)
+            for field in dataclasses.fields(value)}}
     kind = _keras_kind(value)
     if kind == "tensor":
         return {"t": "tensor", "v": _npy(np.asarray(value.numpy()))}
@@ -118,9 +137,20 @@ def encode(value: Any, depth: int = 0) -> dict:
         import keras
 
         ref = _remember(value)
-        config = json.loads(json.dumps(keras.saving.serialize_keras_object(value)))
+        compile_settings = _compile_with_classes(value) if kind == "model" else None
+        if compile_settings is None:
+            config = keras.saving.serialize_keras_object(value)
+        else:  # get_compile_config() fails on a class: the settings go beside the config
+            value.get_compile_config = lambda: None  # an instance attribute, removed below
+            try:
+                config = keras.saving.serialize_keras_object(value)
+            finally:
+                del value.get_compile_config
+        config = json.loads(json.dumps(config))
         data = {"t": kind, "v": config, "weights": [_npy(np.asarray(w)) for w in value.get_weights()],
                 "ref": ref}
+        if compile_settings is not None:
+            data["compile"] = compile_settings
         optimizer = getattr(value, "optimizer", None) if kind == "model" else None
         if optimizer is not None and getattr(optimizer, "built", False):
             data["optimizer"] = [_npy(np.asarray(v)) for v in optimizer.variables]
@@ -135,14 +165,104 @@ def encode(value: Any, depth: int = 0) -> dict:
     raise Unsupported(f"a {type(value).__name__} object")
 
 
+def _course_record(value: Any) -> str | None:
+    """``module.Name`` of a course data class (e.g. ``course.data.Dataset``, what ``x = load_data()``
+    keeps), checked by identity with the class the course module defines; None for anything else."""
+    cls = type(value)
+    module = sys.modules.get(getattr(cls, "__module__", "") or "")
+    if (module is None or not module.__name__.startswith("course.") or not dataclasses.is_dataclass(cls)
+            or getattr(module, cls.__name__, None) is not cls):
+        return None
+    return f"{module.__name__}.{cls.__name__}"
+
+
+#: Where a Keras class given to compile() without () is looked up again (by name, nothing else).
+_KERAS_CLASSES = {"losses": "Loss", "optimizers": "Optimizer", "metrics": "Metric"}
+
+
+def _compile_with_classes(model: Any) -> dict | None:
+    """The compile settings of a model compiled with a Keras class (``loss=BinaryCrossentropy``,
+    no ``()``), which Keras cannot serialize: each class by name, the rest serialized; None when
+    the model was compiled without a class (its config holds the settings)."""
+    import keras
+
+    raw = getattr(getattr(model, "_compile_config", None), "config", None)
+    if not getattr(model, "compiled", False) or not isinstance(raw, dict):
+        return None
+
+    def is_class(item):
+        return isinstance(item, type)
+
+    def values(setting):
+        if isinstance(setting, (list, tuple)):
+            return list(setting)
+        return list(setting.values()) if isinstance(setting, dict) else [setting]
+
+    if not any(is_class(item) for setting in raw.values() for item in values(setting)):
+        return None
+
+    def mark(item):
+        if is_class(item):
+            for group, base in _KERAS_CLASSES.items():
+                if getattr(getattr(keras, group), item.__name__, None) is item:
+                    return {"class": [group, item.__name__]}
+            raise Unsupported(f"a model compiled with the class {item.__name__}")
+        return {"keras": keras.saving.serialize_keras_object(item)}
+
+    settings = {}
+    for key, setting in raw.items():
+        if isinstance(setting, (list, tuple)):
+            settings[key] = {"list": [mark(item) for item in setting]}
+        elif isinstance(setting, dict):
+            settings[key] = {"dict": {str(k): mark(item) for k, item in setting.items()}}
+        else:
+            settings[key] = mark(setting)
+    return json.loads(json.dumps(settings))
+
+
+def _compile_settings(settings: dict) -> dict:
+    """The keyword arguments of ``compile()`` that :func:`_compile_with_classes` described."""
+    import keras
+
+    def unmark(item):
+        if not isinstance(item, dict):
+            raise Unsupported("a Keras model in an unknown format")
+        if "class" in item:
+            group, name = item["class"]
+            base = _KERAS_CLASSES.get(group)
+            cls = getattr(getattr(keras, group), str(name), None) if base else None
+            if not (isinstance(cls, type) and issubclass(cls, getattr(getattr(keras, group), base))):
+                raise Unsupported(f"a model compiled with an unknown class ({name!r})")
+            return cls
+        return keras.saving.deserialize_keras_object(item.get("keras"), safe_mode=True)
+
+    arguments = {}
+    for key, setting in settings.items():
+        if isinstance(setting, dict) and "list" in setting:
+            arguments[key] = [unmark(item) for item in setting["list"]]
+        elif isinstance(setting, dict) and "dict" in setting:
+            arguments[key] = {k: unmark(item) for k, item in setting["dict"].items()}
+        else:
+            arguments[key] = unmark(setting)
+    return arguments
+
+
 def _is_figure(value: Any) -> bool:
     figure = sys.modules.get("matplotlib.figure")
     return figure is not None and isinstance(value, figure.Figure)
 
 
 def _error(error: BaseException) -> dict:
-    return {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
+    """An error as data; its arguments too when they are plain values, so the grader rebuilds it
+    with the same text (a KeyError shows its key quoted once)."""
+    data = {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
             "message": str(error)[:2000]}
+    arguments = getattr(error, "args", ())
+    if isinstance(arguments, tuple) and all(
+            type(item) in (str, int, float, bool) or item is None for item in arguments) \
+            and sum(len(str(item)) for item in arguments) <= 2000:
+        data["args"] = list(arguments)
+    return data
 
 
 # ---------------------------------------------------------------- kernel side
@@ -212,9 +332,7 @@ def call(request: str) -> Payload:
     except BaseException as error:  # noqa: BLE001 - the student's code failed: report it
         return Payload({"error": _error(error)})
     try:
-        return Payload({"result": encode(result)})
-    except Unsupported as reason:
-        return Payload({"result": {"t": "unsupported", "what": str(reason)}})
+        return Payload({"result": encode(result, opaque=True)})
     except Exception as error:  # noqa: BLE001
         return Payload({"result": {"t": "unsupported", "what": f"an object the grader could not read "
                                                               f"({type(error).__name__})"}})
@@ -254,6 +372,8 @@ def decode(data: dict, remote: Callable[[int, str], Any] | None = None,
         return items if kind == "list" else tuple(items)
     if kind == "dict":
         return {key: decode(item, remote, seen) for key, item in data["v"].items()}
+    if kind == "record":
+        return _record(data["class"], {key: decode(item, remote, seen) for key, item in data["v"].items()})
     if "ref" in data and seen is not None and int(data["ref"]) in seen:
         return seen[int(data["ref"])]
     value = _decode_object(kind, data, remote)
@@ -262,7 +382,38 @@ def decode(data: dict, remote: Callable[[int, str], Any] | None = None,
     return value
 
 
+def _record(name: Any, fields: dict) -> Any:
+    """A course data class (looked up in the course's own modules, by name) built from its fields."""
+    import importlib
+
+    module_name, _, class_name = str(name).rpartition(".")
+    if not module_name.startswith("course."):
+        raise Unsupported(f"an unknown kind of record ({name!r})")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name, None)
+    except ImportError:
+        cls = None
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) \
+            or set(fields) != {field.name for field in dataclasses.fields(cls)}:
+        raise Unsupported(f"an unknown kind of record ({name!r})")
+    return cls(**fields)
+
+
+def stand_in(type_name: str, module: bool = False) -> Any:
+    """Grader side: what a function returned that cannot cross (pyplot, matplotlib Axes, a
+    KerasTensor...): an object with its type's name only, so a check describes it as it would
+    describe the real value ("it returned Axes", "a module"); nothing of it can be used."""
+    name = str(type_name) or "object"
+    if module:  # the module's own name (``matplotlib.pyplot``): its type is ``module``
+        return types.ModuleType(name)
+    cls = type(name, (), {"__slots__": (), "__module__": "student",
+                          "__repr__": lambda self: f"<{name} object>"})
+    return cls()
+
+
 def _decode_object(kind: str, data: dict, remote) -> Any:
+    if kind == "opaque":
+        return stand_in(data.get("type", "object"), bool(data.get("module")))
     if kind == "history":
         import keras
 
@@ -313,6 +464,8 @@ def _decode_model(data: dict) -> Any:
     model = keras.saving.deserialize_keras_object(data["v"], safe_mode=True)
     if not isinstance(model, keras.Model):
         raise Unsupported("something that is not a Keras model")
+    if isinstance(data.get("compile"), dict):  # compiled with a Keras class (no ``()``)
+        model.compile(**_compile_settings(data["compile"]))
     weights = [_load_npy(w) for w in data.get("weights", [])]
     if weights:
         model.set_weights(weights)

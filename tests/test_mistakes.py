@@ -813,14 +813,7 @@ KERNEL_STATUS = {None: "passed", "CheckFailed": "failed", "NotAttempted": "not_a
 #: Where the trusted verdict still differs, and why: each is in the answers' export (course/answers.py)
 #: or the rebuilt error (autograder/trusted.py), not in the checks. Strict: a fix turns them into failures
 #: to remove from here.
-TRUSTED_DIFFERENCES = {
-    ("01_input_data", "load without unpacking"): "a course Dataset (a NamedTuple) is not exported",
-    ("04_output_layer", "loss class"): "a model compiled with a loss class cannot be exported (get_config fails)",
-    ("05_training", "reading acc"): "the rebuilt KeyError quotes its key twice",
-    ("05_training", "val_loss plotted"): "the rebuilt KeyError quotes its key twice",
-    ("05_training", "returns the axes"): "a function's result that cannot be exported becomes an error",
-    ("05_training", "returns plt"): "a function's result that cannot be exported becomes an error",
-    ("06_prediction_trace", "list not a Model"): "a function's result that cannot be exported becomes an error",
+TRUSTED_DIFFERENCES: dict[tuple[str, str], str] = {
 }
 TRUSTED_CASES = [pytest.param(lesson, name, exercise, id=f"{lesson[:2]}-{exercise}-{name}", marks=[
     pytest.mark.xfail(strict=True, reason=TRUSTED_DIFFERENCES[(lesson, name)])] if (lesson, name) in TRUSTED_DIFFERENCES else [])

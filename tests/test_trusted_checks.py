@@ -179,6 +179,95 @@ def test_failures_missing_answers_and_errors_are_messages():
     assert verdict["status"] == "not_attempted"
 
 
+def test_a_course_data_class_crosses_as_itself_and_a_look_alike_does_not():
+    """``x = load_data()`` keeps a course Dataset: the grader gets a Dataset (the course's class,
+    found by name in a course module), not "an object the grader cannot read"."""
+    data = load_data()
+    back = roundtrip(data)
+    assert type(back) is type(data) and np.array_equal(back.x, data.x) and np.array_equal(back.y, data.y)
+
+    class Dataset:  # a student's class of the same name is still refused
+        x = data.x
+
+    Dataset.__module__ = "course.data"
+    with pytest.raises(answers.Unsupported):
+        answers.encode(Dataset())
+    forged = {"t": "record", "class": "os.path.join", "v": {}}
+    with pytest.raises(answers.Unsupported):
+        answers.decode(forged)
+    with pytest.raises(answers.Unsupported):  # a course module, but not a data class
+        answers.decode({"t": "record", "class": "course.data.load_data", "v": {}})
+
+
+def test_a_model_compiled_with_a_keras_class_crosses_with_that_class():
+    """compile(loss=keras.losses.BinaryCrossentropy) (no ``()``): Keras cannot serialize it, the
+    export names the class and the grader compiles with the same class, looked up in Keras by name."""
+    from course.model_facts import compile_facts
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy,
+                  metrics=["accuracy", keras.metrics.AUC])
+    data = json.loads(json.dumps(answers.encode(model)))
+    assert "get_compile_config" not in vars(model)  # the student's model is left as it was
+    back = answers.decode(data)
+    assert back.compiled and back._compile_config.config["loss"] is keras.losses.BinaryCrossentropy
+    assert compile_facts(back) == compile_facts(model)
+    assert compile_facts(back)["classes"] == [("loss", "BinaryCrossentropy"), ("metrics", "AUC")]
+    data["compile"]["loss"] = {"class": ["losses", "os"]}
+    with pytest.raises(answers.Unsupported):
+        answers.decode(data)
+    data["compile"]["loss"] = {"class": ["saving", "KerasSaveable"]}
+    with pytest.raises(answers.Unsupported):
+        answers.decode(data)
+
+
+@pytest.mark.parametrize("error", [KeyError("acc"), KeyError(("val", 1)), ValueError("a", 2),
+                                   OSError(2, "No such file"), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad")])
+def test_a_rebuilt_error_reads_as_the_students(error):
+    """The grader's copy of an error has the same type name and text (a KeyError's key quoted once)."""
+    rebuilt = trusted._rebuild_error(json.loads(json.dumps(answers._error(error))))
+    assert type(rebuilt).__name__ == type(error).__name__ and isinstance(rebuilt, type(error))
+    assert str(rebuilt) == str(error)
+    assert str(trusted._rebuild_error({"type": "KeyError", "builtin": True, "message": "'acc'"})) == "'acc'"
+
+
+def test_a_function_result_that_cannot_cross_is_described_as_the_kernel_describes_it():
+    """What a student's function returns that is not data (pyplot, a tuple of Axes, KerasTensors)
+    reaches the check as a stand-in with the same type name, never as an error."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course.errors import describe
+
+    figure, (left, right) = plt.subplots(1, 2)
+    plt.close(figure)
+    values = {"axes": (left, right), "plt": plt, "tensors": [keras.Input((3,))], "object": object()}
+    export, ask = kernel({name: (lambda value=value: value) for name, value in values.items()})
+    seen = {}
+    for name, value in values.items():
+        reply = ask({"ref": export["answers"][name]["ref"], "args": [], "kwargs": {}})
+        assert "error" not in reply
+        back = answers.decode(reply["result"], seen=seen)
+        assert describe(back) == describe(value) and type(back).__name__ == type(value).__name__
+        assert repr(back) != repr(value) or name == "plt"
+    assert [type(item).__name__ for item in answers.decode(ask(
+        {"ref": export["answers"]["axes"]["ref"], "args": [], "kwargs": {}})["result"])] == ["Axes", "Axes"]
+    # as an answer (not a function's result) it is still refused with a message
+    assert answers.export(["p"], {"p": plt}).data["answers"]["p"]["t"] == "unsupported"
+
+    def plot_curves(history):
+        figure, axes = plt.subplots(1, 2)
+        return axes[0], axes[1]
+
+    export, ask = kernel({"plot_curves": plot_curves})
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson05", "calls": [["q3", {}]],
+                                  "export": export}, ask)
+    assert verdict["status"] == "failed" and "it returned tuple" in verdict["text"], verdict
+    assert "Unsupported" not in verdict["text"]
+
+
 def test_every_graded_test_cell_of_lessons_1_to_6_follows_the_convention():
     import nbformat
 
