@@ -91,17 +91,18 @@ def _remember(value: Any) -> int:
 
 
 def encode(value: Any, depth: int = 0, opaque: bool = False) -> dict:
-    """``value`` as tagged JSON data; raises :class:`Unsupported` for what cannot cross, or with
-    ``opaque`` (a function's result) describes it by its type only: a stand-in on the other side."""
-    try:
-        return _encode(value, depth, opaque)
-    except Exception as reason:  # noqa: BLE001 - e.g. saving a broken object failed
-        if not opaque:
-            raise
-        module = isinstance(value, types.ModuleType)
-        return {"t": "opaque", "type": str(value.__name__ if module else type(value).__name__)[:100],
-                "module": module, "ref": _remember(value),
-                "what": str(reason)[:200] if isinstance(reason, Unsupported) else type(reason).__name__}
+    """``value`` as tagged JSON data; raises :class:`Unsupported` for what cannot cross. With
+    ``opaque`` (a function's result), an object of a type the grader does not rebuild (pyplot, a
+    matplotlib Axes, a KerasTensor) is described by its type's name only: a stand-in on the other
+    side. What the grader rebuilds but cannot read this time (an object array, a model with a Lambda)
+    still raises: a stand-in would be described as something else than the kernel sees."""
+    return _encode(value, depth, opaque)
+
+
+def _opaque(value: Any) -> dict:
+    module = isinstance(value, types.ModuleType)
+    return {"t": "opaque", "type": str(value.__name__ if module else type(value).__name__)[:100],
+            "module": module, "ref": _remember(value)}
 
 
 def _encode(value: Any, depth: int, opaque: bool) -> dict:
@@ -162,6 +163,8 @@ def _encode(value: Any, depth: int, opaque: bool) -> dict:
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                           np.ufunc)) or (callable(value) and type(value).__module__ == "functools"):
         return {"t": "function", "name": getattr(value, "__name__", "function"), "ref": _remember(value)}
+    if opaque:
+        return _opaque(value)
     raise Unsupported(f"a {type(value).__name__} object")
 
 

@@ -256,6 +256,11 @@ def test_a_function_result_that_cannot_cross_is_described_as_the_kernel_describe
         {"ref": export["answers"]["axes"]["ref"], "args": [], "kwargs": {}})["result"])] == ["Axes", "Axes"]
     # as an answer (not a function's result) it is still refused with a message
     assert answers.export(["p"], {"p": plt}).data["answers"]["p"]["t"] == "unsupported"
+    # what the grader rebuilds but cannot read this time is no stand-in (it would be misdescribed)
+    for value in (np.array([None, 1], dtype=object), {1: "a"}):
+        export, ask = kernel({"f": lambda value=value: value})
+        reply = ask({"ref": export["answers"]["f"]["ref"], "args": [], "kwargs": {}})
+        assert reply["result"]["t"] == "unsupported", reply
 
     def plot_curves(history):
         figure, axes = plt.subplots(1, 2)
