@@ -40,6 +40,12 @@ c.LateSubmissionPlugin.penalty_method = "zero"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 """
 
+def autotest(kind: str, **students: str) -> tuple[dict[str, str], dict[str, dict]]:
+    """An autotests assignment: source ``autotest-<kind>.ipynb``, each student's ``autotest-<kind>-<variant>.ipynb``."""
+    return ({"p1.ipynb": f"autotest-{kind}.ipynb"},
+            {student: {"p1.ipynb": f"autotest-{kind}-{variant}.ipynb"} for student, variant in students.items()})
+
+
 # assignment: (its source files, {student: {submitted file: nbgrader test file, text or RELEASED}})
 SCENARIOS: dict[str, tuple[dict[str, str], dict[str, dict]]] = {
     "ps1": ({"p1.ipynb": "submitted-unchanged.ipynb"}, {
@@ -60,23 +66,10 @@ SCENARIOS: dict[str, tuple[dict[str, str], dict[str, dict]]] = {
         "emptyfolder": {},
     }),
     "hidden": ({"p1.ipynb": "test-hidden-tests.ipynb"}, {"released": {"p1.ipynb": RELEASED}}),
-    "auto": ({"p1.ipynb": "autotest-simple.ipynb"}, {
-        "unchanged": {"p1.ipynb": "autotest-simple-unchanged.ipynb"},
-        "changed": {"p1.ipynb": "autotest-simple-changed.ipynb"},
-    }),
-    "automulti": ({"p1.ipynb": "autotest-multi.ipynb"}, {
-        "unchanged": {"p1.ipynb": "autotest-multi-unchanged.ipynb"},
-        "changed": {"p1.ipynb": "autotest-multi-changed.ipynb"},
-    }),
-    "autohashed": ({"p1.ipynb": "autotest-hashed.ipynb"}, {
-        "unchanged": {"p1.ipynb": "autotest-hashed-unchanged.ipynb"},
-        "changed": {"p1.ipynb": "autotest-hashed-changed.ipynb"},
-    }),
-    "autohidden": ({"p1.ipynb": "autotest-hidden.ipynb"}, {
-        "unchanged": {"p1.ipynb": "autotest-hidden-unchanged.ipynb"},
-        "right": {"p1.ipynb": "autotest-hidden-changed-right.ipynb"},
-        "wrong": {"p1.ipynb": "autotest-hidden-changed-wrong.ipynb"},
-    }),
+    "auto": autotest("simple", unchanged="unchanged", changed="changed"),
+    "automulti": autotest("multi", unchanged="unchanged", changed="changed"),
+    "autohashed": autotest("hashed", unchanged="unchanged", changed="changed"),
+    "autohidden": autotest("hidden", unchanged="unchanged", right="changed-right", wrong="changed-wrong"),
     "sideeffect": ({"p1.ipynb": "side-effects.ipynb"}, {"writer": {"p1.ipynb": "side-effects.ipynb"}}),
     "datafile": ({"p1.ipynb": "open_relative_file.ipynb", "data.txt": "data.txt"}, {
         "withdata": {"p1.ipynb": "open_relative_file.ipynb", "data.txt": "data.txt"},
