@@ -25,10 +25,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbconvert.filters import strip_ansi
-from traitlets.config import Config
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute"}
 
@@ -39,6 +39,7 @@ def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str 
     from :class:`autograder.kernels.WarmKernelManager`, sandboxed under ``sandbox_course`` if set."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
 
     from autograder.execute import GuardedExecute
 
@@ -63,6 +64,8 @@ def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str 
 
 
 def first_line(text: str) -> str:
+    from nbconvert.filters import strip_ansi
+
     text = strip_ansi(text or "").strip()
     return text.splitlines()[0][:300] if text else ""
 
@@ -203,7 +206,7 @@ def main() -> int:
         from autograder import sandbox
 
         sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
-    from autograder.kernels import WarmKernels, Zygote
+    from autograder.zygote import Zygote  # (the standard library only: nothing heavy before the zygote starts)
 
     zyg = None
     warning = ""
@@ -219,6 +222,8 @@ def main() -> int:
     config = worker_config(course.config, setup.get("notebook_timeout", 0),
                            sandbox_course=str(course.root) if sandboxed else "", limits=setup.get("limits"))
     from nbgrader.apps import NbGraderAPI
+
+    from autograder.kernels import WarmKernels
 
     api = NbGraderAPI(config=config)
     info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False,

@@ -38,10 +38,16 @@ import importlib
 import json
 import os
 import signal
+import subprocess
 import sys
+import threading
 import time
 import traceback
-from typing import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from autograder.sandbox import Spec
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -261,6 +267,93 @@ def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the fo
 def spawn_trusted(request: dict) -> int:
     """Fork the trusted-check process for ``request["trusted"]``; return its pid (the reaper's child)."""
     return _double_fork(lambda: _become_trusted(request["trusted"]))
+
+
+
+# -- the worker's side ---------------------------------------------------------------
+class Zygote:
+    """The worker's handle on its zygote process (start, warm up, fork kernels)."""
+
+    def __init__(self, preload: list[str], forget: list[str], memory_limit: int | None = None):
+        """Start the zygote; it imports ``preload`` while this process does other work
+        (:attr:`info` waits for it to be ready)."""
+        self.memory_limit = memory_limit
+        self._lock = threading.Lock()
+        self.adopts = become_subreaper()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.zygote"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        )
+        self._send({"preload": preload, "forget": forget})
+        self._info: dict[str, Any] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The zygote's ready message (what it imported), once it has sent it."""
+        if self._info is None:
+            self._info = self._receive()
+        return self._info
+
+    def _send(self, obj: dict) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+
+    def _receive(self) -> dict:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the kernel zygote exited (code {self.proc.poll()})")
+        return json.loads(line)
+
+    @property
+    def usable(self) -> bool:
+        """Forking is safe: we adopt kernels and TensorFlow's runtime is not started yet."""
+        return (self.adopts and self.proc.poll() is None and bool(self.info.get("ready"))
+                and not self.info.get("tf_context"))
+
+    def can_fork(self, argv: list[str]) -> bool:
+        """Only ``<this python> -m ipykernel_launcher ...`` kernels are forked."""
+        return (self.usable and len(argv) >= 3 and argv[1] == "-m"
+                and argv[2] in ("ipykernel_launcher", "ipykernel")
+                and os.path.realpath(argv[0]) == os.path.realpath(sys.executable))
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: str | None,
+              sandbox: "Spec | None" = None) -> int:
+        answer = self.request({"argv": argv, "env": dict(env), "cwd": cwd, "reaper": os.getpid(),
+                               "memory_limit": self.memory_limit,
+                               "sandbox": None if sandbox is None else json.loads(sandbox.to_json())})
+        if not answer.get("pid"):
+            raise RuntimeError(answer.get("error", "the zygote could not fork a kernel"))
+        return int(answer["pid"])
+
+    def request(self, obj: dict) -> dict:
+        """Send one request to the ready zygote and return its answer (one at a time)."""
+        self.info  # noqa: B018 - the ready message comes first
+        with self._lock:
+            self._send(obj)
+            return self._receive()
+
+    def peak_rss(self) -> int:
+        """Peak resident memory of the zygote, in bytes (Linux ``VmHWM``)."""
+        return _peak_rss(self.proc.pid)
+
+    def close(self) -> None:
+        """Stop the zygote at once: it holds nothing to save (its kernels are the worker's children),
+        and TensorFlow's interpreter shutdown takes a second."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _peak_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> int:

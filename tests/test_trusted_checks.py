@@ -335,10 +335,8 @@ def test_one_verdict_keeps_every_line_but_only_the_first_tick():
 
 
 def _zygote_class():
-    try:
-        from autograder.kernels import Zygote
-    except ImportError:  # before the warm kernel manager's rename
-        from autograder.pool import Zygote
+    from autograder.zygote import Zygote
+
     return Zygote
 
 
