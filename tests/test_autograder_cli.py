@@ -42,11 +42,16 @@ def test_bad_input_is_explained(course, args, message):
     assert message in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("args", [("grade", "tf1", "--workers", "0"), ("grade", "tf1", "--notebook-timeout", "x"),
-                                  ("grade", "tf1", "--bogus")])
-def test_bad_flags_are_rejected_by_the_parser(course, args):
+@pytest.mark.parametrize("args, message", [
+    (("grade", "tf1", "--workers", "0"), "autograder grade: --workers: expected 1 or more, got 0"),
+    (("grade", "tf1", "--notebook-timeout", "x"), "autograder grade: --notebook-timeout: expected seconds, got 'x'"),
+    (("grade", "tf1", "--bogus"), "autograder grade: unrecognized option --bogus"),
+])
+def test_bad_flags_are_rejected_by_the_parser(course, args, message):
+    """One line naming the flag, before anything runs (the parser's usage text is `--help`'s)."""
     out = run(*args, cwd=course)
-    assert out.returncode == 2 and "usage:" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 2 and out.stderr.startswith(message) and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "--help" in out.stderr
 
 
 def test_outside_a_course(tmp_path):
