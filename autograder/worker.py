@@ -5,7 +5,10 @@ The worker imports nbgrader once, starts its zygote (warm TensorFlow, see
 (``NbGraderAPI.autograde``: the same sanitize and autograde preprocessors as
 ``nbgrader autograde``) with :class:`autograder.execute.GuardedExecute` in place
 of ``Execute``. It answers with the per-cell scores nbgrader saved in the
-gradebook and the first line of each failed test's message.
+gradebook and the first line of each failed test's message. A job that carries a
+``"gradebook"`` (the course's gradebook is a server) is recorded into this worker's
+own scratch SQLite gradebook instead, and the reply carries what was recorded
+(:mod:`autograder.gradebook_batch`): the instructor's side writes it, a batch at a time.
 
 With ``"sandbox": true`` in its setup, every kernel runs in :mod:`autograder.sandbox`
 (the worker first gives itself a private scratch tmpfs for the kernels' copies).
@@ -118,8 +121,13 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
     return rows
 
 
-def grade_job(api, course, job: dict, sandboxed: bool) -> dict:
-    """Autograde one submission with nbgrader's API; its :class:`autograder.results.Result` as JSON."""
+def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
+    """Autograde one submission with nbgrader's API; its :class:`autograder.results.Result` as JSON.
+
+    With a ``scratch`` (:class:`autograder.gradebook_batch.Scratch`, which ``api`` records into),
+    the reply also carries under ``"gradebook"`` what nbgrader's autograde recorded there (None
+    if it failed), for the instructor's side to write into the course's gradebook.
+    """
     from autograder import execute
     from autograder.kernels import WarmKernels
     from autograder.results import Result, Status
@@ -152,7 +160,7 @@ def grade_job(api, course, job: dict, sandboxed: bool) -> dict:
     except Exception as exc:  # the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"
-    return Result(
+    reply = Result(
         assignment, student, status=status, reason=reason, seconds=round(time.monotonic() - start, 3),
         cells=cells, notebooks=outcomes, score=sum(c["points"] or 0 for c in cells),
         max_score=sum(c["max_points"] for c in cells), worker=os.getpid(),
@@ -160,6 +168,51 @@ def grade_job(api, course, job: dict, sandboxed: bool) -> dict:
         isolation="sandboxed" if sandboxed else "unsandboxed",
         not_copied_back=WarmKernels.take_skipped()[:20],
     ).to_dict()
+    if scratch is not None:  # (a failed autograde leaves the course's earlier grades as they are)
+        reply["gradebook"] = scratch.recorded([(assignment, student)]).get((assignment, student)) \
+            if result.get("success") else None
+    return reply
+
+
+class ScratchGradebooks:
+    """This worker's own scratch gradebook, for jobs that say so (the course's gradebook is a
+    server): a copy of the run's template in a private folder (the worker's tmpfs when
+    sandboxed: no kernel sees it), and an NbGraderAPI that records into it."""
+
+    def __init__(self, config: Config, folder: Path | None):
+        self.config = config
+        self.folder = folder
+        self.template = ""
+        self.api = None
+        self.scratch = None
+
+    def get(self, spec: dict):
+        """(api, scratch) for a job's ``"gradebook"`` spec, the submission prepared as the course has it."""
+        import shutil
+        import tempfile
+
+        from nbgrader.apps import NbGraderAPI
+        from traitlets.config import Config
+
+        from autograder.gradebook_batch import Scratch
+
+        if spec["template"] != self.template:
+            if self.folder is None:
+                self.folder = Path(tempfile.mkdtemp(prefix="autograder-scratch-gradebook-"))
+            path = self.folder / "gradebook.db"
+            shutil.copyfile(spec["template"], path)
+            config = Config(self.config)
+            config.CourseDirectory.db_url = "sqlite:///" + str(path)
+            self.api = NbGraderAPI(config=config)
+            self.scratch = Scratch(config.CourseDirectory.db_url, spec["course_id"])
+            self.template = spec["template"]
+        return self.api, self.scratch
+
+    def close(self) -> None:
+        import shutil
+
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def reap_orphans(zyg) -> None:
@@ -202,10 +255,11 @@ def main() -> int:
 
     setup = json.loads(proto_in.readline())
     sandboxed = bool(setup.get("sandbox"))
+    private = None
     if sandboxed:
         from autograder import sandbox
 
-        sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
+        private = sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
     from autograder.zygote import Zygote  # (the standard library only: nothing heavy before the zygote starts)
 
     zyg = None
@@ -243,6 +297,9 @@ def main() -> int:
             zyg = None
     if warning:
         info["warning"] = warning
+    scratches = ScratchGradebooks(config, private / "gradebook" if private else None)
+    if private:
+        scratches.folder.mkdir(mode=0o700)
     reply(info)
     for line in proto_in:
         if not line.strip():
@@ -255,7 +312,12 @@ def main() -> int:
             continue
         try:
             with working_directory(course.root):
-                reply(grade_job(api, course, job, sandboxed))
+                if job.get("gradebook"):  # a server gradebook: record into this worker's scratch
+                    scratch_api, scratch = scratches.get(job["gradebook"])
+                    scratch.prepare(job["assignment"], job["student"], job["gradebook"]["state"])
+                    reply(grade_job(scratch_api, course, job, sandboxed, scratch))
+                else:
+                    reply(grade_job(api, course, job, sandboxed))
             reap_orphans(zyg)
         except Exception:
             reply({"id": job.get("id"), "assignment": job.get("assignment"), "student": job.get("student"),
@@ -263,6 +325,7 @@ def main() -> int:
                    "log": traceback.format_exc(), "cells": [], "notebooks": []})
     if zyg is not None:
         zyg.close()
+    scratches.close()
     return 0
 
 

@@ -1,13 +1,16 @@
 """A PostgreSQL gradebook: `autograder` commands and nbgrader's own API work against it.
 
-The test starts a real PostgreSQL server on 127.0.0.1 (tests/postgres_server.py), points the
-fixture course's ``CourseDirectory.db_url`` at it, grades a small class with two workers, and
-compares every per-cell score with the same class graded into the default SQLite gradebook.
+The tests start a real PostgreSQL server on 127.0.0.1 (tests/postgres_server.py), point the
+fixture course's ``CourseDirectory.db_url`` at it, grade a small class with two local workers
+(or a real Dask cluster), and compare every per-cell score, late penalty, manual-grading flag
+and crash flag with the same class graded into the default SQLite gradebook; the server's
+own statistics count the transactions a run commits.
 """
 from __future__ import annotations
 
 import csv
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -169,3 +172,88 @@ def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it
     sqlite_rows = export_rows(sqlite_root)
     assert len(pg_rows) == len(DASK_CLASS) and pg_rows == sqlite_rows
     assert {r["student_id"]: float(r["raw_score"]) for r in pg_rows}["ann"] == 3.0
+
+
+LOCAL_CLASS = {"ann": "partial", "ben": "correct", "cy": "wrong", "dee": "crash", "eli": "blank", "fay": "correct"}
+DUE = "2026-11-20 10:00:00 UTC"  # every submission is stamped 10:15: late, but fay has an extension
+
+
+def class_with_history(root: Path) -> None:
+    """The local class of ps1: a due date, late submissions with penalties, fay's extension,
+    and a manual grade on ann's add test given before any autograding."""
+    from nbgrader.api import Gradebook
+
+    from autograder.coursedir import Course
+    from tests.test_dask_executor import submit
+
+    with open(root / "nbgrader_config.py", "a") as handle:
+        handle.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    for student, variant in LOCAL_CLASS.items():
+        submit(root, "ps1", student, variant)
+    course = Course(root)
+    with Gradebook(course.db_url, course.course_id) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's add_submission makes SQLAlchemy warn
+        gb.update_or_create_assignment("ps1", duedate=DUE)
+        for student in ("ann", "fay"):
+            gb.update_or_create_student(student)
+            gb.add_submission("ps1", student)
+        gb.find_grade("test_add", "ps1", "ps1", "ann").manual_score = 0.5
+        gb.db.commit()
+        gb.grant_extension("ps1", "fay", minutes=30)
+
+
+@pytest.mark.slow
+def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_sqlite(tmp_path):
+    """The local executor into a real PostgreSQL gradebook: the same per-cell scores, late penalties,
+    manual grading and crash flags as the same class graded into SQLite (read back by the gradebook and
+    by stock `nbgrader export`), in far fewer transactions than one per graded cell; and no run log line
+    before its grades are committed."""
+    from sqlalchemy import create_engine, text
+
+    from autograder.coursedir import Course
+    from autograder.grading import grade
+    from autograder.record import RunLog
+    from tests.test_dask_executor import scores
+
+    sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
+    class_with_history(sqlite_root)
+    local = grade(Course(sqlite_root), ["ps1"], workers=2, notebook_timeout=30)
+    assert len(local.results) == len(LOCAL_CLASS)
+    expected = scores(sqlite_root, "ps1")
+    assert expected["ann"]["cells"]["test_add"] == (0.5, True)  # the manual grade keeps it in manual grading
+    assert expected["ann"]["late"] > 0 and expected["fay"]["late"] == 0  # late; extended
+    assert expected["dee"]["flagged"] == ["ps1"]  # crashed
+
+    with postgres_server() as url:
+        root = fixture_course.make_course(tmp_path / "pg")
+        use_database(root, url)
+        _generate(root, "ps1")
+        class_with_history(root)
+        engine = create_engine(url)
+        committed_first: list[bool] = []
+
+        def on_result(result, done, total):  # the run log has the line: the gradebook must have the grade
+            with engine.connect() as db:
+                committed_first.append(db.execute(text(
+                    "SELECT count(*) FROM grade JOIN submitted_notebook n ON grade.notebook_id = n.id "
+                    "JOIN submitted_assignment s ON n.assignment_id = s.id "
+                    "WHERE s.student_id = :s AND grade.auto_score IS NOT NULL"), {"s": result.student}).scalar() == 2)
+
+        course = Course(root)
+        before = commits(url)
+        run = grade(course, ["ps1"], workers=2, notebook_timeout=30, on_result=on_result)
+        spent = commits(url) - before
+        engine.dispose()
+        assert {r.student: r.status for r in run.results} == {r.student: r.status for r in local.results}
+        assert committed_first == [True] * len(LOCAL_CLASS)
+        print(f"{spent} commits for {len(LOCAL_CLASS)} submissions graded by the local executor")
+        # nbgrader's own autograde into PostgreSQL: about 38 commits per ps1 submission (one per
+        # graded cell, four per gradebook session it opens). Batched: planning, then one per batch.
+        assert spent <= 16 + len(LOCAL_CLASS), spent
+        assert scores(root, "ps1") == expected
+        assert {r.student for r in RunLog(course, "ps1").records()} == set(LOCAL_CLASS)
+        assert not (root / "gradebook.db").exists()
+        pg_rows = export_rows(root)
+        again = grade(course, ["ps1"], workers=2, notebook_timeout=30)  # everything is in the gradebook
+        assert not again.results and len(again.skipped) == len(LOCAL_CLASS)
+    assert pg_rows == export_rows(sqlite_root)

@@ -100,11 +100,11 @@ class GraderProcess:
         self.proc.stdin.write(json.dumps(obj) + "\n")
         self.proc.stdin.flush()
 
-    def start(self, job: Job) -> None:
-        """Send ``job``; its result arrives on the replies queue."""
+    def start(self, job: Job, **extra: Any) -> None:
+        """Send ``job`` (with ``extra`` fields); its result arrives on the replies queue."""
         self.job = job
         self.started = time.monotonic()
-        self.send(job.message())
+        self.send({**job.message(), **extra})
 
     def ask(self, job: Job, timeout: float) -> tuple[dict | None, str]:
         """Grade ``job`` and wait (the replies queue must be this grader's own): (its result, "")

@@ -6,6 +6,11 @@ whichever worker is free; a worker that dies or passes the hard time limit is
 replaced and its submission tried ``retries`` more times before it is recorded as
 failed. KeyboardInterrupt stops the workers at once: what finished is in the run
 log and the gradebook, the rest is graded next time.
+
+With a SQLite gradebook each worker's nbgrader writes the grades into it. With a
+server gradebook (PostgreSQL) each worker records into a scratch SQLite gradebook of
+its own and this side writes the results into the course's gradebook a batch per
+transaction (:class:`autograder.gradebook_batch.Batches`), before their run log lines.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Callable
 
 from autograder.coursedir import Course, CourseError
 from autograder.executors.grader import GraderProcess, grader_env
+from autograder.gradebook_batch import Batches, is_server
 from autograder.options import Autograder
 from autograder.plan import Plan
 from autograder.record import OnResult, Recorder
@@ -89,6 +95,22 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
     recorder = Recorder(course, summary, len(jobs), on_result)
     attempts: Counter = Counter()
     sandboxed = bool(setup.get("sandbox"))
+    batches = None
+    if is_server(course.db_url):
+        try:
+            batches = Batches(course)
+        except BaseException:
+            workers.close(interrupted=True)
+            raise
+
+    def record(job: Job, result: Result, rows: dict | None = None) -> None:
+        """Into the run log now (SQLite: the worker wrote the grades), or with the next batch."""
+        if batches is None:
+            recorder.record(job, result, attempts[job.id])
+            return
+        batches.add(job, result, rows, attempts[job.id])
+        if batches.due() or len(summary.results) + len(batches.pending) >= recorder.total:
+            batches.flush(recorder.record)
 
     def hard_limit(job: Job) -> float:
         return options.hard_limit(notebooks[job.assignment])
@@ -98,7 +120,10 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
         if jobs and worker.job is None and worker.alive() and worker.ready.is_set() and worker.info:
             job = jobs.pop(0)
             attempts[job.id] += 1
-            worker.start(job)
+            if batches is None:
+                worker.start(job)
+            else:
+                worker.start(job, gradebook=batches.job_gradebook(job, jobs))
             if on_start:
                 on_start(job)
 
@@ -110,15 +135,16 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
             if attempts[job.id] <= options.retries:
                 jobs.insert(0, job)
             else:
-                recorder.record(job, Result.failure(job, status, why, sandboxed=sandboxed, seconds=seconds),
-                                attempts[job.id])
+                record(job, Result.failure(job, status, why, sandboxed=sandboxed, seconds=seconds))
 
     try:
         while not recorder.done:
             for worker in list(workers.pool):
                 dispatch(worker)
+            if batches is not None and batches.due():
+                batches.flush(recorder.record)
             try:
-                worker, message = workers.replies.get(timeout=1.0)
+                worker, message = workers.replies.get(timeout=1.0 if batches is None else 0.5)
             except queue.Empty:
                 for worker in list(workers.pool):
                     if worker.job and time.monotonic() - worker.started > hard_limit(worker.job):
@@ -139,11 +165,21 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
             if "stats" in message or worker.job is None:
                 continue
             job, worker.job = worker.job, None
-            recorder.record(job, Result.from_dict(message), attempts[job.id])
-            dispatch(worker)
+            if batches is None:
+                recorder.record(job, Result.from_dict(message), attempts[job.id])
+                dispatch(worker)
+            else:
+                rows = message.pop("gradebook", None)
+                dispatch(worker)  # (before a batch is written)
+                record(job, Result.from_dict(message), rows)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
+        if batches is not None:  # what arrived is committed, then logged (also on Ctrl-C)
+            try:
+                batches.flush(recorder.record)
+            finally:
+                batches.close()
         summary.workers = workers.close(summary.interrupted)
         summary.wall_seconds = time.monotonic() - start
     return summary

@@ -6,7 +6,8 @@ penalties from ``timestamp.txt``, the autograded folder written by nbgrader), wi
 one difference: its ``Execute`` step is :class:`ReplayExecute`, which runs no kernel
 and gives each cell the outputs the worker's execution produced. The gradebook
 therefore holds exactly what stock nbgrader would have recorded for those outputs.
-:class:`Recording` writes them into the course's gradebook a batch at a time.
+:class:`Recording` writes them into the course's gradebook a batch at a time
+(:mod:`autograder.gradebook_batch`).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from autograder.coursedir import Course, working_directory
+from autograder.gradebook_batch import Scratch, course_state, write_batch
 
 
 class ReplayMismatch(Exception):
@@ -91,7 +93,7 @@ class Recording:
         if gradebook is None:
             gradebook = _scratch_gradebook(course)
         (self.tmp / "gradebook.db").write_bytes(gradebook)
-        self._due: dict[str, Any] = {}
+        self.scratch = Scratch(self.scratch_url, course.course_id)
         self._gradebook: Any = None
 
     @property
@@ -115,20 +117,18 @@ class Recording:
 
     def record(self, remotes: list[dict]) -> list[dict]:
         """Record a batch of Dask task results; the run's result dict for each, in order."""
-        from nbgrader.api import Gradebook
-
         start = time.monotonic()
         results: list[dict] = []
         replayed: list[tuple[int, dict]] = []
-        course_state = self._read_course(remotes)
+        state = course_state(self.gradebook, [(r["assignment"], r["student"]) for r in remotes])
         for remote in remotes:
-            result = self._replay(remote, course_state)
+            result = self._replay(remote, state[(remote["assignment"], remote["student"])])
             results.append(result)
             if result.get("_replayed"):
                 replayed.append((len(results) - 1, result))
         if replayed:
-            with Gradebook(self.scratch_url, self.course.course_id) as scratch:
-                _write_batch(scratch, self.gradebook, [(r["assignment"], r["student"]) for _, r in replayed])
+            recorded = self.scratch.recorded([(r["assignment"], r["student"]) for _, r in replayed])
+            write_batch(self.gradebook, list(recorded.values()))
         elapsed = round(time.monotonic() - start, 3)
         for result in results:
             if result.pop("_replayed", False):
@@ -136,53 +136,6 @@ class Recording:
         return results
 
     # -- steps --------------------------------------------------------------------------
-    def _read_course(self, remotes: list[dict]) -> dict:
-        """From the course gradebook: each assignment's due date; each student's extension and the
-        manual grades and extra credit already given (they decide late penalties and manual grading)."""
-        from nbgrader.api import Assignment
-
-        wanted = {(r["assignment"], r["student"]) for r in remotes}
-        gb = self.gradebook
-        assignments = {a for a, _ in wanted}
-        due = {a.name: a.duedate for a in gb.db.query(Assignment).filter(Assignment.name.in_(assignments))}
-        given: dict[tuple[str, str], dict] = {}
-        for assignment in assignments:
-            students = [s for a, s in wanted if a == assignment]
-            for student, sub in _submissions(gb, assignment, students).items():
-                given[(assignment, student)] = {
-                    "extension": sub.extension,
-                    "grades": {(nb.name, g.cell.name): (g.manual_score, g.extra_credit)
-                               for nb in sub.notebooks for g in nb.grades
-                               if g.manual_score is not None or g.extra_credit is not None}}
-        return {"due": due, "given": given}
-
-    def _prepare_scratch(self, assignment: str, student: str, state: dict) -> None:
-        """The scratch gradebook as the course's for this submission: due date, extension, manual
-        grades and extra credit, nothing else from an earlier grading."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        with Gradebook(self.scratch_url, self.course.course_id) as scratch:
-            due = state["due"].get(assignment)
-            if self._due.get(assignment, "?") != due:
-                scratch.update_or_create_assignment(assignment, duedate=due)
-                self._due[assignment] = due
-            scratch.update_or_create_student(student)
-            try:
-                scratch.remove_submission(assignment, student)
-            except MissingEntry:
-                pass
-            given = state["given"].get((assignment, student))
-            if given is None:
-                return
-            with warnings.catch_warnings():  # nbgrader's add_submission makes SQLAlchemy warn (as in stock use)
-                warnings.simplefilter("ignore")
-                submission = scratch.add_submission(assignment, student, extension=given["extension"])
-            for nb in submission.notebooks:
-                for grade in nb.grades:
-                    if (nb.name, grade.cell.name) in given["grades"]:
-                        grade.manual_score, grade.extra_credit = given["grades"][(nb.name, grade.cell.name)]
-            scratch.db.commit()
-
     def _replay(self, remote: dict, state: dict) -> dict:
         from nbgrader.apps import NbGraderAPI
 
@@ -202,7 +155,7 @@ class Recording:
             return {**base, "status": status if status in ("failed", "timed_out") else "failed",
                     "reason": reason or "the worker returned no notebook", "cells": [], "score": 0.0,
                     "max_score": 0.0, "log": remote.get("log", "")}
-        self._prepare_scratch(assignment, student, state)
+        self.scratch.prepare(assignment, student, state)
         folder = self.tmp / "executed"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
@@ -229,81 +182,6 @@ class Recording:
                 "record_seconds": round(time.monotonic() - start, 3),
                 "log": "" if status == "graded" else remote.get("log", ""),
                 "_replayed": True}
-
-
-def _write_batch(scratch, gb, batch: list[tuple[str, str]]) -> None:
-    """Write what nbgrader's autograde recorded in ``scratch`` for each (assignment, student) of
-    ``batch`` into the gradebook ``gb``: one transaction."""
-    from nbgrader.api import Assignment, Student
-
-    by_assignment: dict[str, list[str]] = {}
-    for assignment, student in batch:
-        by_assignment.setdefault(assignment, []).append(student)
-    students = {s for _, s in batch}
-    known = {s.id for s in gb.db.query(Student).filter(Student.id.in_(students))}
-    for student in sorted(students - known):
-        gb.db.add(Student(id=student))  # as autograde's update_or_create_student(student_id)
-    try:
-        for assignment, names in by_assignment.items():
-            source = _submissions(scratch, assignment, names)
-            target = _submissions(gb, assignment, names)
-            record = gb.db.query(Assignment).filter(Assignment.name == assignment).one()
-            for student in names:
-                new = source[student]
-                old = target.get(student) or _new_submission(gb, record, student)
-                if new.timestamp is not None:
-                    old.timestamp = new.timestamp
-                notebooks = {nb.name: nb for nb in old.notebooks}
-                for nb in new.notebooks:
-                    mine = notebooks[nb.name]
-                    mine.late_submission_penalty = nb.late_submission_penalty
-                    mine.flagged = nb.flagged
-                    grades = {g.cell.name: g for g in mine.grades}
-                    for grade in nb.grades:  # (the scratch had the course's manual grades: exact)
-                        into = grades[grade.cell.name]
-                        into.auto_score, into.needs_manual_grade = grade.auto_score, grade.needs_manual_grade
-                    comments = {c.cell.name: c for c in mine.comments}
-                    for comment in nb.comments:
-                        comments[comment.cell.name].auto_comment = comment.auto_comment
-        gb.db.commit()
-    except Exception:
-        gb.db.rollback()
-        raise
-
-
-def _submissions(gb, assignment: str, students: list[str]) -> dict:
-    """student -> SubmittedAssignment, with its notebooks, grades, comments and their cells (a few queries)."""
-    from nbgrader.api import Assignment, Comment, Grade, SubmittedAssignment, SubmittedNotebook
-    from sqlalchemy.orm import selectinload
-
-    notebooks = selectinload(SubmittedAssignment.notebooks)
-    rows = (gb.db.query(SubmittedAssignment).join(Assignment)
-            .filter(Assignment.name == assignment, SubmittedAssignment.student_id.in_(students))
-            .options(notebooks.joinedload(SubmittedNotebook.notebook),
-                     notebooks.selectinload(SubmittedNotebook.grades).joinedload(Grade.cell),
-                     notebooks.selectinload(SubmittedNotebook.comments).joinedload(Comment.cell))
-            .all())
-    return {row.student_id: row for row in rows}
-
-
-def _new_submission(gb, assignment, student: str):
-    """A submission mirroring the assignment's structure, as nbgrader's ``Gradebook.add_submission``
-    makes it, without committing (the batch commits once)."""
-    from nbgrader.api import Comment, Grade, SubmittedAssignment, SubmittedNotebook
-
-    with gb.db.no_autoflush:  # added as a whole, once built (as nbgrader does)
-        submission = SubmittedAssignment(assignment=assignment, student_id=student)
-        for notebook in assignment.notebooks:
-            nb = SubmittedNotebook(notebook=notebook, assignment=submission)
-            for grade_cell in notebook.grade_cells:
-                Grade(cell=grade_cell, notebook=nb)
-            for solution_cell in notebook.solution_cells:
-                Comment(cell=solution_cell, notebook=nb)
-            for task_cell in notebook.task_cells:
-                Comment(cell=task_cell, notebook=nb)
-                Grade(cell=task_cell, notebook=nb)
-        gb.db.add(submission)
-    return submission
 
 
 def _scratch_gradebook(course: Course) -> bytes:
