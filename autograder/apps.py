@@ -103,22 +103,25 @@ class CommandLineLoader(KVArgParseConfigLoader):
             raise UsageError(str(exc)) from None
 
 
-class _Strict:
-    """traitlets' argument parsing, with its errors raised (``main`` explains them, exit 2)
-    rather than logged and turned into exit code 1."""
+class StrictApplication(Application):
+    """traitlets' Application, its command-line errors raised (``main`` explains them, exit
+    code 2) rather than logged and turned into exit code 1."""
+
+    option_description = ("An option takes its value after a space or an '=' (--name VALUE, --name=VALUE), "
+                          "and is also written --Class.trait=VALUE (its 'Equivalent to' line); "
+                          "--help-all lists every Class.trait.")
 
     def _create_loader(self, argv, aliases, flags, classes):  # type: ignore[no-untyped-def]
-        return CommandLineLoader(argv, aliases, flags, classes=classes, log=self.log,  # type: ignore[attr-defined]
-                                 subcommands=self.subcommands)  # type: ignore[attr-defined]
+        return CommandLineLoader(argv, aliases, flags, classes=classes, log=self.log, subcommands=self.subcommands)
 
     def parse_command_line(self, argv: Sequence[str] | None = None) -> None:
-        Application.parse_command_line.__wrapped__(self, argv)  # type: ignore[attr-defined]
+        Application.parse_command_line.__wrapped__(self, argv)  # without its catch_config_error
 
 
 COURSE_HELP = "The nbgrader course directory (default: the nearest one above the current folder)."
 
 
-class Command(_Strict, Application):
+class Command(StrictApplication):
     """One ``autograder`` command; :meth:`start` returns its exit code."""
 
     course = Unicode("", help=COURSE_HELP).tag(config=True)
@@ -128,8 +131,6 @@ class Command(_Strict, Application):
     count: tuple[int, int | None] = (0, 0)
     aliases = {"course": "Command.course"}
     flags: dict = {}
-    option_description = ("Flags take their value after a space or an '=' (--workers 2, --workers=2); "
-                          "each is also written --Class.trait=VALUE (the 'Equivalent to' line).")
 
     def emit_description(self):  # type: ignore[no-untyped-def]
         yield f"usage: {self.name} {self.arguments} [options]".replace("  ", " ")
@@ -366,7 +367,7 @@ class CheckApp(Command):
         return 0 if result.all_passed else 1
 
 
-class AutograderApp(_Strict, Application):
+class AutograderApp(StrictApplication):
     """``autograder [--course PATH] COMMAND ...``: options before the command apply to it."""
 
     name = "autograder"

@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = AutograderApp()
     try:
         app.initialize(argv)
-        return app.start()
+        return app.start() or 0  # None: --Application.show_config=True printed the config
     except UsageError as exc:
         prog = getattr(app.subapp, "name", app.name)
         print(f"{prog}: {exc} (see `{prog} --help`)", file=sys.stderr)

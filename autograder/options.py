@@ -94,7 +94,7 @@ class Size(Union):
 class Autograder(Configurable):
     """``autograder grade`` options (``c.Autograder.<name>`` in nbgrader_config.py)."""
 
-    workers = Count(0, min=0, help="Parallel grading workers on this machine (0: one per core; "
+    workers = Count(0, min=0, help="Parallel grading workers on this machine (default 0: one per core; "
                                    "never more than submissions to grade).").tag(config=True)
     threads = Count(1, min=1, help="TensorFlow threads per worker.").tag(config=True)
     scheduler = Unicode("", help="Grade on this Dask scheduler's workers (tcp://HOST:8786); "

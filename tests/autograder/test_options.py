@@ -40,3 +40,34 @@ def test_sizes_and_hard_limit():
     assert options.memory_bytes == 4 * 2**30 and options.output_bytes == 0
     assert options.hard_limit(3) == 10 * 3 + 120
     assert Autograder.resolve(Config()).output_bytes == 16 * 2**20
+
+
+def test_the_config_file_keeps_zero_workers_the_command_line_names_a_number():
+    """c.Autograder.workers = 0 (one per core) is valid config; on the command line a count is 1 or more."""
+    from traitlets import TraitError
+
+    config = Config()
+    config.Autograder.workers = 0
+    assert Autograder.resolve(config).workers == 0
+    workers = Autograder.class_traits()["workers"]
+    assert workers.from_string("3") == 3
+    for text, message in [("0", "expected 1 or more, got 0"), ("two", "expected a whole number, got 'two'")]:
+        with pytest.raises(TraitError, match=message):
+            workers.from_string(text)
+    with pytest.raises(TraitError):
+        Autograder.resolve(config, workers=-1)  # never negative, wherever it comes from
+
+
+def test_seconds_and_sizes_from_the_command_line():
+    from traitlets import TraitError
+
+    timeout = Autograder.class_traits()["notebook_timeout"]
+    assert (timeout.from_string("90"), timeout.from_string("1.5"), timeout.from_string("0")) == (90, 1, 0)
+    with pytest.raises(TraitError, match="cannot be negative"):
+        timeout.from_string("-1")
+    with pytest.raises(TraitError, match="expected seconds, got 'soon'"):
+        timeout.from_string("soon")
+    memory = Autograder.class_traits()["memory_limit"]
+    assert memory.from_string("4G") == "4G" and Autograder.resolve(Config(), memory_limit=2**30).memory_bytes == 2**30
+    with pytest.raises(TraitError, match="Not a memory size"):
+        memory.from_string("lots")
