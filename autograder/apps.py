@@ -115,7 +115,8 @@ class StrictApplication(Application):
         return CommandLineLoader(argv, aliases, flags, classes=classes, log=self.log, subcommands=self.subcommands)
 
     def parse_command_line(self, argv: Sequence[str] | None = None) -> None:
-        Application.parse_command_line.__wrapped__(self, argv)  # without its catch_config_error
+        parse = Application.parse_command_line
+        getattr(parse, "__wrapped__", parse)(self, argv)  # without its catch_config_error
 
 
 COURSE_HELP = "The nbgrader course directory (default: the nearest one above the current folder)."

@@ -102,7 +102,8 @@ class Autograder(Configurable):
     notebook_timeout = Seconds(DEFAULT_NOTEBOOK_TIMEOUT, help="Seconds one notebook may run in total "
                                "(0: only nbgrader's per-cell Execute.timeout).").tag(config=True)
     memory_limit = Size("0", help="Address-space limit per kernel, e.g. 4G (0: none).").tag(config=True)
-    output_limit = Size("16M", help="Outputs one notebook may print before they are cut (0: no limit).").tag(config=True)
+    output_limit = Size("16M", help="Outputs one notebook may print before they are cut "
+                                    "(0: no limit).").tag(config=True)
     cold = Bool(False, help="Start every kernel from scratch, like stock nbgrader.").tag(config=True)
     unsandboxed = Bool(False, help="Run student code without the sandbox, with your own rights "
                                    "(trusted submissions only).").tag(config=True)
