@@ -257,3 +257,46 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
         again = grade(course, ["ps1"], workers=2, notebook_timeout=30)  # everything is in the gradebook
         assert not again.results and len(again.skipped) == len(LOCAL_CLASS)
     assert pg_rows == export_rows(sqlite_root)
+
+
+@pytest.mark.slow
+def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
+    """kill -9 of a local run into PostgreSQL while results wait for their batch: every run log line
+    has its grades in the gradebook already (commit first, then the log), and the rerun grades exactly
+    what is missing, each student once."""
+    import os
+    import signal
+    import time
+
+    from autograder.coursedir import Course
+    from autograder.record import RunLog
+    from tests.test_autograder_resume import STUDENTS, records, start, wait_for_records, wait_gone
+
+    with postgres_server() as url:
+        root = fixture_course.make_course(tmp_path / "pg")
+        use_database(root, url)
+        _generate(root, "ps1")
+        incoming = tmp_path / "incoming"
+        for student in STUDENTS:
+            fixture_course.write_submission(root, "ps1", "slow", incoming / f"{student}.ipynb")
+        first = start(root, "--from", str(incoming))
+        wait_for_records(root, 2, first)
+        time.sleep(1.0)  # the next result has arrived and waits for its batch (flushed every 2 s)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        assert not wait_gone(root), "workers, zygotes or kernels outlived the killed run"
+
+        def graded() -> dict[str, float]:
+            with Course(root).gradebook() as gb:
+                return {s.student.id: s.score for s in gb.find_assignment("ps1").submissions
+                        if all(g.auto_score is not None for nb in s.notebooks for g in nb.grades)}
+
+        logged = {r["student"] for r in records(root)}
+        assert logged and logged <= set(graded())  # nothing logged as graded without its grades
+        second = start(root)
+        out, err = second.communicate(timeout=300)
+        assert second.returncode == 0, out + err
+        assert graded() == {s: 3.0 for s in STUDENTS}
+        latest = RunLog(Course(root), "ps1").latest()
+        assert sorted(latest) == STUDENTS and all(r.status == "graded" for r in latest.values())
+        assert {r["student"] for r in records(root)[len(logged):]} == set(STUDENTS) - logged
