@@ -405,20 +405,57 @@ def apply_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def drop_privileges(uid: int) -> None:
-    """Become ``uid``/``uid`` with no groups; no capabilities, no way to gain privileges."""
+def drop_privileges(uid: int, home_files: dict[str, bytes] | None = None) -> None:
+    """Become ``uid``/``uid`` with no groups; no capabilities, no way to gain privileges.
+    Then make the private home, holding ``home_files`` ({path in the home: bytes})."""
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to another uid: every capability is cleared
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     os.makedirs(HOME, mode=0o700, exist_ok=True)
+    for name, data in (home_files or {}).items():
+        path = os.path.join(HOME, name)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+
+#: matplotlib's font list cache: what the kernel's fresh home starts with (MPLCONFIGDIR below).
+MATPLOTLIB_HOME = ".matplotlib"
+FONT_CACHE_LIMIT = 8 << 20
+
+
+def font_cache() -> dict[str, bytes]:
+    """This user's matplotlib font list (``fontlist-v*.json``), to seed each kernel's home with.
+
+    A fresh home has none, and matplotlib would rebuild it by scanning every system font at
+    the first ``import matplotlib.pyplot`` of every notebook (about 0.1 s each). The list
+    describes the system's fonts, which the kernel sees read-only anyway; a font it cannot
+    open makes matplotlib rebuild the list, as it always does. Read before the home is hidden.
+    """
+    folder = os.environ.get("MPLCONFIGDIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "matplotlib")
+    found: dict[str, bytes] = {}
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("fontlist-v") and n.endswith(".json"))
+    except OSError:
+        return found
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) <= FONT_CACHE_LIMIT:
+                with open(path, "rb") as handle:
+                    found[os.path.join(MATPLOTLIB_HOME, name)] = handle.read()
+        except OSError:
+            continue
+    return found
 
 
 def clean_environment(env: dict[str, str]) -> dict[str, str]:
     """The kernel's environment: the one nbclient asked for, with a private home and temp."""
     env = {k: v for k, v in env.items() if k not in ("JPY_PARENT_PID", "TMPDIR", "XDG_RUNTIME_DIR")}
     env.update(HOME=HOME, TMPDIR="/tmp", IPYTHONDIR=HOME + "/.ipython", JUPYTER_CONFIG_DIR=HOME + "/.jupyter",
-               MPLCONFIGDIR=HOME + "/.matplotlib", USER="student", LOGNAME="student")
+               MPLCONFIGDIR=HOME + "/" + MATPLOTLIB_HOME, USER="student", LOGNAME="student")
     return env
 
 
@@ -466,6 +503,7 @@ def enter(spec: Spec) -> None:
     """In a process that is PID 1 of fresh namespaces (see :func:`unshare_namespaces`):
     set up the filesystem, then fork; this process stays as the namespace's init and the
     child returns, as the sandboxed, unprivileged kernel process, in ``spec.cwd``."""
+    home_files = font_cache()
     setup_filesystem(spec)
     try:
         os.sethostname("sandbox")
@@ -478,7 +516,7 @@ def enter(spec: Spec) -> None:
     if os.getppid() != 1:
         os._exit(70)
     apply_limits(spec.limits)
-    drop_privileges(spec.uid)
+    drop_privileges(spec.uid, home_files)
     os.chdir(spec.cwd)
 
 

@@ -435,3 +435,42 @@ def test_a_real_lesson_cannot_read_its_hidden_tests(tmp_path):
     nb = json.loads((root / "autograded" / "spy" / "01_input_data" / "01_input_data.ipynb").read_text())
     text = "".join("".join(o.get("text", "")) for o in nb["cells"][0].get("outputs", []))
     assert "LEAK" not in text and text.count("blocked") == 3, text
+
+
+FONT_PROBE = """
+import os, time
+folder = os.environ["MPLCONFIGDIR"]
+lists = [n for n in (os.listdir(folder) if os.path.isdir(folder) else []) if n.startswith("fontlist")]
+stamps = {n: os.stat(os.path.join(folder, n)).st_mtime_ns for n in lists}
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+plt.figure()
+rebuilt = [n for n in os.listdir(folder) if n.startswith("fontlist") and os.stat(os.path.join(folder, n)).st_mtime_ns != stamps.get(n)]
+print("FONTS home", folder.startswith(os.environ["HOME"]), "seeded", lists, "rebuilt", rebuilt)
+"""
+
+
+@pytest.mark.slow
+def test_a_sandboxed_kernel_starts_with_the_instructors_matplotlib_font_list(tmp_path, monkeypatch):
+    """A fresh private home would make matplotlib rescan every system font in every notebook
+    (about 0.1 s each); the kernel's home is seeded with the font list, which it cannot change
+    for anyone else."""
+    cache = tmp_path / "mplcache"
+    cache.mkdir()
+    env = {**fixture_course.cli_env(), "MPLCONFIGDIR": str(cache)}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True)
+    (listed,) = [p.name for p in cache.iterdir() if p.name.startswith("fontlist")]
+    before = (cache / listed).read_bytes()
+    monkeypatch.setenv("MPLCONFIGDIR", str(cache))
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    incoming = tmp_path / "incoming"
+    poison = "\nopen(os.path.join(folder, lists[0]), 'w').write('{}')\n"
+    write_ps1(root, incoming / "amy.ipynb", FONT_PROBE + ADD)
+    write_ps1(root, incoming / "bob.ipynb", FONT_PROBE + poison + ADD)
+    write_ps1(root, incoming / "cat.ipynb", FONT_PROBE + ADD)
+    run = autograder("grade", "ps1", "--from", str(incoming), "--workers", "1", "--no-progress", cwd=root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for student in ("amy", "bob", "cat"):  # cat comes after bob's poisoning, in the same worker
+        assert f"FONTS home True seeded ['{listed}'] rebuilt []" in outputs_text(root, student), student
+    assert (cache / listed).read_bytes() == before  # the instructor's own list is untouched
