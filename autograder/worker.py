@@ -199,6 +199,7 @@ class ScratchGradebooks:
         if spec["template"] != self.template:
             if self.folder is None:
                 self.folder = Path(tempfile.mkdtemp(prefix="autograder-scratch-gradebook-"))
+            self.folder.mkdir(mode=0o700, exist_ok=True)
             path = self.folder / "gradebook.db"
             shutil.copyfile(spec["template"], path)
             config = Config(self.config)
@@ -298,8 +299,6 @@ def main() -> int:
     if warning:
         info["warning"] = warning
     scratches = ScratchGradebooks(config, private / "gradebook" if private else None)
-    if private:
-        scratches.folder.mkdir(mode=0o700)
     reply(info)
     for line in proto_in:
         if not line.strip():

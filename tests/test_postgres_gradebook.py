@@ -205,9 +205,15 @@ def class_with_history(root: Path) -> None:
 @pytest.mark.slow
 def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_sqlite(tmp_path):
     """The local executor into a real PostgreSQL gradebook: the same per-cell scores, late penalties,
-    manual grading and crash flags as the same class graded into SQLite (read back by the gradebook and
-    by stock `nbgrader export`), in far fewer transactions than one per graded cell; and no run log line
-    before its grades are committed."""
+    manual grading and crash flags as the same class graded into SQLite (and as stock `nbgrader
+    autograde`, but for the crashed notebook), read back from the gradebook and by stock `nbgrader
+    export`, in far fewer transactions than one per graded cell; and no run log line before its
+    grades are committed."""
+    import os
+    import shutil
+    import subprocess
+
+    from fixture_course import SCRIPTS, cli_env
     from sqlalchemy import create_engine, text
 
     from autograder.coursedir import Course
@@ -217,12 +223,18 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
     class_with_history(sqlite_root)
+    stock_root = Path(shutil.copytree(sqlite_root, tmp_path / "stock"))
+    shutil.rmtree(stock_root / "submitted" / "dee")  # stock nbgrader fails a notebook whose kernel dies
     local = grade(Course(sqlite_root), ["ps1"], workers=2, notebook_timeout=30)
     assert len(local.results) == len(LOCAL_CLASS)
     expected = scores(sqlite_root, "ps1")
     assert expected["ann"]["cells"]["test_add"] == (0.5, True)  # the manual grade keeps it in manual grading
     assert expected["ann"]["late"] > 0 and expected["fay"]["late"] == 0  # late; extended
     assert expected["dee"]["flagged"] == ["ps1"]  # crashed
+    stock = subprocess.run([os.path.join(SCRIPTS, "nbgrader"), "autograde", "ps1"], cwd=stock_root, env=cli_env(),
+                           capture_output=True, text=True, timeout=600)
+    assert stock.returncode == 0, stock.stderr[-2000:]
+    assert scores(stock_root, "ps1") == {s: v for s, v in expected.items() if s != "dee"}
 
     with postgres_server() as url:
         root = fixture_course.make_course(tmp_path / "pg")
