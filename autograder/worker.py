@@ -199,7 +199,7 @@ class ScratchGradebooks:
         if spec["template"] != self.template:
             if self.folder is None:
                 self.folder = Path(tempfile.mkdtemp(prefix="autograder-scratch-gradebook-"))
-            self.folder.mkdir(mode=0o700, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self.folder / "gradebook.db"
             shutil.copyfile(spec["template"], path)
             config = Config(self.config)

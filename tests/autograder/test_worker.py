@@ -34,3 +34,31 @@ def test_sandbox_and_output_limit_reach_the_kernel_manager_as_config():
     assert manager.sandbox_limits == {"output": 99, "memory": None}
     plain = WarmKernelManager(config=worker_config(Config(), 30))
     assert plain.sandbox_course == "" and plain.output_limit == 0
+
+
+def test_a_job_for_a_server_gradebook_records_into_the_workers_own_scratch(tmp_path):
+    """The worker's scratch: a private copy of the run's template, made once, and an NbGraderAPI
+    recording into it (not into the course's gradebook)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "autograder"))
+    import fixture_course
+
+    from autograder.coursedir import Course
+    from autograder.gradebook_batch import copy_assignments
+    from autograder.worker import ScratchGradebooks
+
+    course = Course(fixture_course.prepare(tmp_path / "course", assignments=("ps1",)))
+    with course.gradebook() as gb:
+        copy_assignments(gb, tmp_path / "template.db")
+    scratches = ScratchGradebooks(worker_config(course.config, 30), tmp_path / "private" / "gradebook")
+    spec = {"template": str(tmp_path / "template.db"), "course_id": course.course_id}
+    api, scratch = scratches.get(spec)
+    path = tmp_path / "private" / "gradebook" / "gradebook.db"
+    assert api.coursedir.db_url == scratch.url == f"sqlite:///{path}" and path.is_file()
+    assert course.db_url != scratch.url and scratches.get(spec) == (api, scratch)  # made once per run
+    with api.gradebook as gb:
+        assert [nb.name for nb in gb.find_assignment("ps1").notebooks] == ["ps1"] and not gb.students
+    scratches.close()
+    assert not path.exists()
