@@ -4,8 +4,8 @@
 grading workers on this machine; :mod:`autograder.executors.dask` runs it on a
 ``dask.distributed`` cluster: each submission is one task, graded on a Dask worker
 in a scratch copy of the course (:mod:`~autograder.executors.plugin`,
-:mod:`~autograder.executors.bundle`), and recorded into this course's gradebook by
-nbgrader's own autograde, a batch per transaction (:mod:`~autograder.executors.replay`).
-Both drive the same grading process (:mod:`~autograder.executors.grader`) and hand
+:mod:`~autograder.executors.bundle`), and recorded here by nbgrader's own autograde
+(:mod:`~autograder.executors.replay`). Into a server gradebook, both write a batch of
+submissions per transaction (:mod:`autograder.gradebook_batch`). Both drive the same grading process (:mod:`~autograder.executors.grader`) and hand
 their :class:`autograder.results.Result` objects to :class:`autograder.record.Recorder`.
 """
