@@ -25,13 +25,14 @@ class Notebook:
         #: The lesson's exercises, in order (each registers itself).
         self.exercises: list["Exercise"] = []
 
-    def bind(self, namespace: dict[str, Any]) -> None:
+    def bind(self, namespace: dict[str, Any], *, reseed_tensorflow: bool = True) -> None:
         """Read answers from ``namespace``; re-seed, so re-running the setup cell repeats every number
-        (``import course`` seeds only once: Python caches the import)."""
+        (``import course`` seeds only once: Python caches the import). The grader's trusted process
+        binds one submission's answers after another, and passes ``reseed_tensorflow=False``."""
         from course.runtime import seed_everything
 
         self.namespace = namespace
-        seed_everything()
+        seed_everything(tensorflow=reseed_tensorflow)
 
     def lookup(self, exercise: "Exercise | str", name: str) -> Any:
         """The student's value for ``name``, or the reason it is missing (told from what the

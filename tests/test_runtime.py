@@ -52,3 +52,23 @@ def test_rerunning_a_lessons_setup_cell_repeats_its_numbers():
     notebook = run_cells(setup, "np.random.rand(5); keras.random.uniform((4,))", setup)
     first, second = ("".join(o.get("text", "") for o in notebook.cells[i].outputs) for i in (0, 2))
     assert first.strip() and first == second
+
+
+def test_seeding_without_tensorflow_keeps_its_state_and_seeds_python_and_numpy():
+    """The grader's trusted process re-seeds Python and NumPy for every check but leaves
+    TensorFlow's seed (and so its kernel caches) alone."""
+    import random
+
+    import tensorflow as tf
+
+    from course.runtime import seed_everything
+
+    seed_everything(7)
+    first = float(tf.random.uniform(()))
+    seed_everything(7, tensorflow=False)
+    assert float(tf.random.uniform(())) != first  # TensorFlow's sequence goes on
+    python, numpy = random.random(), np.random.rand()
+    seed_everything(7, tensorflow=False)
+    assert (random.random(), np.random.rand()) == (python, numpy)
+    seed_everything(7)
+    assert float(tf.random.uniform(())) == first  # a full re-seed repeats it
