@@ -111,6 +111,13 @@ class StrictApplication(Application):
                           "and is also written --Class.trait=VALUE (its 'Equivalent to' line); "
                           "--help-all lists every Class.trait.")
 
+    def _configure_logging(self) -> None:
+        """No ``logging.config.dictConfig``, which traitlets' Application runs: it closes every
+        handler other libraries installed in this process (TensorFlow's absl handler then closes
+        the stream it writes to, e.g. a test runner's captured stderr). The apps' own warnings
+        reach stderr through logging's last-resort handler."""
+        self._logging_configured = True
+
     def _create_loader(self, argv, aliases, flags, classes):  # type: ignore[no-untyped-def]
         return CommandLineLoader(argv, aliases, flags, classes=classes, log=self.log, subcommands=self.subcommands)
 

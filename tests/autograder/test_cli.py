@@ -229,3 +229,31 @@ def test_workers_from_the_config_file_and_from_the_command_line(tmp_path):
     assert workers() == 2
     assert workers("--workers", "1") == 1
     assert workers("--Autograder.workers=1") == 1
+
+
+def test_the_apps_leave_other_libraries_logging_handlers_open():
+    """traitlets' Application runs logging.config.dictConfig, which closes every handler in the
+    process (TensorFlow's absl handler then closes its stream: a test runner's captured stderr)."""
+    import gc
+    import io
+    import logging
+
+    class Stream(io.StringIO):
+        closed_by = None
+
+        def close(self):
+            Stream.closed_by = "close"
+            super().close()
+
+    handler = logging.StreamHandler(Stream())
+    handler.close = lambda: handler.stream.close()  # as absl's handler does: close its stream
+    logging.getLogger("some.library").addHandler(handler)
+    try:
+        app = AutograderApp()
+        app.initialize(["grade", "A", "--workers", "2"])
+        app.log.warning("a warning from the app")
+        del app
+        gc.collect()
+        assert Stream.closed_by is None and not handler.stream.closed
+    finally:
+        logging.getLogger("some.library").removeHandler(handler)
