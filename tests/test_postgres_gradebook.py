@@ -99,6 +99,44 @@ def _generate(root: Path, assignment: str) -> None:
     assert result["success"], result.get("log")
 
 
+class FormgraderReader:
+    """A thread that reads the gradebook through the formgrader's API (what its pages call) over
+    and over while a run writes into it: its errors, its reads, and how many submissions each
+    read saw graded."""
+
+    def __init__(self, root: Path):
+        import threading
+
+        self.root, self.errors, self.graded, self.reads = root, [], [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self) -> None:
+        from nbgrader.apps import NbGraderAPI
+
+        from autograder.coursedir import Course
+
+        config = Course(self.root).config
+        config.CourseDirectory.root = str(self.root)
+        while True:  # at least one read, even if stopped at once
+            try:
+                submissions = NbGraderAPI(config=config).get_submissions("ps1")
+                self.graded.append(sum(1 for s in submissions if s.get("autograded")))
+                self.reads += 1
+            except Exception as error:  # noqa: BLE001 - recorded, asserted empty
+                self.errors.append(repr(error))
+            if self._stop.wait(0.3):
+                return
+
+    def __enter__(self) -> "FormgraderReader":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+
 DASK_CLASS = {"ann": "correct", "ben": "partial", "dan": "wrong", "eve": "crash", "fay": "blank", "gus": "correct"}
 
 
@@ -168,6 +206,13 @@ def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it
         assert spent <= 16 + len(DASK_CLASS), spent
         assert scores(root, "ps1") == scores(sqlite_root, "ps1")
         assert not (root / "gradebook.db").exists()
+        # the formgrader's API reads the server gradebook while a distributed run writes into it
+        with FormgraderReader(root) as reader:
+            again = grade_on_dask(Course(root), ["ps1"], scheduler=cluster, notebook_timeout=30, force=True)
+        assert again.ok and len(again.results) == len(DASK_CLASS)
+        assert reader.errors == [] and reader.reads >= 3, (reader.errors, reader.reads)
+        assert reader.graded and all(n == len(DASK_CLASS) for n in reader.graded), reader.graded  # never a gap
+        assert scores(root, "ps1") == scores(sqlite_root, "ps1")
         pg_rows = export_rows(root)
     sqlite_rows = export_rows(sqlite_root)
     assert len(pg_rows) == len(DASK_CLASS) and pg_rows == sqlite_rows
