@@ -99,42 +99,62 @@ def _generate(root: Path, assignment: str) -> None:
     assert result["success"], result.get("log")
 
 
+READER = """
+import json, sys, time
+from pathlib import Path
+from nbgrader.apps import NbGraderAPI
+from autograder.coursedir import Course
+
+root, stop = Path(sys.argv[1]), Path(sys.argv[2])
+config = Course(root).config
+config.CourseDirectory.root = str(root)
+while True:  # at least one read, even if asked to stop at once
+    try:
+        submissions = NbGraderAPI(config=config).get_submissions("ps1")
+        print(json.dumps({"graded": sum(1 for s in submissions if s.get("autograded"))}), flush=True)
+    except Exception as error:
+        print(json.dumps({"error": repr(error)}), flush=True)
+    if stop.exists():
+        break
+    time.sleep(0.3)
+"""
+
+
 class FormgraderReader:
-    """A thread that reads the gradebook through the formgrader's API (what its pages call) over
-    and over while a run writes into it: its errors, its reads, and how many submissions each
-    read saw graded."""
+    """Another process (as the formgrader is) that reads the gradebook through the formgrader's
+    API, what its pages call, over and over while a run writes into it: its errors, its reads,
+    and how many submissions each read saw graded."""
 
     def __init__(self, root: Path):
-        import threading
+        self.root, self.errors, self.graded = root, [], []
+        self.stop = root.parent / f"{root.name}-stop-reading"
 
-        self.root, self.errors, self.graded, self.reads = root, [], [], 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-
-    def _read(self) -> None:
-        from nbgrader.apps import NbGraderAPI
-
-        from autograder.coursedir import Course
-
-        config = Course(self.root).config
-        config.CourseDirectory.root = str(self.root)
-        while True:  # at least one read, even if stopped at once
-            try:
-                submissions = NbGraderAPI(config=config).get_submissions("ps1")
-                self.graded.append(sum(1 for s in submissions if s.get("autograded")))
-                self.reads += 1
-            except Exception as error:  # noqa: BLE001 - recorded, asserted empty
-                self.errors.append(repr(error))
-            if self._stop.wait(0.3):
-                return
+    @property
+    def reads(self) -> int:
+        return len(self.graded)
 
     def __enter__(self) -> "FormgraderReader":
-        self._thread.start()
+        import subprocess
+
+        from fixture_course import cli_env
+
+        self.stop.unlink(missing_ok=True)
+        self.process = subprocess.Popen([sys.executable, "-c", READER, str(self.root), str(self.stop)],
+                                        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(60)
+        import json
+
+        self.stop.touch()
+        out, err = self.process.communicate(timeout=120)
+        assert self.process.returncode == 0, err[-2000:]
+        for line in out.splitlines():
+            record = json.loads(line)
+            if "error" in record:
+                self.errors.append(record["error"])
+            else:
+                self.graded.append(record["graded"])
 
 
 DASK_CLASS = {"ann": "correct", "ben": "partial", "dan": "wrong", "eve": "crash", "fay": "blank", "gus": "correct"}
