@@ -20,7 +20,6 @@ scratch gradebook of its own. Everything here crosses processes as JSON.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 import warnings
 from datetime import datetime, timedelta
@@ -237,6 +236,30 @@ def _new_submission(gb, assignment, student: str):
     return submission
 
 
+SCRATCH_PREFIX = "gradebook-scratch-"
+
+
+def scratch_folder(course) -> Path:
+    """``.autograder/gradebook-scratch-<pid>/`` in the course, for this run's template; the
+    folders of runs that are gone (killed with ``kill -9``) are removed first."""
+    import os
+
+    for old in course.state_dir.glob(SCRATCH_PREFIX + "*"):
+        pid = old.name[len(SCRATCH_PREFIX):]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # another run, still going
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+        shutil.rmtree(old, ignore_errors=True)
+    folder = course.state_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
+    folder.mkdir(mode=0o700)
+    return folder
+
+
 class Batches:
     """The ``local`` executor's writes into a server gradebook, a batch per transaction.
 
@@ -253,7 +276,7 @@ class Batches:
         self.course = course
         self.size, self.seconds, self.read_ahead = size, seconds, read_ahead
         self.gb = course.gradebook()
-        self.tmp = Path(tempfile.mkdtemp(prefix="autograder-gradebook-"))
+        self.tmp = scratch_folder(course)
         try:
             copy_assignments(self.gb, self.tmp / "template.db")
             self.gb.db.rollback()  # end the read (no transaction left open on the server)

@@ -362,6 +362,8 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         assert not wait_gone(root), "workers, zygotes or kernels outlived the killed run"
+        left = list((root / ".autograder").glob("gradebook-scratch-*"))
+        assert [p.name for p in left] == [f"gradebook-scratch-{first.pid}"]  # in the course, not in /tmp
 
         def graded() -> dict[str, float]:
             with Course(root).gradebook() as gb:
@@ -377,3 +379,4 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
         latest = RunLog(Course(root), "ps1").latest()
         assert sorted(latest) == STUDENTS and all(r.status == "graded" for r in latest.values())
         assert {r["student"] for r in records(root)[len(logged):]} == set(STUDENTS) - logged
+        assert list((root / ".autograder").glob("gradebook-scratch-*")) == []  # the killed run's removed too
