@@ -273,6 +273,44 @@ def test_a_function_result_that_cannot_cross_is_described_as_the_kernel_describe
     assert "Unsupported" not in verdict["text"]
 
 
+def test_a_figure_crosses_as_its_lines_and_the_kernel_closes_what_a_call_opened():
+    """A figure a student's function returns reaches the check as a matplotlib Figure whose axes
+    hold the same lines (y values); the kernel closes the figures the call made, as the check
+    does when it runs in the notebook (else the next cell would show them)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    def plot_curves(history):
+        figure, (left, right) = plt.subplots(1, 2)
+        left.plot([1, 2, 3], history["loss"])
+        left.plot([1, 2, 3], [0.0, 0.0, 0.0])
+        right.plot([1, 2, 3], history["accuracy"])
+        plt.figure()  # a stray second figure: closed too
+        return figure
+
+    kept = plt.figure()  # open before the call: left open
+    export, ask = kernel({"plot_curves": plot_curves})
+    before = plt.get_fignums()
+    reply = ask({"ref": export["answers"]["plot_curves"]["ref"],
+                 "args": [answers.encode({"loss": [0.9, 0.5, 0.4], "accuracy": [0.5, 0.7, 0.8]})], "kwargs": {}})
+    assert plt.get_fignums() == before and kept.number in before
+    plt.close(kept)
+    figure = answers.decode(reply["result"])
+    assert isinstance(figure, matplotlib.figure.Figure) and len(figure.axes) == 2
+    assert [[list(line.get_ydata()) for line in axes.get_lines()] for axes in figure.axes] == [
+        [[0.9, 0.5, 0.4], [0.0, 0.0, 0.0]], [[0.5, 0.7, 0.8]]]
+    assert [list(line.get_xdata()) for line in figure.axes[1].get_lines()] == [[1, 2, 3]]
+    assert plt.get_fignums() == [n for n in before if n != kept.number]  # decoding opens no pyplot figure
+    # a failing call closes what it opened too
+    export, ask = kernel({"broken": lambda: (plt.subplots(1, 2), 1 / 0)})
+    before = plt.get_fignums()
+    assert "error" in ask({"ref": export["answers"]["broken"]["ref"], "args": [], "kwargs": {}})
+    assert plt.get_fignums() == before
+
+
 def test_every_graded_test_cell_of_lessons_1_to_6_follows_the_convention():
     import nbformat
 
