@@ -417,17 +417,13 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
 
     exported = export.get("answers", {})
     defined = export.get("defined") or {}
-    namespace: dict[str, Any] = {name: answers.placeholder(name, kind) for name, kind in defined.items()
-                                 if isinstance(defined, dict) and name not in exported}
-    unreadable: dict[str, str] = {}
-    for name, data in export.get("answers", {}).items():
-        if data.get("t") == "missing":
-            continue
-        try:
-            namespace[name] = answers.decode(data, remote, seen)
-        except Exception as reason:  # noqa: BLE001 - a fake or broken object: a failed check
-            unreadable[name] = str(reason) if isinstance(reason, answers.Unsupported) else \
-                f"an object that could not be rebuilt ({type(reason).__name__}: {str(reason)[:200]})"
+    namespace = Answers(remote, seen)
+    for name, kind in (defined.items() if isinstance(defined, dict) else ()):
+        if name not in exported:
+            namespace[name] = answers.placeholder(name, kind)
+    for name, data in exported.items():
+        if data.get("t") != "missing":
+            namespace.add_encoded(name, data)
     last = export.get("last_error")
     sys.last_value = _rebuild_error(last) if last else None
     if hasattr(sys, "last_exc"):
@@ -436,15 +432,19 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     printed: list[str] = []
     for attribute, kwargs in request["calls"]:
         exercise = getattr(lesson, attribute)
-        bad = [n for n in tuple(exercise.names) + tuple(getattr(exercise, "optional", ())) if n in unreadable]
+        names = tuple(exercise.names) + tuple(getattr(exercise, "optional", ()))
         try:
-            if bad:
-                raise CheckFailed(exercise.title, [
-                    f"`{n}` is {unreadable[n]}, which the grader cannot read: it reads {READABLE}."
-                    for n in bad])
+            if all(name in namespace for name in exercise.names):  # the check reads them all
+                bad = namespace.unreadable(names)
+                if bad:
+                    raise Unreadable(bad)
             captured = io.StringIO()
             with contextlib.redirect_stdout(captured):
                 exercise.check(**kwargs)
+        except Unreadable as failure:  # an answer that crossed but cannot be rebuilt
+            return {"status": "failed", "ename": "CheckFailed", "text": CheckFailed(exercise.title, [
+                f"`{n}` is {reason}, which the grader cannot read: it reads {READABLE}."
+                for n, reason in failure.reasons.items()]).render()}
         except NotAttempted as failure:
             return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render()}
         except CheckFailed as failure:
@@ -455,6 +455,63 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
             return {"status": "failed", "ename": "CheckFailed", "text": text}
         printed.append(captured.getvalue())
     return {"status": "passed", "text": one_verdict(printed)}
+
+
+class Unreadable(BaseException):
+    """Answers that crossed as data but cannot be rebuilt: {name: what they are}. A
+    ``BaseException``, so no check's ``except Exception`` turns it into another message."""
+
+    def __init__(self, reasons: dict[str, str]):
+        super().__init__(", ".join(reasons))
+        self.reasons = reasons
+
+
+class Answers(dict):
+    """A submission's namespace on the trusted side: each exported answer is rebuilt when a check
+    first reads it, so an answer no check reads (the model beside a missing History) costs nothing."""
+
+    def __init__(self, remote: Callable, seen: dict):
+        super().__init__()
+        self._encoded: dict[str, dict] = {}
+        self._failed: dict[str, str] = {}
+        self._remote, self._seen = remote, seen
+
+    def add_encoded(self, name: str, data: dict) -> None:
+        self._encoded[name] = data
+        super().__setitem__(name, None)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._encoded:
+            self._decode(name)
+            if name in self._failed:
+                raise Unreadable({name: self._failed[name]})
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def values(self):
+        return [self[name] for name in self]
+
+    def items(self):
+        return [(name, self[name]) for name in self]
+
+    def unreadable(self, names) -> dict[str, str]:
+        """{name: what it is} for those of ``names`` that cannot be rebuilt (rebuilding them now)."""
+        for name in names:
+            if name in self._encoded:
+                self._decode(name)
+        return {name: self._failed[name] for name in names if name in self._failed}
+
+    def _decode(self, name: str) -> None:
+        from course import answers
+
+        data = self._encoded.pop(name)
+        try:
+            super().__setitem__(name, answers.decode(data, self._remote, self._seen))
+        except Exception as reason:  # noqa: BLE001 - a fake or broken object: a failed check
+            self._failed[name] = str(reason) if isinstance(reason, answers.Unsupported) else \
+                f"an object that could not be rebuilt ({type(reason).__name__}: {str(reason)[:200]})"
 
 
 def one_verdict(printed: list[str]) -> str:

@@ -142,12 +142,8 @@ def near_name(name: str, namespace: dict[str, Any] | None) -> str | None:
         return None
     candidates = []
     for other in namespace:
-        if (not isinstance(other, str) or other == name or other.startswith("_")
-                or other in _NOT_ANSWERS or isinstance(namespace[other], types.ModuleType)):
+        if not isinstance(other, str) or other == name or other.startswith("_") or other in _NOT_ANSWERS:
             continue
-        value = namespace[other]
-        if len(other) > len(name) and name in other and isinstance(value, types.FunctionType):
-            continue  # `make_normalizer` is not a misspelt `normalizer`
         lower, wanted = other.lower(), name.lower()
         if lower[-1:].isdigit() and wanted[-1:].isdigit() and lower[-1] != wanted[-1]:
             continue  # `hidden_1` is another stage, not a misspelt `hidden_2`
@@ -155,8 +151,14 @@ def near_name(name: str, namespace: dict[str, Any] | None) -> str | None:
         related = (lower == wanted or close >= 0.85
                    or (min(len(lower), len(wanted)) >= 3 and (lower.startswith(wanted) or wanted.startswith(lower)
                                                                or lower.endswith(wanted) or wanted.endswith(lower))))
-        if related:
-            candidates.append((close, other))
+        if not related:
+            continue
+        value = namespace[other]  # read only for a look-alike name (the grader rebuilds what it reads)
+        if isinstance(value, types.ModuleType):
+            continue
+        if len(other) > len(name) and name in other and isinstance(value, types.FunctionType):
+            continue  # `make_normalizer` is not a misspelt `normalizer`
+        candidates.append((close, other))
     return max(candidates)[1] if candidates else None
 
 

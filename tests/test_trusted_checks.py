@@ -311,6 +311,38 @@ def test_a_figure_crosses_as_its_lines_and_the_kernel_closes_what_a_call_opened(
     assert plt.get_fignums() == before
 
 
+def test_an_answer_is_rebuilt_only_when_a_check_reads_it(monkeypatch):
+    """The trusted side rebuilds an answer when a check first reads it: the model beside a History
+    not trained yet is never rebuilt (a blank notebook's exercise 1), and the verdict is the one
+    the notebook gives. An answer that cannot be rebuilt is still named when the check reads it."""
+    x, y = load_data()
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    rebuilt = []
+    decode = answers._decode_model
+    monkeypatch.setattr(answers, "_decode_model", lambda data: rebuilt.append(1) or decode(data))
+    export, ask = kernel({"model": model})
+    export["answers"]["history"] = {"t": "missing"}
+    export["last_error"] = answers._error(NotImplementedError())
+    request = {"module": "course.lessons.lesson05", "calls": [["q1", {}]], "export": export}
+    verdict = trusted.verdict_of(request, ask)
+    assert verdict["status"] == "not_attempted" and "`history` is not defined yet" in verdict["text"], verdict
+    assert rebuilt == []
+    # the same with a model that cannot be rebuilt: still the notebook's verdict
+    export["answers"]["model"] = {"t": "model", "v": {"class_name": "NoSuchModel", "config": {}}}
+    assert trusted.verdict_of(request, ask) == verdict
+    # with the History there, the check reads the model: rebuilt once, or named if it cannot be
+    history = model.fit(x[:64], y[:64], epochs=5, verbose=0)
+    export, ask = kernel({"model": model, "history": history})
+    request["export"] = export
+    verdict = trusted.verdict_of(request, ask)
+    assert rebuilt == [1], verdict
+    export["answers"]["model"] = {"t": "model", "v": {"class_name": "NoSuchModel", "config": {}}}
+    verdict = trusted.verdict_of(request, ask)
+    assert verdict["status"] == "failed" and "`model` is an object that could not be rebuilt" in verdict["text"]
+    assert "which the grader cannot read" in verdict["text"], verdict
+
+
 def test_every_graded_test_cell_of_lessons_1_to_6_follows_the_convention():
     import nbformat
 
