@@ -177,7 +177,8 @@ def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
 class ScratchGradebooks:
     """This worker's own scratch gradebook, for jobs that say so (the course's gradebook is a
     server): a copy of the run's template in a private folder (the worker's tmpfs when
-    sandboxed: no kernel sees it), and an NbGraderAPI that records into it."""
+    sandboxed: no kernel sees it; else ``worker-<pid>`` beside the template, in the run's own
+    folder, which the next run removes if this one is killed), and an NbGraderAPI that records into it."""
 
     def __init__(self, config: Config, folder: Path | None):
         self.config = config
@@ -189,7 +190,6 @@ class ScratchGradebooks:
     def get(self, spec: dict):
         """(api, scratch) for a job's ``"gradebook"`` spec, the submission prepared as the course has it."""
         import shutil
-        import tempfile
 
         from nbgrader.apps import NbGraderAPI
         from traitlets.config import Config
@@ -198,7 +198,7 @@ class ScratchGradebooks:
 
         if spec["template"] != self.template:
             if self.folder is None:
-                self.folder = Path(tempfile.mkdtemp(prefix="autograder-scratch-gradebook-"))
+                self.folder = Path(spec["template"]).parent / f"worker-{os.getpid()}"
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self.folder / "gradebook.db"
             shutil.copyfile(spec["template"], path)

@@ -337,12 +337,15 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
 
 
 @pytest.mark.slow
-def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
+@pytest.mark.parametrize("isolation", ["sandboxed", "unsandboxed"])
+def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path, isolation):
     """kill -9 of a local run into PostgreSQL while results wait for their batch: every run log line
     has its grades in the gradebook already (commit first, then the log), and the rerun grades exactly
-    what is missing, each student once."""
+    what is missing, each student once. Nothing is left outside the course (an unsandboxed worker's
+    scratch gradebook is in the run's folder, which the rerun removes)."""
     import os
     import signal
+    import tempfile
     import time
 
     from autograder.coursedir import Course
@@ -356,7 +359,8 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
         incoming = tmp_path / "incoming"
         for student in STUDENTS:
             fixture_course.write_submission(root, "ps1", "slow", incoming / f"{student}.ipynb")
-        first = start(root, "--from", str(incoming))
+        in_tmp = set(Path(tempfile.gettempdir()).glob("autograder-*gradebook*"))
+        first = start(root, "--from", str(incoming), *(["--unsandboxed"] if isolation == "unsandboxed" else []))
         wait_for_records(root, 2, first)
         time.sleep(1.0)  # the next result has arrived and waits for its batch (flushed every 2 s)
         os.killpg(first.pid, signal.SIGKILL)
@@ -364,6 +368,9 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path):
         assert not wait_gone(root), "workers, zygotes or kernels outlived the killed run"
         left = list((root / ".autograder").glob("gradebook-scratch-*"))
         assert [p.name for p in left] == [f"gradebook-scratch-{first.pid}"]  # in the course, not in /tmp
+        workers = [p.name for p in left[0].glob("worker-*")]
+        assert len(workers) == (1 if isolation == "unsandboxed" else 0), workers  # sandboxed: in its tmpfs
+        assert set(Path(tempfile.gettempdir()).glob("autograder-*gradebook*")) <= in_tmp
 
         def graded() -> dict[str, float]:
             with Course(root).gradebook() as gb:
