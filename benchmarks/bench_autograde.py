@@ -230,13 +230,21 @@ class Bench:
 
 def ratio(bench: Bench, row: str, base: str, text: str, target: str = "") -> None:
     """Wall-time ratio of the best runs; and of the least CPU time (what a busy machine disturbs
-    least), except for the dask row, whose cluster runs outside this run's processes."""
+    least), except for the dask row, whose cluster runs outside this run's processes. With three
+    or more repeats, also median to median (one disturbed run moves neither median)."""
     if row in bench.walls and base in bench.walls:
         value = bench.walls[row] / bench.walls[base]
         line = f"{text}: {value:.2f} ({100 * (value - 1):+.1f} %){target}"
-        if "dask" not in (row, base) and bench.cpu.get(row) and bench.cpu.get(base):
+        cpu_known = "dask" not in (row, base) and bench.cpu.get(row) and bench.cpu.get(base)
+        if cpu_known:
             cpu = min(bench.cpu[row]) / min(bench.cpu[base])
             line += f"; CPU time {cpu:.2f} ({100 * (cpu - 1):+.1f} %)"
+        if min(len(bench.all_walls[row]), len(bench.all_walls[base])) >= 3:
+            median = statistics.median(bench.all_walls[row]) / statistics.median(bench.all_walls[base])
+            line += f"; median to median {100 * (median - 1):+.1f} %"
+            if cpu_known:
+                median = statistics.median(bench.cpu[row]) / statistics.median(bench.cpu[base])
+                line += f" (CPU time {100 * (median - 1):+.1f} %)"
         print(line)
 
 
