@@ -242,22 +242,9 @@ SCRATCH_PREFIX = "gradebook-scratch-"
 def scratch_folder(course) -> Path:
     """``.autograder/gradebook-scratch-<pid>/`` in the course, for this run's template; the
     folders of runs that are gone (killed with ``kill -9``) are removed first."""
-    import os
+    from autograder.pidfolders import owned_folder
 
-    for old in course.state_dir.glob(SCRATCH_PREFIX + "*"):
-        pid = old.name[len(SCRATCH_PREFIX):]
-        if pid.isdigit() and int(pid) != os.getpid():
-            try:
-                os.kill(int(pid), 0)
-                continue  # another run, still going
-            except ProcessLookupError:
-                pass
-            except PermissionError:
-                continue
-        shutil.rmtree(old, ignore_errors=True)
-    folder = course.state_dir / f"{SCRATCH_PREFIX}{os.getpid()}"
-    folder.mkdir(mode=0o700)
-    return folder
+    return owned_folder(course.state_dir, SCRATCH_PREFIX)
 
 
 class Batches:

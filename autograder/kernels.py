@@ -243,6 +243,7 @@ class WarmKernelManager(AsyncKernelManager):
 
     sandbox_spec: "_sandbox.Spec | None" = None
     _snapshot: dict | None = None
+    _ipc_folder: str | None = None
 
     async def _async_pre_start_kernel(self, **kw: Any):  # type: ignore[override]
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
@@ -259,6 +260,15 @@ class WarmKernelManager(AsyncKernelManager):
             self.connection_file = os.path.join(ipc, "kernel.json")
             self.sandbox_spec = _sandbox.plan(self.sandbox_course, cwd, work, ipc,
                                               _sandbox.Limits(**self.sandbox_limits))
+        elif self._ipc_folder is None and self.transport == "tcp":
+            # Unsandboxed, unix sockets too where there are some: TCP ports picked here and bound
+            # by the kernel later can be taken in between by another worker's kernel, which then
+            # dies before its first cell (about 1 kernel start in 1,000 with two workers).
+            self._ipc_folder = private_socket_folder()
+            if self._ipc_folder:
+                self.transport = "ipc"
+                self.ip = os.path.join(self._ipc_folder, "k")
+                self.connection_file = os.path.join(self._ipc_folder, "kernel.json")
         result = await super()._async_pre_start_kernel(**kw)
         if self.sandbox_spec is not None:
             _sandbox.give_to(self.sandbox_spec.uid, self.sandbox_spec.work, self.sandbox_spec.ipc)
@@ -266,6 +276,9 @@ class WarmKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:  # type: ignore[override]
         await super()._async_cleanup_resources(restart=restart)
+        if self._ipc_folder and not restart:
+            _sandbox.remove_tree(self._ipc_folder)
+            self._ipc_folder = None
         spec = self.sandbox_spec
         if spec is not None and not restart:
             self.sandbox_spec = None
@@ -276,6 +289,47 @@ class WarmKernelManager(AsyncKernelManager):
                 _sandbox.remove_tree(os.path.dirname(spec.work))
 
     pre_start_kernel = _async_pre_start_kernel  # type: ignore[assignment]
+
+
+_SOCKET_FOLDERS: Path | None = None
+
+
+def private_socket_folder() -> str | None:
+    """A new folder for one unsandboxed kernel's connection file and unix sockets, inside this
+    worker's own (``<tmp>/autograder-sockets-<uid>/<pid>``, which the next worker removes if this
+    one was killed); None where unix sockets cannot be used (Windows, a socket path too long, a
+    parent folder someone else controls): the kernel then uses TCP, as jupyter_client does."""
+    global _SOCKET_FOLDERS
+    import stat
+    import tempfile
+
+    if os.name != "posix":
+        return None
+    try:
+        if _SOCKET_FOLDERS is None or _SOCKET_FOLDERS.name != str(os.getpid()) or not _SOCKET_FOLDERS.is_dir():
+            from autograder.pidfolders import owned_folder
+
+            parent = Path(tempfile.gettempdir()) / f"autograder-sockets-{os.getuid()}"
+            parent.mkdir(mode=0o700, exist_ok=True)
+            info = os.lstat(parent)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+                return None
+            _SOCKET_FOLDERS = owned_folder(parent, "", reuse=True)
+        folder = tempfile.mkdtemp(dir=_SOCKET_FOLDERS)
+    except OSError:
+        return None
+    if len(os.path.join(folder, "k-99999")) > 100:  # a unix socket's path is at most 107 bytes
+        os.rmdir(folder)
+        return None
+    return folder
+
+
+def remove_socket_folders() -> None:
+    """At the worker's end: its folder of unsandboxed kernels' sockets (each kernel's is gone already)."""
+    global _SOCKET_FOLDERS
+    if _SOCKET_FOLDERS is not None and _SOCKET_FOLDERS.name == str(os.getpid()):
+        _sandbox.remove_tree(str(_SOCKET_FOLDERS))
+    _SOCKET_FOLDERS = None
 
 
 def _site_dirs() -> list[str]:

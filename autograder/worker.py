@@ -278,7 +278,7 @@ def main() -> int:
                            sandbox_course=str(course.root) if sandboxed else "", limits=setup.get("limits"))
     from nbgrader.apps import NbGraderAPI
 
-    from autograder.kernels import WarmKernels
+    from autograder.kernels import WarmKernels, remove_socket_folders
 
     api = NbGraderAPI(config=config)
     info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False,
@@ -325,6 +325,7 @@ def main() -> int:
     if zyg is not None:
         zyg.close()
     scratches.close()
+    remove_socket_folders()
     return 0
 
 

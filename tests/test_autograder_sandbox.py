@@ -391,13 +391,20 @@ def test_without_namespaces_grade_refuses_unless_unsandboxed(tmp_path):
     assert "Cannot sandbox student code" in refused.stderr and "--unsandboxed" in refused.stderr
     assert "Traceback" not in refused.stderr
     summary = tmp_path / "summary.json"
-    graded = subprocess.run(command + ["--unsandboxed", "--summary-json", str(summary)], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert graded.returncode == 0, graded.stdout + graded.stderr
-    assert "ran unsandboxed" in graded.stdout and "unsandboxed:" in graded.stdout
-    assert any("amy" in line and "unsandboxed" in line for line in graded.stdout.splitlines())
-    result = json.loads(summary.read_text())
-    assert [(r["student"], r["isolation"], r["score"]) for r in result["results"]] == [("amy", "unsandboxed", 3.0)]
+    temporary = Path(tempfile.mkdtemp(prefix="ag-"))  # short: unix socket paths are at most 107 bytes
+    try:
+        graded = subprocess.run(command + ["--unsandboxed", "--summary-json", str(summary)], cwd=root,
+                                env={**env, "TMPDIR": str(temporary)}, capture_output=True, text=True, timeout=300)
+        assert graded.returncode == 0, graded.stdout + graded.stderr
+        assert "ran unsandboxed" in graded.stdout and "unsandboxed:" in graded.stdout
+        assert any("amy" in line and "unsandboxed" in line for line in graded.stdout.splitlines())
+        result = json.loads(summary.read_text())
+        assert [(r["student"], r["isolation"], r["score"]) for r in result["results"]] == [("amy", "unsandboxed", 3.0)]
+        # its kernel talked over unix sockets, in the worker's folder, which the worker removed at its end
+        sockets = temporary / f"autograder-sockets-{os.getuid()}"
+        assert sockets.is_dir() and list(sockets.iterdir()) == []
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 REAL_COURSE = Path(__file__).resolve().parents[1]
