@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import io
 import json
 import sys
@@ -330,32 +331,18 @@ def call(request: str) -> Payload:
         kwargs = {key: decode(item) for key, item in data["kwargs"].items()}
     except Exception as error:  # noqa: BLE001
         return Payload({"error": _error(error), "internal": True})
-    open_before = _open_figures()
-    try:
-        result = function(*args, **kwargs)
-    except BaseException as error:  # noqa: BLE001 - the student's code failed: report it
-        return Payload({"error": _error(error)})
-    else:
+    from course.figures import closing_new_figures
+
+    with closing_new_figures():  # as a check run in the notebook does
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - the student's code failed: report it
+            return Payload({"error": _error(error)})
         try:
             return Payload({"result": encode(result, opaque=True)})
         except Exception as error:  # noqa: BLE001
             return Payload({"result": {"t": "unsupported", "what": f"an object the grader could not read "
                                                                   f"({type(error).__name__})"}})
-    finally:  # as a check run in the notebook does: the figures it made are read, never shown
-        _close_figures_since(open_before)
-
-
-def _open_figures() -> set | None:
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    return set(pyplot.get_fignums()) if pyplot is not None else None
-
-
-def _close_figures_since(open_before: set | None) -> None:
-    pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is None:
-        return
-    for number in set(pyplot.get_fignums()) - (open_before or set()):
-        pyplot.close(number)
 
 
 # ---------------------------------------------------------------- decoding (both sides)
@@ -490,25 +477,21 @@ def _figure(axes_values: list[list[np.ndarray]]) -> Any:
     return figure
 
 
+@functools.cache
 def _exported_figure_class() -> type:
-    global _EXPORTED_FIGURE
-    if _EXPORTED_FIGURE is None:
-        from matplotlib.figure import Figure
+    """Made on first use: matplotlib is imported only where a figure crosses."""
+    from matplotlib.figure import Figure
 
-        class ExportedFigure(Figure):
-            """A Figure whose ``axes`` are the exported ones (:class:`ExportedAxes`)."""
+    class ExportedFigure(Figure):
+        """A Figure whose ``axes`` are the exported ones (:class:`ExportedAxes`)."""
 
-            exported_axes: list = []
+        exported_axes: list | tuple = ()  # Figure.__init__ reads ``axes`` before they are set
 
-            @property
-            def axes(self) -> list:
-                return list(self.exported_axes)
+        @property
+        def axes(self) -> list:
+            return list(self.exported_axes)
 
-        _EXPORTED_FIGURE = ExportedFigure
-    return _EXPORTED_FIGURE
-
-
-_EXPORTED_FIGURE: type | None = None
+    return ExportedFigure
 
 
 def _decode_model(data: dict) -> Any:

@@ -114,15 +114,11 @@ def _curves(problems, plot_curves, history=None, sample: dict | None = None):
 def _check_curves(problems, plot_curves, history):
     import matplotlib.figure
 
-    import matplotlib.pyplot as plt
+    from course.figures import closing_new_figures
 
     data = history_dict(history)
-    already_open = set(plt.get_fignums())
-    try:
+    with closing_new_figures():  # the answer cell above already drew the student's figure
         figure = call_student(q3.title, plot_curves, history)
-    finally:  # the check's own figures are read, never shown: the answer cell already drew one
-        for number in set(plt.get_fignums()) - already_open:
-            plt.close(number)
     if figure is None:
         problems.add("plot_curves returned None: a function without `return` gives None, and so does "
                      "plt.show(). End it with `return figure`, the Figure that plt.subplots(1, 2) gave.")
