@@ -4,6 +4,7 @@
     python3 tasks.py lab    # first time: create .venv and install; then open JupyterLab
                             # (its local nbgrader exchange and workspace/ set up first)
     python3 tasks.py test   # first time: create .venv and install; then run every test
+    python3 tasks.py hub    # a class: JupyterHub with accounts, nbgrader's exchange, formgrader
 
 ``python3 tasks.py exchange`` only sets up the exchange and ``workspace/`` (students fetch
 lessons into ``workspace/``; both folders are git-ignored).
@@ -174,13 +175,33 @@ def test(args: list[str]) -> int:
     return code
 
 
+def hub(args: list[str]) -> int:
+    """Serve the course to a class from a real JupyterHub on this machine (see hub/serve.py).
+
+    As root: Linux accounts ``instructor`` and ``student1..N``, nbgrader's shared exchange, the
+    formgrader service; as a normal user: a one-account demo (no isolation between accounts).
+    ``python3 tasks.py hub --help`` lists the options.
+    """
+    if python_problem():
+        sys.exit(python_problem())
+    sys.path.insert(0, str(ROOT / "hub"))
+    import serve
+
+    def dev_environment() -> Path:
+        python = ensure_environment()
+        use_environment(python)
+        return python
+
+    return serve.main(args, ensure_dev_environment=dev_environment, run=run)
+
+
 def setup(args: list[str]) -> int:
     """Only create or update ``.venv``."""
     ensure_environment()
     return 0
 
 
-COMMANDS = {"lab": lab, "test": test, "setup": setup, "exchange": exchange}
+COMMANDS = {"lab": lab, "test": test, "setup": setup, "exchange": exchange, "hub": hub}
 
 
 def main(argv: list[str]) -> int:
