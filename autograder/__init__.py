@@ -14,18 +14,22 @@ Python API::
     course = Course("path/to/course")
     summary = grade(course, ["01_input_data"], workers=2)
 
-The package follows the flow of a run: :mod:`autograder.options` (what the
-instructor asked), :mod:`autograder.plan` (what to grade and why),
+The subpackages follow the flow of a run, top to bottom: :mod:`autograder.cli`
+(the command), :mod:`autograder.grading` (the flow in one function),
 :mod:`autograder.executors` (where it runs: ``local`` or ``dask``),
-:mod:`autograder.record` (run log, gradebook read-back) and the outputs
-(:mod:`autograder.exports`, :mod:`autograder.feedback`, :mod:`autograder.report`).
+:mod:`autograder.execute` (grading one notebook), :mod:`autograder.check` (the
+trusted checks), :mod:`autograder.isolate` (sandbox, zygote, kernels),
+:mod:`autograder.outputs` (exports, feedback, report), :mod:`autograder.plan`
+(what to grade and why), :mod:`autograder.record` (run log, gradebook batches) and
+:mod:`autograder.core` (results, options, the course directory).
+:mod:`autograder.coursework` holds the tools specific to this course.
 """
 import importlib
 from typing import Any
 
 #: Public names, imported on first use (so ``autograder --help`` imports no nbgrader).
-_LAZY = {"Course": "autograder.coursedir", "CourseError": "autograder.coursedir",
-         "Summary": "autograder.results", "Result": "autograder.results", "Status": "autograder.results",
+_LAZY = {"Course": "autograder.core.coursedir", "CourseError": "autograder.core.coursedir",
+         "Summary": "autograder.core.results", "Result": "autograder.core.results", "Status": "autograder.core.results",
          "grade": "autograder.grading"}
 
 __all__ = list(_LAZY)

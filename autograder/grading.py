@@ -1,25 +1,25 @@
 """Grade a class: plan -> execute (local | dask) -> record -> summary.
 
-:func:`grade` reads the run's options (:class:`autograder.options.Autograder`: the
+:func:`grade` reads the run's options (:class:`autograder.core.options.Autograder`: the
 course's ``c.Autograder.*`` config, then the arguments given), plans what to grade
-and why (:mod:`autograder.plan`), runs the plan on an executor
+and why (:mod:`autograder.plan.planner`), runs the plan on an executor
 (:mod:`autograder.executors.local`, or :mod:`autograder.executors.dask` with a
-scheduler), each of which hands every result to the recorder (:mod:`autograder.record`:
-run log, summary, progress), and returns the :class:`~autograder.results.Summary`.
+scheduler), each of which hands every result to the recorder (:mod:`autograder.record.runlog`:
+run log, summary, progress), and returns the :class:`~autograder.core.results.Summary`.
 
-Every kernel runs in :mod:`autograder.sandbox` (refused where the machine cannot
+Every kernel runs in :mod:`autograder.isolate.sandbox` (refused where the machine cannot
 sandbox, unless ``sandbox=False``: ``--unsandboxed``); each result says how it ran.
-After Ctrl-C or ``kill -9`` the same call grades what is missing (see :mod:`autograder.plan`).
+After Ctrl-C or ``kill -9`` the same call grades what is missing (see :mod:`autograder.plan.planner`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from autograder.coursedir import Course, CourseError
-from autograder.options import Autograder, default_workers, parse_size  # noqa: F401 - public names
-from autograder.record import OnResult, RunLog  # noqa: F401 - public names
-from autograder.results import Job, Result, Status, Summary  # noqa: F401 - public names
+from autograder.core.coursedir import Course, CourseError
+from autograder.core.options import Autograder, default_workers, parse_size  # noqa: F401 - public names
+from autograder.core.results import Job, Result, Status, Summary  # noqa: F401 - public names
+from autograder.record.runlog import OnResult, RunLog  # noqa: F401 - public names
 
 if TYPE_CHECKING:
     from autograder.executors.local import Workers
@@ -37,7 +37,7 @@ def past_seconds(course: Course, assignments: list[str]) -> float | None:
 
 def check_sandbox(options: Autograder) -> None:
     """Refuse to grade unsandboxed unless asked to (``--unsandboxed``), saying why."""
-    from autograder import sandbox
+    from autograder.isolate import sandbox
 
     if options.unsandboxed:
         return
@@ -88,7 +88,8 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     with the grader's own rights (for trusted submissions only). ``started``: workers
     :func:`start_early` started for this run (used if their setup is this run's, else stopped).
     """
-    from autograder.plan import grader_setup, make_plan
+    from autograder.execute.setup import grader_setup
+    from autograder.plan.planner import make_plan
 
     cluster = None if isinstance(scheduler, (str, type(None))) else scheduler
     if options is None:
@@ -143,9 +144,9 @@ def start_early(root: Path, assignments: list[str], **given: Any) -> "Workers | 
     """
     from traitlets.config import PyFileConfigLoader
 
-    from autograder import sandbox
+    from autograder.execute.setup import grader_setup
     from autograder.executors.local import Workers
-    from autograder.plan import grader_setup
+    from autograder.isolate import sandbox
 
     try:
         config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()

@@ -94,7 +94,7 @@ def place(course: Path, assignment: str, name: str, subs: list[tuple[str, bytes]
 
 def cell_scores(course: Path, assignment: str) -> dict:
     sys.path.insert(0, str(ROOT))
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     out = {}
     with Course(course).gradebook() as gb:
@@ -201,7 +201,7 @@ class Bench:
 
     def ours(self, row: str, course: Path, label: str, *extra: str, workers: bool = True) -> bool:
         summary_path = course / "summary.json"
-        command = [sys.executable, "-m", "autograder.cli", "grade", self.assignment, "--no-progress",
+        command = [sys.executable, "-m", "autograder.cli.main", "grade", self.assignment, "--no-progress",
                    "--summary-json", str(summary_path), *extra]
         if workers and self.args.workers:
             command += ["--workers", str(self.args.workers)]

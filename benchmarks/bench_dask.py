@@ -91,7 +91,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     procs: list[subprocess.Popen] = []
     try:
-        from autograder.coursedir import Course
+        from autograder.core.coursedir import Course
         from autograder.executors.dask import grade_on_dask
         from autograder.grading import grade
 

@@ -26,7 +26,7 @@ os.environ.setdefault("COURSE_TF_THREADS", "1")
 
 import course  # noqa: E402,F401  (quiet, seeded TensorFlow)
 from course.data import load_data  # noqa: E402
-from autograder.reference import train_reference  # noqa: E402
+from autograder.coursework.reference import train_reference  # noqa: E402
 from course.widgets import ActivationInspector  # noqa: E402
 from course.widgets.canvas import figure_png  # noqa: E402
 

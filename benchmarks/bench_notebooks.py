@@ -24,7 +24,7 @@ TRAINS = {"05_training", "06_prediction_trace"}
 TRAINING = """
 import numpy as np
 from course.data import load_data
-from autograder.reference import train_reference
+from autograder.coursework.reference import train_reference
 x, y = load_data()
 train_reference(x, y)
 """

@@ -21,7 +21,7 @@ t = {}
 start = time.perf_counter()
 import course                                  # quiet env + TensorFlow + Keras + seeding
 t["import course (TensorFlow, Keras)"] = time.perf_counter() - start
-from autograder.reference import build_reference_model, EPOCHS, BATCH_SIZE
+from autograder.coursework.reference import build_reference_model, EPOCHS, BATCH_SIZE
 start = time.perf_counter()
 x, y = course.load_data()
 t["generate the 1000 x 20 data"] = time.perf_counter() - start

@@ -9,7 +9,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: E402
 
 from course import data  # noqa: E402
-from autograder.reference import SEED_EPOCH_TABLE, train_reference  # noqa: E402
+from autograder.coursework.reference import SEED_EPOCH_TABLE, train_reference  # noqa: E402
 
 
 def score(scale, informative, interaction, seeds):

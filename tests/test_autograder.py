@@ -26,7 +26,7 @@ def scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | No
     """student -> graded cell -> score, straight from the gradebook."""
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     course = Course(course_root)
     out: dict[str, dict[str, float | None]] = {}
@@ -119,7 +119,7 @@ def test_per_cell_scores_in_gradebook(graded):
     # the per-kernel memory limit turned the 6 GB allocation into a MemoryError
     assert "MemoryError" in (root / "autograded" / "fay" / "ps1" / "ps1.ipynb").read_text()
     # issue 9: a student whose only files were rejected is not added to the gradebook
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(root).gradebook() as gb:
         ids = {s.id for s in gb.students}
@@ -188,8 +188,8 @@ def test_report_has_figures_and_agrees(graded):
         assert f"alt='{alt}'" in page
     assert page.count("data:image/png;base64,") >= 7
     assert "AssertionError: the hidden layer should have 8 units" in page
-    from autograder.coursedir import Course
-    from autograder.report import assignment_data
+    from autograder.core.coursedir import Course
+    from autograder.outputs.report import assignment_data
 
     data = assignment_data(Course(root), "tf1")
     assert data["totals"] == {s: float(sum(v or 0 for v in c.values())) for s, c in scores(root, "tf1").items()}

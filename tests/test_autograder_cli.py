@@ -60,8 +60,8 @@ def test_outside_a_course(tmp_path):
 
 
 def test_import_reports_each_bad_file_and_keeps_going(course, tmp_path):
-    from autograder.coursedir import Course
-    from autograder.submissions import import_submissions
+    from autograder.core.coursedir import Course
+    from autograder.plan.intake import import_submissions
 
     folder = tmp_path / "flat"
     fixture_course.write_submission(course, "tf1", "correct", folder / "amy_tf1.ipynb")
@@ -99,7 +99,7 @@ def test_a_zip_of_bad_files_adds_only_students_with_a_gradable_notebook(tmp_path
     out = run("grade", "ps1", "--from", str(archive), "--no-progress", "--workers", "1", cwd=course)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "jane" in out.stdout and "a notebook of assignment 'tf1'" in out.stdout
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(course).gradebook() as gb:
         assert sorted(s.id for s in gb.students) == ["kim"]
@@ -115,8 +115,8 @@ def test_course_option_after_the_command(course, tmp_path):
 
 
 def test_import_zip_and_nbgrader_layout(course, tmp_path):
-    from autograder.coursedir import Course
-    from autograder.submissions import import_submissions
+    from autograder.core.coursedir import Course
+    from autograder.plan.intake import import_submissions
 
     layout = tmp_path / "submitted"
     fixture_course.write_submission(course, "ps1", "correct", layout / "ola" / "ps1" / "ps1.ipynb")
@@ -134,8 +134,8 @@ def test_import_zip_and_nbgrader_layout(course, tmp_path):
 
 
 def test_import_one_student_in_nbgrader_layout(course, tmp_path):
-    from autograder.coursedir import Course
-    from autograder.submissions import import_submissions
+    from autograder.core.coursedir import Course
+    from autograder.plan.intake import import_submissions
 
     fixture_course.write_submission(course, "ps1", "blank", tmp_path / "in" / "rod" / "ps1" / "ps1.ipynb")
     report = import_submissions(Course(course), "ps1", tmp_path / "in")
@@ -143,8 +143,8 @@ def test_import_one_student_in_nbgrader_layout(course, tmp_path):
 
 
 def test_import_with_zipcollect_regexp(course, tmp_path):
-    from autograder.coursedir import Course
-    from autograder.submissions import import_submissions
+    from autograder.core.coursedir import Course
+    from autograder.plan.intake import import_submissions
 
     folder = tmp_path / "lms"
     fixture_course.write_submission(course, "ps1", "correct",

@@ -23,7 +23,7 @@ STUDENTS = [f"s{i:02d}" for i in range(8)]
 
 def start(root: Path, *extra: str) -> subprocess.Popen:
     """`autograder grade ps1` in its own session, as a terminal would run it."""
-    return subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "ps1", "--workers", "1",
+    return subprocess.Popen([sys.executable, "-m", "autograder.cli.main", "grade", "ps1", "--workers", "1",
                              "--no-progress", *extra], cwd=root, env=fixture_course.cli_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -93,7 +93,7 @@ def test_interrupted_runs_resume_without_loss_or_duplicates(tmp_path):
     skipped = re.search(r"already graded \(skipped\)\W+(\d+)", out)
     assert skipped and int(skipped.group(1)) == len(after_interrupt), out
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(root).gradebook() as gb:
         submissions = gb.find_assignment("ps1").submissions
@@ -117,12 +117,12 @@ def test_a_worker_killed_mid_submission_is_replaced_and_the_submission_retried(t
             try:
                 kernel_running = "autograded" in (proc.cwd() or "")
                 if kernel_running:  # the worker that adopted the kernel (or its sandbox's init)
-                    victim = next((p for p in proc.parents() if "autograder.worker" in " ".join(p.cmdline())), None)
+                    victim = next((p for p in proc.parents() if "autograder.execute.worker" in " ".join(p.cmdline())), None)
                     break
             except psutil.Error:
                 continue
         time.sleep(0.05)
-    assert victim is not None and "autograder.worker" in " ".join(victim.cmdline())
+    assert victim is not None and "autograder.execute.worker" in " ".join(victim.cmdline())
     victim.kill()
     out, err = run.communicate(timeout=300)
     assert run.returncode == 0, out + err
@@ -152,7 +152,7 @@ def test_a_rerun_checks_the_gradebook_not_only_the_run_log(tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "graded because: its grade is missing from the gradebook: 3" in second.stdout, second.stdout
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(root).gradebook() as gb:
         assert sorted(s.student.id for s in gb.find_assignment("ps1").submissions) == STUDENTS[:3]
@@ -179,7 +179,7 @@ def test_files_changed_outside_an_import_are_reported_not_regraded(tmp_path):
     assert tampered.returncode == 0, tampered.stdout + tampered.stderr
     assert "changed since they were recorded" in tampered.stdout and STUDENTS[0] in tampered.stdout
     assert "re-submitted" not in tampered.stdout and "[1/" not in tampered.stdout  # not silently regraded
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(root).gradebook() as gb:
         assert gb.find_submission("ps1", STUDENTS[0]).score == 0.0

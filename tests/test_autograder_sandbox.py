@@ -30,12 +30,12 @@ sys.path.insert(0, str(FIXTURES))
 import fixture_course  # noqa: E402
 from fixture_course import autograder  # noqa: E402
 
-from autograder import sandbox  # noqa: E402
+from autograder.isolate import sandbox  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason="needs Linux namespaces (root)")
 
 ADD = fixture_course.SOLUTIONS[("ps1", "add")]
-SANDBOX_UID = 1_000_000  # kernels run as uids from here up (autograder.sandbox.kernel_uid)
+SANDBOX_UID = 1_000_000  # kernels run as uids from here up (autograder.isolate.sandbox.kernel_uid)
 
 
 def cheats(root: Path, port: int, marker: Path) -> dict[str, str]:
@@ -193,7 +193,7 @@ def digest_tree(root: Path, skip: tuple[str, ...]) -> dict[str, str]:
 
 
 def gradebook_rows(root: Path, students: list[str]) -> dict:
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     rows = {}
     with Course(root).gradebook() as gb:
@@ -353,7 +353,7 @@ def test_kill_9_of_a_sandboxed_run_leaves_nothing_and_a_rerun_completes(tmp_path
         fixture_course.write_submission(root, "ps1", "slow", incoming / f"{student}.ipynb")
     tmp_before = {p.name for p in Path(tempfile.gettempdir()).iterdir()}
     mounts_before = mounts()
-    run = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", "ps1", "--from", str(incoming),
+    run = subprocess.Popen([sys.executable, "-m", "autograder.cli.main", "grade", "ps1", "--from", str(incoming),
                             "--workers", "2", "--no-progress"], cwd=root, env=fixture_course.cli_env(),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
@@ -371,7 +371,7 @@ def test_kill_9_of_a_sandboxed_run_leaves_nothing_and_a_rerun_completes(tmp_path
 
     again = autograder("grade", "ps1", "--workers", "2", "--no-progress", cwd=root)
     assert again.returncode == 0, again.stdout + again.stderr
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     with Course(root).gradebook() as gb:
         assert sorted(s.student.id for s in gb.find_assignment("ps1").submissions) == students
@@ -385,7 +385,7 @@ def test_without_namespaces_grade_refuses_unless_unsandboxed(tmp_path):
     incoming = tmp_path / "incoming"
     fixture_course.write_submission(root, "ps1", "correct", incoming / "amy.ipynb")
     env = {**fixture_course.cli_env(), sandbox.DISABLE_ENV: "1"}
-    command = [sys.executable, "-m", "autograder.cli", "grade", "ps1", "--no-progress", "--workers", "1"]
+    command = [sys.executable, "-m", "autograder.cli.main", "grade", "ps1", "--no-progress", "--workers", "1"]
     refused = subprocess.run(command + ["--from", str(incoming)], cwd=root, env=env, capture_output=True, text=True)
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "Cannot sandbox student code" in refused.stderr and "--unsandboxed" in refused.stderr

@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
 
 
 def test_exit_descriptions():
-    from autograder.execute import describe_exit
+    from autograder.execute.guarded import describe_exit
 
     assert describe_exit(3) == "exit code 3"
     assert describe_exit(-signal.SIGKILL).startswith("killed by SIGKILL")
@@ -22,7 +22,7 @@ def test_exit_descriptions():
 def test_guarded_execute_takes_nbgraders_execute_config():
     from traitlets.config import Config
 
-    from autograder.execute import GuardedExecute
+    from autograder.execute.guarded import GuardedExecute
 
     config = Config()
     config.Execute.timeout = 7
@@ -31,7 +31,7 @@ def test_guarded_execute_takes_nbgraders_execute_config():
 
 
 def test_self_check_scoring_rules():
-    from autograder.selfcheck import score_notebook
+    from autograder.outputs.selfcheck import score_notebook
 
     def test_cell(gid, points, outputs):
         cell = new_code_cell("assert x")
@@ -64,7 +64,7 @@ def test_self_check_scoring_rules():
 
 # -- the sandbox's pieces ---------------------------------------------------------
 def test_copy_back_keeps_new_and_changed_files_only_inside_the_folder(tmp_path):
-    from autograder.sandbox import copy_back, copy_in
+    from autograder.isolate.sandbox import copy_back, copy_in
 
     cwd = tmp_path / "autograded" / "amy" / "ps1"
     cwd.mkdir(parents=True)
@@ -93,7 +93,7 @@ def test_the_sandbox_hides_the_course_and_home_and_keeps_python(tmp_path):
     import os
     import sys
 
-    from autograder import sandbox
+    from autograder.isolate import sandbox
 
     spec = sandbox.plan(tmp_path, str(tmp_path), "/w", "/i", sandbox.Limits())
     assert str(tmp_path.resolve()) in spec.hide and os.path.realpath(os.path.expanduser("~")) in spec.hide
@@ -107,7 +107,7 @@ def test_the_sandbox_hides_the_course_and_home_and_keeps_python(tmp_path):
 
 
 def test_kernel_exit_codes_and_environment():
-    from autograder import sandbox
+    from autograder.isolate import sandbox
 
     assert sandbox.decode_exit(128 + signal.SIGKILL) == -signal.SIGKILL
     assert sandbox.decode_exit(3) == 3 and sandbox.decode_exit(None) is None
@@ -117,7 +117,7 @@ def test_kernel_exit_codes_and_environment():
 
 
 def test_no_namespaces_is_explained(monkeypatch):
-    from autograder import sandbox
+    from autograder.isolate import sandbox
 
     monkeypatch.setenv(sandbox.DISABLE_ENV, "1")
     ok, why = sandbox.available()

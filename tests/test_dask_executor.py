@@ -73,7 +73,7 @@ def scores(root: Path, assignment: str) -> dict[str, dict]:
     """student -> {cell: (score, needs_manual_grade)} and the submission's timestamp, from the gradebook."""
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     course = Course(root)
     out = {}
@@ -130,7 +130,7 @@ def test_bundles_round_trip_and_stay_inside(tmp_path):
 
 
 def test_scheduler_from_nbgrader_config(tmp_path):
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.dask import configured_scheduler
 
     root = fixture_course.make_course(tmp_path / "course")
@@ -145,7 +145,7 @@ def test_recording_replays_what_the_worker_executed(tmp_path):
     a notebook that does not match the submission prepared here is not recorded."""
     import nbformat
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.replay import record
 
     worker = fixture_course.prepare(tmp_path / "worker", assignments=("ps1",))
@@ -180,7 +180,7 @@ def test_recording_replays_what_the_worker_executed(tmp_path):
 @pytest.fixture(scope="module")
 def graded(cluster, tmp_path_factory):
     """The class graded by the dask executor, the local executor and stock nbgrader."""
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.dask import grade_on_dask
     from autograder.grading import grade
 
@@ -244,7 +244,7 @@ def test_autograded_files_written_in_the_course(graded):
 
 
 def test_second_run_grades_nothing(graded, cluster):
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.dask import grade_on_dask
 
     roots, _, _ = graded
@@ -256,7 +256,7 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
     """kill -9 a Dask worker process while it grades: its task runs elsewhere, every student once."""
     from distributed import Client
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.dask import grade_on_dask
 
     roots, _, _ = graded

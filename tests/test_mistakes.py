@@ -731,7 +731,7 @@ def printed(cell) -> str:
 
 def trusted_calls(lesson: str, test_source: str):
     """The check calls of a test cell and the answers they read, as autograder plans them."""
-    from autograder import trusted
+    from autograder.check import trusted
 
     module = f"course.lessons.lesson{lesson[:2]}"
     calls = trusted._calls(test_source, "ex")
@@ -747,7 +747,7 @@ def trusted_verdict(lesson: str, calls, run) -> dict:
     import json
     import sys
 
-    from autograder import trusted
+    from autograder.check import trusted
 
     def reply(source):  # the payload, after what the student's function printed (the grader never shows it)
         return json.loads(printed(run(f"print('\\n{MARK}' + __import__('json').dumps({source}))")).split(MARK)[-1])
@@ -811,7 +811,7 @@ def test_accepted_alternative_in_a_real_notebook(lesson, name, exercise, source)
 
 KERNEL_STATUS = {None: "passed", "CheckFailed": "failed", "NotAttempted": "not_attempted"}
 #: Where the trusted verdict still differs, and why: each is in the answers' export (course/answers.py)
-#: or the rebuilt error (autograder/trusted.py), not in the checks. Strict: a fix turns them into failures
+#: or the rebuilt error (autograder/check/trusted.py), not in the checks. Strict: a fix turns them into failures
 #: to remove from here.
 TRUSTED_DIFFERENCES: dict[tuple[str, str], str] = {
 }

@@ -163,6 +163,6 @@ def test_a_wheel_ships_every_subpackage(tmp_path):
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for module in ("course/lessons/lesson07.py", "course/widgets/inspector.py", "course/trace.py",
-                   "autograder/cli.py", "autograder/templates/class_report.html"):
+                   "autograder/cli/main.py", "autograder/outputs/templates/class_report.html"):
         assert module in names, f"{module} missing from the wheel"
     assert not any(name.startswith(("tests/", "source/", "benchmarks/")) for name in names)

@@ -39,7 +39,7 @@ def grade_class(root: Path) -> dict[str, dict[str, float | None]]:
     run = autograder("grade", "ps1", "--from", str(incoming), "--workers", "2", "--no-progress", cwd=root)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "database is locked" not in run.stdout + run.stderr
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     out: dict[str, dict[str, float | None]] = {}
     with Course(root).gradebook() as gb:
@@ -58,7 +58,7 @@ def test_postgres_gradebook_grades_exports_and_reports_like_sqlite(tmp_path):
         root = fixture_course.make_course(tmp_path / "pg")
         use_database(root, url)
         _generate(root, "ps1")
-        from autograder.coursedir import Course
+        from autograder.core.coursedir import Course
 
         assert Course(root).db_url.startswith("postgresql")
         assert grade_class(root) == expected
@@ -75,7 +75,7 @@ def test_postgres_gradebook_grades_exports_and_reports_like_sqlite(tmp_path):
         # the formgrader's API (what its pages call) sees the grades
         from nbgrader.apps import NbGraderAPI
 
-        from autograder.coursedir import working_directory
+        from autograder.core.coursedir import working_directory
 
         course = Course(root)
         with working_directory(root):
@@ -91,7 +91,7 @@ def test_postgres_gradebook_grades_exports_and_reports_like_sqlite(tmp_path):
 def _generate(root: Path, assignment: str) -> None:
     from nbgrader.apps import NbGraderAPI
 
-    from autograder.coursedir import Course, working_directory
+    from autograder.core.coursedir import Course, working_directory
 
     course = Course(root)
     with working_directory(root):
@@ -103,7 +103,7 @@ READER = """
 import json, sys, time
 from pathlib import Path
 from nbgrader.apps import NbGraderAPI
-from autograder.coursedir import Course
+from autograder.core.coursedir import Course
 
 root, stop = Path(sys.argv[1]), Path(sys.argv[2])
 config = Course(root).config
@@ -196,7 +196,7 @@ def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it
     """A real Dask cluster grades into a real PostgreSQL gradebook: the instructor side records
     replayed submissions a batch per transaction (far fewer commits than submissions x graded
     cells), and stock `nbgrader export` reads the same grades as the SQLite gradebook's."""
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.dask import grade_on_dask
     from autograder.grading import grade
     from tests.test_dask_executor import scores, submit
@@ -248,7 +248,7 @@ def class_with_history(root: Path) -> None:
     and a manual grade on ann's add test given before any autograding."""
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from tests.test_dask_executor import submit
 
     with open(root / "nbgrader_config.py", "a") as handle:
@@ -281,9 +281,9 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
     from fixture_course import SCRIPTS, cli_env
     from sqlalchemy import create_engine, text
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.grading import grade
-    from autograder.record import RunLog
+    from autograder.record.runlog import RunLog
     from tests.test_dask_executor import scores
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
@@ -348,8 +348,8 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path, isol
     import tempfile
     import time
 
-    from autograder.coursedir import Course
-    from autograder.record import RunLog
+    from autograder.core.coursedir import Course
+    from autograder.record.runlog import RunLog
     from tests.test_autograder_resume import STUDENTS, records, start, wait_for_records, wait_gone
 
     with postgres_server() as url:

@@ -5,8 +5,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.results import Result
-from autograder.report import cell_problems, failure_counts, hardest_cell, render, score_bins
+from autograder.core.results import Result
+from autograder.outputs.report import cell_problems, failure_counts, hardest_cell, render, score_bins
 from course.feedback import CheckFailed, NotAttempted
 
 
@@ -99,7 +99,7 @@ def test_report_page_shows_problems_and_no_fully_passed_hardest_cell():
 
 
 def test_self_check_tells_a_learner_what_hidden_tests_mean_for_them(capsys):
-    from autograder.selfcheck import CheckResult, print_result
+    from autograder.outputs.selfcheck import CheckResult, print_result
 
     print_result(CheckResult(notebook="01_input_data.ipynb"))
     said = " ".join(capsys.readouterr().out.split())

@@ -33,7 +33,7 @@ def test_course_library_does_not_say_seed():
 
 
 def test_course_trace_help_does_not_say_seed():
-    help_text = subprocess.run([sys.executable, "-m", "autograder.trace_command", "--help"], capture_output=True,
+    help_text = subprocess.run([sys.executable, "-m", "autograder.coursework.trace_command", "--help"], capture_output=True,
                                text=True, check=True, cwd=ROOT).stdout
     assert "reference pipeline" in help_text
     assert not _hits(help_text, "course-trace --help")

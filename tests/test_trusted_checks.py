@@ -1,4 +1,4 @@
-"""Answers as data (course.answers) and the trusted verdict (autograder.trusted), in-process.
+"""Answers as data (course.answers) and the trusted verdict (autograder.check.trusted), in-process.
 
 The kernel side and the grader side are the same functions the real grading uses;
 here the "kernel" is this process, so each round trip is checked exactly.
@@ -15,7 +15,7 @@ import pytest
 import course  # noqa: F401 - quiet, seeded TensorFlow first
 import keras
 
-from autograder import trusted
+from autograder.check import trusted
 from course import answers
 from course.data import load_data
 from tests.course_copy import ASSIGNMENTS, ROOT
@@ -396,7 +396,7 @@ def test_in_a_notebook_a_cell_shows_one_verdict_and_a_hint_once():
 def test_one_verdict_keeps_every_line_but_only_the_first_tick():
     """A passing cell shows what its calls printed as a notebook would: the quiz's "recorded"
     line and its hidden ✔ explanation both, but a lesson's second ✔ never."""
-    from autograder.trusted import one_verdict
+    from autograder.check.trusted import one_verdict
 
     assert one_verdict(["✔ Exercise 1: correct.\n", "✔ Exercise 1: correct. again\n"]) == \
         "✔ Exercise 1: correct.\n"
@@ -405,7 +405,7 @@ def test_one_verdict_keeps_every_line_but_only_the_first_tick():
 
 
 def _zygote_class():
-    from autograder.zygote import Zygote
+    from autograder.isolate.zygote import Zygote
 
     return Zygote
 
@@ -459,7 +459,7 @@ def test_a_killed_worker_leaves_no_trusted_process_behind():
     import sys
     import time
 
-    code = ("import time\nfrom tests.test_trusted_checks import _zygote_class\nfrom autograder import trusted\n"
+    code = ("import time\nfrom tests.test_trusted_checks import _zygote_class\nfrom autograder.check import trusted\n"
             "z = _zygote_class()(['numpy'], [])\nz.usable\nc = trusted.TrustedChecks()\nc.start(zygote=z)\n"
             "print(type(c.process).__name__, c.process.pid, z.proc.pid, flush=True)\ntime.sleep(600)\n")
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), stdout=subprocess.PIPE, text=True)

@@ -383,7 +383,7 @@ def test_headless_detection(monkeypatch, environment, headless):
 
 
 NOTEBOOK_CELLS = [
-    "import course\nfrom course.data import load_data\nfrom autograder.reference import build_reference_model\n"
+    "import course\nfrom course.data import load_data\nfrom autograder.coursework.reference import build_reference_model\n"
     "from course.widgets import ActivationInspector, LiveCurves, QuizQuestion, answer_of\n"
     "x, y = load_data()\nmodel = build_reference_model(x)",
     "inspector = ActivationInspector(model, x, y)\ninspector.sample_slider.value = 5\ninspector",

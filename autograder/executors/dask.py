@@ -1,6 +1,6 @@
 """The ``dask`` executor: grade a class on a ``dask.distributed`` cluster.
 
-The run is planned as with the local executor (:mod:`autograder.plan`: what is
+The run is planned as with the local executor (:mod:`autograder.plan.planner`: what is
 not graded yet, and why), then each submission becomes one Dask task
 carrying the assignment's source files and the submission's files as bytes. Every
 Dask worker grades with its own warm grader (:mod:`autograder.executors.plugin`),
@@ -22,12 +22,13 @@ import uuid
 from collections import Counter
 from typing import Any, Callable
 
-from autograder.coursedir import Course, CourseError
+from autograder.core.coursedir import Course, CourseError
+from autograder.core.options import Autograder
+from autograder.core.results import Job, Result, Status, Summary
+from autograder.execute.setup import grader_setup
 from autograder.executors import bundle
-from autograder.options import Autograder
-from autograder.plan import Plan, grader_setup
-from autograder.record import OnResult, Recorder
-from autograder.results import Job, Result, Status, Summary
+from autograder.plan.planner import Plan
+from autograder.record.runlog import OnResult, Recorder
 #: Results recorded in one gradebook transaction at most (those that arrived while the last batch was recorded).
 MAX_BATCH = 64
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).

@@ -1,4 +1,4 @@
-"""A grading worker process (``python -m autograder.worker``), as both executors drive it.
+"""A grading worker process (``python -m autograder.execute.worker``), as both executors drive it.
 
 The process is started by a thread of its own, which then reads its replies (one
 JSON object per line): the worker dies with the thread that started it
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from autograder.results import Job
+from autograder.core.results import Job
 
 
 def grader_env(threads: int, *, force: bool = False) -> dict[str, str]:
@@ -41,7 +41,7 @@ def grader_env(threads: int, *, force: bool = False) -> dict[str, str]:
 
 
 class GraderProcess:
-    """One ``python -m autograder.worker`` and the thread that started it and reads its replies."""
+    """One ``python -m autograder.execute.worker`` and the thread that started it and reads its replies."""
 
     def __init__(self, setup: dict, env: dict[str, str], replies: "queue.Queue[tuple[GraderProcess, dict | None]]",
                  *, cwd: Path | None = None, log: Path | None = None):
@@ -62,7 +62,7 @@ class GraderProcess:
         err: IO | int = open(self.log, "ab") if self.log else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "autograder.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-m", "autograder.execute.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=err, text=True, bufsize=1, env=env, cwd=cwd,
                 start_new_session=True)  # Ctrl-C in the terminal reaches the run, not its workers
         except OSError:

@@ -1,6 +1,6 @@
 """The ``local`` executor: grade a plan with warm grading workers on this machine.
 
-Each worker is a ``python -m autograder.worker`` process (:mod:`autograder.worker`)
+Each worker is a ``python -m autograder.execute.worker`` process (:mod:`autograder.execute.worker`)
 that imports nbgrader once and forks every kernel from its warm zygote. Jobs go to
 whichever worker is free; a worker that dies or passes the hard time limit is
 replaced and its submission tried ``retries`` more times before it is recorded as
@@ -10,7 +10,7 @@ log and the gradebook, the rest is graded next time.
 With a SQLite gradebook each worker's nbgrader writes the grades into it. With a
 server gradebook (PostgreSQL) each worker records into a scratch SQLite gradebook of
 its own and this side writes the results into the course's gradebook a batch per
-transaction (:class:`autograder.gradebook_batch.Batches`), before their run log lines.
+transaction (:class:`autograder.record.gradebook_batch.Batches`), before their run log lines.
 """
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ import time
 from collections import Counter
 from typing import Callable
 
-from autograder.coursedir import Course, CourseError
+from autograder.core.coursedir import Course, CourseError
+from autograder.core.options import Autograder
+from autograder.core.results import Job, Result, Status, Summary
 from autograder.executors.grader import GraderProcess, grader_env
-from autograder.gradebook_batch import Batches, is_server
-from autograder.options import Autograder
-from autograder.plan import Plan
-from autograder.record import OnResult, Recorder
-from autograder.results import Job, Result, Status, Summary
+from autograder.plan.planner import Plan
+from autograder.record.gradebook_batch import Batches, is_server
+from autograder.record.runlog import OnResult, Recorder
 
 
 class Workers:

@@ -6,7 +6,7 @@ plugin carries: the course's ``nbgrader_config.py`` (pointed at the scratch fold
 its own SQLite gradebook), the assignments' source files, and a gradebook in which
 ``nbgrader generate_assignment`` already recorded them (made once per run on the
 instructor's machine, :func:`scratch_gradebook`). It then starts one long-lived
-``python -m autograder.worker`` there: the same grader as the local executor, with its
+``python -m autograder.execute.worker`` there: the same grader as the local executor, with its
 warm zygote (TensorFlow imported once per Dask worker) and its sandbox around every
 kernel. A task (:func:`grade_submission`) brings one submission's files as bytes; the
 plugin writes them into the scratch course, asks the grader to autograde it in a fresh
@@ -28,9 +28,9 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from autograder.core.results import Job
 from autograder.executors import bundle
 from autograder.executors.grader import GraderProcess, grader_env
-from autograder.results import Job
 
 PLUGIN_NAME = "autograder"
 #: The autograded files a task sends back are capped (a notebook that writes gigabytes).
@@ -77,7 +77,7 @@ def scratch_gradebook(config_text: str, sources: dict[str, dict[str, bytes]], ve
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
-    from autograder.coursedir import CourseError, ensure_scripts_on_path, load_config, working_directory
+    from autograder.core.coursedir import CourseError, ensure_scripts_on_path, load_config, working_directory
 
     ensure_scripts_on_path()  # nbgrader runs alembic for a new gradebook
     with tempfile.TemporaryDirectory(prefix="autograder-gradebook-") as tmp:

@@ -7,7 +7,7 @@ one difference: its ``Execute`` step is :class:`ReplayExecute`, which runs no ke
 and gives each cell the outputs the worker's execution produced. The gradebook
 therefore holds exactly what stock nbgrader would have recorded for those outputs.
 :class:`Recording` writes them into the course's gradebook a batch at a time
-(:mod:`autograder.gradebook_batch`).
+(:mod:`autograder.record.gradebook_batch`).
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
-from autograder.coursedir import Course, working_directory
-from autograder.gradebook_batch import Scratch, course_state, write_batch
+from autograder.core.coursedir import Course, working_directory
+from autograder.record.gradebook_batch import Scratch, course_state, write_batch
 
 
 class ReplayMismatch(Exception):
@@ -59,8 +59,8 @@ class ReplayExecute(NbGraderPreprocessor):
 
 def replay_config(config: Config, folder: Path, notebook_timeout: int = 0) -> Config:
     """The course config for recording: nbgrader's autograde with ``Execute`` replayed from ``folder``."""
-    from autograder.execute import GuardedExecute
-    from autograder.worker import worker_config
+    from autograder.execute.guarded import GuardedExecute
+    from autograder.execute.worker import worker_config
 
     config = worker_config(config, notebook_timeout)  # Execute's slot, sqlite busy timeout
     pipeline = list(config.Autograde.autograde_preprocessors)
@@ -139,7 +139,7 @@ class Recording:
     def _replay(self, remote: dict, state: dict) -> dict:
         from nbgrader.apps import NbGraderAPI
 
-        from autograder.worker import first_line, read_back
+        from autograder.execute.worker import first_line, read_back
 
         assignment, student = remote["assignment"], remote["student"]
         start = time.monotonic()

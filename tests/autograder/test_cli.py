@@ -1,4 +1,4 @@
-"""autograder's command line as nbgrader-style traitlets apps (autograder.apps, autograder.cli).
+"""autograder's command line as nbgrader-style traitlets apps (autograder.cli.apps, autograder.cli.main).
 
 Every spelling the argparse command line accepted still means the same options;
 ``--Autograder.<trait>=VALUE`` sets any grading option; a flag beats the course's
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from traitlets.config import PyFileConfigLoader
 
-from autograder.apps import AutograderApp
-from autograder.cli import main
-from autograder.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder
+from autograder.cli.apps import AutograderApp
+from autograder.cli.main import main
+from autograder.core.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
 
@@ -182,7 +182,7 @@ def test_the_help_of_each_command_lists_its_flags(command, capsys):
 
 
 def test_the_top_level_help_lists_the_commands_and_the_examples(capsys):
-    from autograder.apps import EXAMPLES
+    from autograder.cli.apps import EXAMPLES
 
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
@@ -198,7 +198,7 @@ def test_help_imports_no_nbgrader():
     """`autograder --help` and `autograder grade --help` answer without loading nbgrader."""
     from tests.autograder.fresh_interpreter import heavy_modules_loaded_by
 
-    assert heavy_modules_loaded_by("from autograder.cli import main\n"
+    assert heavy_modules_loaded_by("from autograder.cli.main import main\n"
                                    "assert main(['--help']) == 0 and main(['grade', '--help']) == 0") == []
 
 

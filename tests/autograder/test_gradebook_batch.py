@@ -1,4 +1,4 @@
-"""autograder.gradebook_batch: a scratch gradebook prepared as the course's, what it recorded
+"""autograder.record.gradebook_batch: a scratch gradebook prepared as the course's, what it recorded
 written into the course's gradebook in one transaction, and a batch committed before it is logged."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def course_with_history(tmp_path):
     """ps1 with a due date; ann has a manual grade, bob an extension."""
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
     course = Course(root)
@@ -61,7 +61,7 @@ def fake_autograde(scratch_url: str, course_id: str, student: str, auto: dict[st
 def test_a_scratch_prepared_as_the_course_records_into_the_course_in_one_transaction(tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook_batch import Scratch, copy_assignments, course_state, write_batch
+    from autograder.record.gradebook_batch import Scratch, copy_assignments, course_state, write_batch
 
     course = course_with_history(tmp_path)
     pairs = [("ps1", "ann"), ("ps1", "bob"), ("ps1", "cy")]
@@ -96,8 +96,8 @@ def test_a_scratch_prepared_as_the_course_records_into_the_course_in_one_transac
 
 
 def test_a_batch_is_committed_before_it_is_logged_and_a_failed_write_is_logged_as_failed(tmp_path):
-    from autograder.gradebook_batch import Batches, Scratch
-    from autograder.results import Job, Result, Status
+    from autograder.core.results import Job, Result, Status
+    from autograder.record.gradebook_batch import Batches, Scratch
 
     course = course_with_history(tmp_path)
     batches = Batches(course, size=2, seconds=60)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import queue
 
+from autograder.core.results import Job
 from autograder.executors.grader import GraderProcess, grader_env
-from autograder.results import Job
 
 
 def test_a_grader_that_cannot_start_says_why(tmp_path):

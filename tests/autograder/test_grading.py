@@ -15,7 +15,7 @@ import fixture_course  # noqa: E402
 
 @pytest.mark.slow
 def test_the_early_worker_grades_and_nothing_starts_when_nothing_is_left(tmp_path):
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.grading import grade, start_early
 
     root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))

@@ -1,4 +1,4 @@
-"""autograder.kernels: what the zygote preloads, the kernel client's output cap, and (one real
+"""autograder.isolate.kernels: what the zygote preloads, the kernel client's output cap, and (one real
 kernel) the unix sockets an unsandboxed kernel listens on."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.kernels import WarmKernelClient, WarmKernelManager, WarmKernels, plan_preload
+from autograder.isolate.kernels import WarmKernelClient, WarmKernelManager, WarmKernels, plan_preload
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
 
@@ -70,7 +70,7 @@ def test_an_unsandboxed_kernel_listens_on_unix_sockets_in_a_private_folder_not_o
 
     from jupyter_core.utils import run_sync
 
-    from autograder import kernels
+    from autograder.isolate import kernels
 
     first = kernels.private_socket_folder()
     assert first is not None

@@ -1,11 +1,11 @@
-"""autograder.options: sizes, and which value wins (flag > nbgrader_config.py > default)."""
+"""autograder.core.options: sizes, and which value wins (flag > nbgrader_config.py > default)."""
 from __future__ import annotations
 
 import pytest
 from traitlets.config import Config
 
-from autograder.coursedir import CourseError
-from autograder.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder, parse_size
+from autograder.core.coursedir import CourseError
+from autograder.core.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder, parse_size
 
 
 @pytest.mark.parametrize("text, expected", [("4G", 4 * 2**30), ("512m", 512 * 2**20), ("0", None), ("1000", 1000)])

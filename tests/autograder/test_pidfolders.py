@@ -1,4 +1,4 @@
-"""autograder.pidfolders: a folder per process; those of processes that are gone are removed."""
+"""autograder.core.pidfolders: a folder per process; those of processes that are gone are removed."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder.pidfolders import owned_folder
+from autograder.core.pidfolders import owned_folder
 
 
 def test_folders_of_processes_that_are_gone_are_removed_and_others_kept(tmp_path):

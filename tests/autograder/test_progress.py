@@ -1,8 +1,8 @@
-"""autograder.progress: the projected class time at the start of a long run."""
+"""autograder.outputs.progress: the projected class time at the start of a long run."""
 from __future__ import annotations
 
-from autograder import progress
-from autograder.results import Result, Status
+from autograder.core.results import Result, Status
+from autograder.outputs import progress
 
 
 def test_projected_class_time():

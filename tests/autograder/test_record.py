@@ -1,10 +1,10 @@
-"""autograder.record: the run log and the recorder every executor hands its results to."""
+"""autograder.record.runlog: the run log and the recorder every executor hands its results to."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from autograder.record import Recorder, RunLog
-from autograder.results import Job, Result, Status, Summary
+from autograder.core.results import Job, Result, Status, Summary
+from autograder.record.runlog import Recorder, RunLog
 
 
 def test_each_job_is_recorded_once_in_the_log_the_summary_and_the_display(tmp_path):

@@ -31,7 +31,7 @@ def nbgrader(root: Path, *args: str) -> None:
 def book(root: Path) -> dict:
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
 
     course = Course(root)
     out = {}
@@ -49,7 +49,7 @@ def book(root: Path) -> dict:
 def test_a_batch_records_what_stock_nbgrader_records(tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder.coursedir import Course
+    from autograder.core.coursedir import Course
     from autograder.executors.replay import Recording
 
     base = fixture_course.prepare(tmp_path / "base", assignments=("ps1",))

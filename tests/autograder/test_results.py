@@ -1,9 +1,9 @@
-"""autograder.results: results survive JSON (worker replies, run log lines) with their types."""
+"""autograder.core.results: results survive JSON (worker replies, run log lines) with their types."""
 from __future__ import annotations
 
 import json
 
-from autograder.results import Job, Result, Status, Summary
+from autograder.core.results import Job, Result, Status, Summary
 
 
 def test_a_result_round_trips_through_json():

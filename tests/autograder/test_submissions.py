@@ -1,4 +1,4 @@
-"""autograder.submissions: only regular files are imported, fingerprinted or graded.
+"""autograder.plan.intake: only regular files are imported, fingerprinted or graded.
 
 A symbolic link in a submission folder would make nbgrader's autograde copy what it
 points to (the gradebook, ``source/`` with the hidden tests, another student's work)
@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.coursedir import Course
-from autograder.submissions import fingerprint, import_submissions, unsafe_entries, walk_files
+from autograder.core.coursedir import Course
+from autograder.plan.intake import fingerprint, import_submissions, unsafe_entries, walk_files
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
 sys.path.insert(0, str(FIXTURES))

@@ -1,11 +1,11 @@
-"""autograder.worker's config: nbgrader's pipeline with GuardedExecute and the warm kernel manager."""
+"""autograder.execute.worker's config: nbgrader's pipeline with GuardedExecute and the warm kernel manager."""
 from __future__ import annotations
 
 from nbgrader.preprocessors import Execute, SaveAutoGrades
 from traitlets.config import Config
 
-from autograder.execute import GuardedExecute
-from autograder.worker import worker_config
+from autograder.execute.guarded import GuardedExecute
+from autograder.execute.worker import worker_config
 
 
 def test_worker_config_swaps_only_execute():
@@ -26,7 +26,7 @@ def test_a_server_gradebook_url_is_left_alone():
 
 
 def test_sandbox_and_output_limit_reach_the_kernel_manager_as_config():
-    from autograder.kernels import WarmKernelManager
+    from autograder.isolate.kernels import WarmKernelManager
 
     out = worker_config(Config(), 30, sandbox_course="/course", limits={"output": 99, "memory": None})
     manager = WarmKernelManager(config=out)
@@ -45,9 +45,9 @@ def test_a_job_for_a_server_gradebook_records_into_the_workers_own_scratch(tmp_p
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "autograder"))
     import fixture_course
 
-    from autograder.coursedir import Course
-    from autograder.gradebook_batch import copy_assignments
-    from autograder.worker import ScratchGradebooks
+    from autograder.core.coursedir import Course
+    from autograder.execute.worker import ScratchGradebooks
+    from autograder.record.gradebook_batch import copy_assignments
 
     course = Course(fixture_course.prepare(tmp_path / "course", assignments=("ps1",)))
     with course.gradebook() as gb:

@@ -19,7 +19,7 @@ def test_the_table():
 
 
 def test_checks_quiz_and_instructor_side_derive_from_it():
-    from autograder import reference
+    from autograder.coursework import reference
 
     assert training_checks.FINAL_LOSS_BAND == band(-1, "loss")
     assert training_checks.FINAL_ACCURACY_BAND == band(-1, "accuracy")

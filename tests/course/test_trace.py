@@ -12,8 +12,8 @@ import course  # noqa: F401  (quiet TensorFlow before Keras loads)
 import keras
 
 from course.data import load_data
-from autograder.reference import train_reference
-from autograder.trace_command import main
+from autograder.coursework.reference import train_reference
+from autograder.coursework.trace_command import main
 from course.trace import PipelineTrace, TraceError, trace
 from course.training_trace import loss_chart
 
@@ -255,7 +255,7 @@ def test_a_history_of_the_wrong_type():
 @pytest.fixture
 def no_retraining(monkeypatch, trained):
     """``main()`` reuses the module's trained model instead of training again."""
-    monkeypatch.setattr("autograder.reference.train_reference", lambda x, y, seed=42: trained)
+    monkeypatch.setattr("autograder.coursework.reference.train_reference", lambda x, y, seed=42: trained)
 
 
 @pytest.mark.slow
@@ -280,7 +280,7 @@ def test_main_rejects_a_bad_sample(capsys):
 
 RENDER_EVERYTHING = """
 import course, keras, numpy as np
-from autograder.reference import train_reference
+from autograder.coursework.reference import train_reference
 from course.trace import trace
 x, y = course.load_data()
 model, history = train_reference(x, y)
@@ -302,7 +302,7 @@ def test_rendering_is_silent_on_stderr():
 
 @pytest.mark.slow
 def test_python_dash_m_prints_json_silently():
-    result = subprocess.run([sys.executable, "-m", "autograder.trace_command", "--json", "--sample", "3"],
+    result = subprocess.run([sys.executable, "-m", "autograder.coursework.trace_command", "--json", "--sample", "3"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stderr == ""
     assert json.loads(result.stdout)["prediction"]["sample"] == 3

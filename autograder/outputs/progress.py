@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.results import Job, Result
+from autograder.core.results import Job, Result
 
 STYLE = {"graded": "green", "crashed": "red", "timed_out": "yellow", "failed": "bold red"}
 LABEL = {"graded": "graded", "crashed": "crashed", "timed_out": "timed out", "failed": "FAILED"}

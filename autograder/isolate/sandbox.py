@@ -20,7 +20,7 @@ PID, IPC and UTS namespaces, as an unprivileged user of its own, with limits:
 Warm kernels (forked from the zygote, no ``exec``) enter it with Linux system calls
 (:func:`unshare_namespaces` in the zygote's middle child, :func:`enter` in the
 kernel); cold kernels (``--cold``) are started under Debian's ``bubblewrap``
-(:func:`bwrap_argv`) and drop privileges with ``python -m autograder.sandbox``.
+(:func:`bwrap_argv`) and drop privileges with ``python -m autograder.isolate.sandbox``.
 After the kernel ends the worker copies back the regular files the notebook created
 or changed (:func:`copy_back`), so ``autograded/`` looks as under stock nbgrader.
 
@@ -550,7 +550,7 @@ def decode_exit(code: int | None) -> int | None:
 
 # -- cold kernels: bubblewrap ---------------------------------------------------------
 def bwrap_argv(spec: Spec, argv: list[str]) -> list[str]:
-    """``bwrap ... python -m autograder.sandbox SPEC -- ARGV``: the same sandbox for a stock kernel."""
+    """``bwrap ... python -m autograder.isolate.sandbox SPEC -- ARGV``: the same sandbox for a stock kernel."""
     args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--hostname", "sandbox", "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc"]
@@ -568,7 +568,7 @@ def bwrap_argv(spec: Spec, argv: list[str]) -> list[str]:
             args += ["--ro-bind", path, path]
     args += ["--bind", spec.ipc, spec.ipc, "--bind", spec.work, spec.cwd, "--chdir", spec.cwd,
              "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--"]
-    return args + [sys.executable, "-m", "autograder.sandbox", spec.to_json(), "--", *argv]
+    return args + [sys.executable, "-m", "autograder.isolate.sandbox", spec.to_json(), "--", *argv]
 
 
 def main(argv: list[str]) -> int:
@@ -580,7 +580,7 @@ def main(argv: list[str]) -> int:
     try:
         os.execvp(command[0], command)
     except OSError as exc:
-        print(f"autograder.sandbox: cannot start {command[0]}: {exc}", file=sys.stderr)
+        print(f"autograder.isolate.sandbox: cannot start {command[0]}: {exc}", file=sys.stderr)
         return 127 if exc.errno == errno.ENOENT else 126
 
 

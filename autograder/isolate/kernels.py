@@ -5,7 +5,7 @@ its kernel through the configurable ``kernel_manager_class``. Setting that to
 :class:`WarmKernelManager` is the only hook the speed-up needs: the manager is a
 stock ``AsyncKernelManager`` (same connection file, ports, messages, interrupt,
 shutdown) whose *provisioner* starts the kernel process by asking this worker's
-zygote (see :mod:`autograder.zygote`) to fork one, instead of ``Popen``-ing a new
+zygote (see :mod:`autograder.isolate.zygote`) to fork one, instead of ``Popen``-ing a new
 interpreter. Kernels that cannot be forked (another language, another Python,
 no zygote in this process) start the stock way.
 """
@@ -28,8 +28,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Dict, DottedObjectName, Integer, Type, Unicode
 
-from autograder import sandbox as _sandbox
-from autograder.zygote import Zygote
+from autograder.isolate import sandbox as _sandbox
+from autograder.isolate.zygote import Zygote
 
 #: Libraries never imported ahead of the notebook: they configure themselves for
 #: the running kernel at import time (matplotlib's inline backend, widget comms).
@@ -229,13 +229,13 @@ class WarmKernelClient(AsyncKernelClient):
 class WarmKernelManager(AsyncKernelManager):
     """nbclient's kernel manager, with kernels forked from a warm zygote when possible."""
 
-    client_class = DottedObjectName("autograder.kernels.WarmKernelClient", config=True)
-    client_factory = Type(klass="autograder.kernels.WarmKernelClient", config=True)
+    client_class = DottedObjectName("autograder.isolate.kernels.WarmKernelClient", config=True)
+    client_factory = Type(klass="autograder.isolate.kernels.WarmKernelClient", config=True)
     output_limit = Integer(0, help="Bytes of outputs one kernel may produce; more is cut with a note "
                                    "(0: no limit).").tag(config=True)
     sandbox_course = Unicode("", help="Sandbox every kernel, hiding this course root "
                                       "(empty: no sandbox).").tag(config=True)
-    sandbox_limits = Dict(help="autograder.sandbox.Limits fields for sandboxed kernels.").tag(config=True)
+    sandbox_limits = Dict(help="autograder.isolate.sandbox.Limits fields for sandboxed kernels.").tag(config=True)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # A killed kernel is gone within milliseconds: look more often than every 0.1 s.
@@ -307,7 +307,7 @@ def private_socket_folder() -> str | None:
         return None
     try:
         if _SOCKET_FOLDERS is None or _SOCKET_FOLDERS.name != str(os.getpid()) or not _SOCKET_FOLDERS.is_dir():
-            from autograder.pidfolders import owned_folder
+            from autograder.core.pidfolders import owned_folder
 
             parent = Path(tempfile.gettempdir()) / f"autograder-sockets-{os.getuid()}"
             parent.mkdir(mode=0o700, exist_ok=True)

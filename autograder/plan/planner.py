@@ -10,14 +10,14 @@ someone else: they are reported and not graded unless ``force``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from autograder.coursedir import Course
-from autograder.options import Autograder
-from autograder.record import RunLog
-from autograder.results import Job, Summary
+from autograder.core.coursedir import Course
+from autograder.core.options import Autograder
+from autograder.core.results import Job, Summary
+from autograder.record.runlog import RunLog
 
 
 @dataclass
@@ -61,7 +61,7 @@ def graded_in_gradebook(course: Course, assignment: str) -> set[str]:
 def make_plan(course: Course, assignments: Iterable[str], students: list[str] | None = None,
               force: bool = False) -> Plan:
     """The gradebook made ready for ``assignments``, then the plan of what to grade and why."""
-    from autograder.submissions import fingerprint, known_fingerprints, record_fingerprints, unsafe_entries
+    from autograder.plan.intake import fingerprint, known_fingerprints, record_fingerprints, unsafe_entries
 
     plan = Plan(list(assignments))
     for assignment in plan.assignments:
@@ -115,16 +115,3 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
         record_fingerprints(course, assignment, accepted, "accepted with --force")
     return plan
 
-
-def grader_setup(source_notebooks: list[Path], options: Autograder, **extra: object) -> dict:
-    """What every grading worker is told before its first job (JSON): how to run kernels,
-    what its zygote imports ahead (from the assignments' ``source_notebooks``), the sandbox's limits."""
-    from autograder import sandbox
-    from autograder.kernels import plan_preload
-
-    preload, forget = plan_preload(list(source_notebooks))
-    limits = sandbox.Limits(memory=options.memory_bytes)
-    limits.output = options.output_bytes
-    return {"notebook_timeout": options.notebook_timeout, "warm": not options.cold, "preload": preload,
-            "forget": forget, "memory_limit": options.memory_bytes, "sandbox": not options.unsandboxed,
-            "limits": asdict(limits), **extra}

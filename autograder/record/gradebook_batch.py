@@ -242,7 +242,7 @@ SCRATCH_PREFIX = "gradebook-scratch-"
 def scratch_folder(course) -> Path:
     """``.autograder/gradebook-scratch-<pid>/`` in the course, for this run's template; the
     folders of runs that are gone (killed with ``kill -9``) are removed first."""
-    from autograder.pidfolders import owned_folder
+    from autograder.core.pidfolders import owned_folder
 
     return owned_folder(course.state_dir, SCRATCH_PREFIX)
 
@@ -297,7 +297,7 @@ class Batches:
 
     def flush(self, record: Callable[[Any, Any, int], Any]) -> None:
         """Commit the held results' grades in one transaction, then ``record(job, result, attempt)`` each."""
-        from autograder.results import Status
+        from autograder.core.results import Status
 
         batch, self.pending = self.pending, []
         if not batch:

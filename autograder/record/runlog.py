@@ -14,8 +14,8 @@ import os
 import time
 from typing import Callable
 
-from autograder.coursedir import Course
-from autograder.results import Job, Result, Summary
+from autograder.core.coursedir import Course
+from autograder.core.results import Job, Result, Summary
 
 
 class RunLog:

@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     args = parser.parse_args(argv)
 
-    from autograder.reference import train_reference  # looked up at call time (tests replace it)
+    from autograder.coursework.reference import train_reference  # looked up at call time (tests replace it)
     from course.data import load_data
 
     x, y = load_data()

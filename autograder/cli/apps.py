@@ -3,7 +3,7 @@
 :class:`AutograderApp` hands each command (``import``, ``grade``, ``export``,
 ``feedback``, ``report``, ``check``) to its own ``Application``. A command's flags are
 traitlets ``aliases`` and ``flags``: ``grade``'s options stand for the traits of
-:class:`autograder.options.Autograder`, which the course's ``nbgrader_config.py`` may
+:class:`autograder.core.options.Autograder`, which the course's ``nbgrader_config.py`` may
 also set (a value on the command line wins); the other flags are traits of the command
 itself, for this run only. ``--Autograder.workers=3`` sets any option by its trait.
 Positional arguments (assignments, a folder, a notebook) are the app's ``extra_args``.
@@ -24,8 +24,8 @@ from traitlets import Bool, List, TraitError, Unicode
 from traitlets.config import Application, ArgumentError
 from traitlets.config.loader import DeferredConfigList, DeferredConfigString, KVArgParseConfigLoader
 
-from autograder.coursedir import Course, CourseError
-from autograder.options import ALIASES, FLAGS, Autograder, Seconds
+from autograder.core.coursedir import Course, CourseError
+from autograder.core.options import ALIASES, FLAGS, Autograder, Seconds
 
 EXAMPLES = """\
 autograder grade 01_input_data --from ~/Downloads/01_submissions.zip
@@ -186,8 +186,8 @@ class ImportApp(Command):
     flags = {"keep-existing": ({"ImportApp": {"keep_existing": True}}, keep_existing.help)}
 
     def start(self) -> int:
-        from autograder import progress
-        from autograder.submissions import import_submissions
+        from autograder.outputs import progress
+        from autograder.plan.intake import import_submissions
 
         course = self.load_course()
         assignment, source = self.extra_args
@@ -252,7 +252,7 @@ class GradeApp(Command):
         given = self.given()
         started = None
         if self.source is None and (not self.course or Path(self.course).is_dir()):
-            from autograder.coursedir import find_course_root
+            from autograder.core.coursedir import find_course_root
             from autograder.grading import start_early
 
             try:
@@ -267,9 +267,9 @@ class GradeApp(Command):
                 started.close(interrupted=True)  # only if grade() did not take them (then they are closed)
 
     def _grade(self, given: dict, started: Any) -> int:
-        from autograder import progress
         from autograder.grading import grade
-        from autograder.submissions import import_submissions
+        from autograder.outputs import progress
+        from autograder.plan.intake import import_submissions
 
         course = self.load_course()
         assignments = self.known(course, self.extra_args)
@@ -306,7 +306,7 @@ class ExportApp(Command):
     aliases = {**Command.aliases, "output": "ExportApp.output"}
 
     def start(self) -> int:
-        from autograder.exports import export
+        from autograder.outputs.exports import export
 
         course = self.load_course()
         self.known(course, self.extra_args)
@@ -324,7 +324,7 @@ class FeedbackApp(Command):
     aliases = {**Command.aliases, "student": "FeedbackApp.student"}
 
     def start(self) -> int:
-        from autograder.feedback import generate_feedback
+        from autograder.outputs.feedback import generate_feedback
 
         course = self.load_course()
         failed = 0
@@ -344,7 +344,7 @@ class ReportApp(Command):
     aliases = {**Command.aliases, "output": "ReportApp.output"}
 
     def start(self) -> int:
-        from autograder.report import write_report
+        from autograder.outputs.report import write_report
 
         course = self.load_course()
         self.known(course, self.extra_args)
@@ -365,7 +365,7 @@ class CheckApp(Command):
     flags = {"json": ({"CheckApp": {"json": True}}, json.help)}
 
     def start(self) -> int:
-        from autograder.selfcheck import print_result, self_check
+        from autograder.outputs.selfcheck import print_result, self_check
 
         result = self_check(Path(self.extra_args[0]), timeout=self.timeout)
         if self.json:

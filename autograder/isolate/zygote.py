@@ -1,6 +1,6 @@
 """The warm kernel factory: pay interpreter and TensorFlow start-up once per worker.
 
-A grading worker starts one *zygote* process (``python -m autograder.zygote``).
+A grading worker starts one *zygote* process (``python -m autograder.isolate.zygote``).
 The zygote imports the heavy libraries the assignment uses (TensorFlow, Keras,
 NumPy...) once, then waits. For every notebook to grade, the worker asks it for a
 kernel; the zygote ``fork()``s a brand-new process that becomes an ordinary
@@ -22,9 +22,9 @@ Protocol, one JSON object per line on stdin/stdout:
   reply: ``{"ready": true, "seconds": 2.3, "preloaded": [...], "failed": {...}}``
 * then, per kernel: ``{"argv": [...], "env": {...}, "cwd": "...", "reaper": PID,
   "memory_limit": BYTES or null, "sandbox": SPEC or null}``; reply: ``{"pid": PID}``
-  (with a sandbox spec, see :mod:`autograder.sandbox`, PID is the kernel namespace's init,
+  (with a sandbox spec, see :mod:`autograder.isolate.sandbox`, PID is the kernel namespace's init,
   which ends with the kernel and reports how it ended);
-* or, once per worker, the trusted-check process (:mod:`autograder.trusted`), forked like
+* or, once per worker, the trusted-check process (:mod:`autograder.check.trusted`), forked like
   a kernel but never given student code: ``{"trusted": {"socket": PATH, "env": {...},
   "cwd": "...", "reaper": PID}}``; reply ``{"pid": PID}``. It connects to the worker's unix
   socket at PATH and serves checks there, with TensorFlow already imported.
@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from autograder.sandbox import Spec
+    from autograder.isolate.sandbox import Spec
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -118,7 +118,7 @@ def _become_kernel(request: dict) -> None:
     reaper = int(request.get("reaper") or 0)
     box = request.get("sandbox")
     if box:
-        from autograder import sandbox
+        from autograder.isolate import sandbox
 
         adopted = not reaper or sandbox.wait_for_adoption(reaper)
     else:
@@ -215,11 +215,11 @@ def spawn(request: dict) -> int:
     """Fork a kernel for ``request``; return its pid (it becomes the reaper's child).
 
     With a sandbox spec, the middle child first enters new namespaces, so the kernel's
-    first process is PID 1 of its own PID namespace (see :mod:`autograder.sandbox`).
+    first process is PID 1 of its own PID namespace (see :mod:`autograder.isolate.sandbox`).
     """
     def enter_sandbox() -> None:
         if request.get("sandbox"):
-            from autograder import sandbox
+            from autograder.isolate import sandbox
 
             sandbox.unshare_namespaces()
 
@@ -256,7 +256,7 @@ def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the fo
     os.environ.update(request.get("env") or {})
     code = 0
     try:
-        from autograder import trusted
+        from autograder.check import trusted
 
         trusted.serve(sock.makefile("r", encoding="utf-8"), sock.makefile("w", encoding="utf-8"))
     except BaseException:  # noqa: BLE001 - the worker sees the closed socket and says so
@@ -281,7 +281,7 @@ class Zygote:
         self._lock = threading.Lock()
         self.adopts = become_subreaper()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.zygote"],
+            [sys.executable, "-m", "autograder.isolate.zygote"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )
         self._send({"preload": preload, "forget": forget})
@@ -380,7 +380,7 @@ def main() -> int:
     import ipykernel.kernelapp  # noqa: F401
 
     # And the sandbox, which each sandboxed kernel's first child would otherwise import (8 ms).
-    from autograder import sandbox  # noqa: F401
+    from autograder.isolate import sandbox  # noqa: F401
     reply({"ready": True, "seconds": time.perf_counter() - start, "preloaded": loaded,
            "failed": failed, "tf_context": tensorflow_context_initialized(),
            "pid": os.getpid()})

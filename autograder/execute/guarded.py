@@ -4,7 +4,7 @@
 per-cell timeout and interrupt, same error outputs, hence the same scores), with
 three additions an instructor notices:
 
-* kernels come from the worker's warm zygote (:mod:`autograder.kernels`);
+* kernels come from the worker's warm zygote (:mod:`autograder.isolate.kernels`);
 * a per-notebook time limit (``GuardedExecute.notebook_timeout``) on top of the
   per-cell one: once it is spent, the kernel is killed;
 * a kernel that dies (``os._exit``, a segfault, the out-of-memory killer) or
@@ -12,7 +12,7 @@ three additions an instructor notices:
   was running and every later code cell get an error output that says why, so
   nbgrader's own ``SaveAutoGrades`` still records the tests that passed before it
   and zero for the rest. The outcome is kept in :data:`OUTCOMES` for the worker;
-* trusted checks (:mod:`autograder.trusted`): in a course lesson, each graded test cell
+* trusted checks (:mod:`autograder.check.trusted`): in a course lesson, each graded test cell
   that follows the course's convention gets its verdict from the worker's trusted
   process, on answers the kernel exported as data before the cell ran.
 """
@@ -30,7 +30,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from autograder import trusted
+from autograder.check import trusted
 
 #: The custom MIME type in which the kernel returns exported answers (course.answers.MIME).
 ANSWERS_MIME = "application/vnd.course.answers+json"
@@ -56,7 +56,7 @@ def describe_exit(code: int | None) -> str:
 def _worker_zygote() -> Any:
     """The grading worker's warm zygote (the trusted process is forked from it), or None."""
     try:
-        from autograder.kernels import WarmKernels
+        from autograder.isolate.kernels import WarmKernels
 
         return WarmKernels.zygote
     except ImportError:
@@ -74,7 +74,7 @@ class GuardedExecute(Execute):
     ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
-        from autograder.kernels import WarmKernelManager
+        from autograder.isolate.kernels import WarmKernelManager
 
         kwargs.setdefault("kernel_manager_class", WarmKernelManager)
         super().__init__(*args, **kwargs)

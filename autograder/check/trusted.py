@@ -12,7 +12,7 @@ is graded like this:
    nothing a later cell reads, so running them there too would only cost time;
 3. this module's long-lived process (one per worker, started on first use, one
    TensorFlow thread, never given student code; forked from the worker's zygote, so
-   TensorFlow is already imported, see :mod:`autograder.zygote`) runs the same check
+   TensorFlow is already imported, see :mod:`autograder.isolate.zygote`) runs the same check
    calls with its own unpatched ``course`` on that data. A student's function is a stand-in: each
    call is sent back to the kernel with inputs chosen here, and only its encoded
    result returns;
@@ -195,7 +195,7 @@ class TrustedChecks:
                     TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
 
     def _start(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "autograder.trusted"], stdin=subprocess.PIPE,
+        return subprocess.Popen([sys.executable, "-m", "autograder.check.trusted"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self._env(),
                                 start_new_session=False)
 
@@ -289,7 +289,7 @@ def _fork_from(zygote: Any, env: dict[str, str]) -> ForkedChecks:
     (a 0700 folder, one connection accepted, and only from the pid the zygote reported)."""
     scratch = None
     with contextlib.suppress(Exception):
-        from autograder.sandbox import SCRATCH
+        from autograder.isolate.sandbox import SCRATCH
 
         scratch = SCRATCH if SCRATCH.is_mount() else None
     folder = tempfile.mkdtemp(prefix="trusted-", dir=scratch)
@@ -532,7 +532,7 @@ def main() -> int:
     proto_in = os.fdopen(os.dup(0), "r")
     proto_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # nothing else may write to the protocol
-    from autograder.zygote import die_with_parent
+    from autograder.isolate.zygote import die_with_parent
 
     die_with_parent()  # a killed worker leaves no trusted process behind
     return serve(proto_in, proto_out)

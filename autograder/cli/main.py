@@ -2,7 +2,7 @@
 
 Run from the course directory (the folder with ``nbgrader_config.py``) or pass
 ``--course PATH``. ``autograder COMMAND --help`` explains each command. The commands
-are nbgrader-style traitlets applications (:mod:`autograder.apps`); :func:`main` runs
+are nbgrader-style traitlets applications (:mod:`autograder.cli.apps`); :func:`main` runs
 one and turns every mistake into a one-line message and an exit code.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Sequence
 
 from traitlets import TraitError
 
-from autograder.apps import EXAMPLES, AutograderApp, UsageError  # noqa: F401 - EXAMPLES: public name
-from autograder.coursedir import CourseError
+from autograder.cli.apps import EXAMPLES, AutograderApp, UsageError  # noqa: F401 - EXAMPLES: public name
+from autograder.core.coursedir import CourseError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,22 +1,22 @@
 """A grading worker: one long-lived process that autogrades submissions one by one.
 
 The worker imports nbgrader once, starts its zygote (warm TensorFlow, see
-:mod:`autograder.zygote`), then for each job runs nbgrader's own autograde
+:mod:`autograder.isolate.zygote`), then for each job runs nbgrader's own autograde
 (``NbGraderAPI.autograde``: the same sanitize and autograde preprocessors as
-``nbgrader autograde``) with :class:`autograder.execute.GuardedExecute` in place
+``nbgrader autograde``) with :class:`autograder.execute.guarded.GuardedExecute` in place
 of ``Execute``. It answers with the per-cell scores nbgrader saved in the
 gradebook and the first line of each failed test's message. A job that carries a
 ``"gradebook"`` (the course's gradebook is a server) is recorded into this worker's
 own scratch SQLite gradebook instead, and the reply carries what was recorded
-(:mod:`autograder.gradebook_batch`): the instructor's side writes it, a batch at a time.
+(:mod:`autograder.record.gradebook_batch`): the instructor's side writes it, a batch at a time.
 
-With ``"sandbox": true`` in its setup, every kernel runs in :mod:`autograder.sandbox`
+With ``"sandbox": true`` in its setup, every kernel runs in :mod:`autograder.isolate.sandbox`
 (the worker first gives itself a private scratch tmpfs for the kernels' copies).
 
-Protocol, one JSON object per line: a setup object (:func:`autograder.plan.grader_setup`),
+Protocol, one JSON object per line: a setup object (:func:`autograder.execute.setup.grader_setup`),
 then jobs ``{"id", "assignment", "student"}``; replies ``{"ready": ...}`` then one
-result per job (:meth:`autograder.results.Result.to_dict`). Started by both executors
-as ``python -m autograder.worker`` (:mod:`autograder.executors.grader`).
+result per job (:meth:`autograder.core.results.Result.to_dict`). Started by both executors
+as ``python -m autograder.execute.worker`` (:mod:`autograder.executors.grader`).
 """
 from __future__ import annotations
 
@@ -39,12 +39,12 @@ EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preproce
 def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str = "",
                   limits: dict | None = None) -> Config:
     """The course config with GuardedExecute in nbgrader's autograde pipeline, its kernels
-    from :class:`autograder.kernels.WarmKernelManager`, sandboxed under ``sandbox_course`` if set."""
+    from :class:`autograder.isolate.kernels.WarmKernelManager`, sandboxed under ``sandbox_course`` if set."""
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
-    from autograder.execute import GuardedExecute
+    from autograder.execute.guarded import GuardedExecute
 
     config = Config(config)
     configured = config.Autograde.get("autograde_preprocessors")
@@ -122,15 +122,15 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
 
 
 def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
-    """Autograde one submission with nbgrader's API; its :class:`autograder.results.Result` as JSON.
+    """Autograde one submission with nbgrader's API; its :class:`autograder.core.results.Result` as JSON.
 
-    With a ``scratch`` (:class:`autograder.gradebook_batch.Scratch`, which ``api`` records into),
+    With a ``scratch`` (:class:`autograder.record.gradebook_batch.Scratch`, which ``api`` records into),
     the reply also carries under ``"gradebook"`` what nbgrader's autograde recorded there (None
     if it failed), for the instructor's side to write into the course's gradebook.
     """
-    from autograder import execute
-    from autograder.kernels import WarmKernels
-    from autograder.results import Result, Status
+    from autograder.core.results import Result, Status
+    from autograder.execute import guarded as execute
+    from autograder.isolate.kernels import WarmKernels
 
     assignment, student = job["assignment"], job["student"]
     start = time.monotonic()
@@ -194,7 +194,7 @@ class ScratchGradebooks:
         from nbgrader.apps import NbGraderAPI
         from traitlets.config import Config
 
-        from autograder.gradebook_batch import Scratch
+        from autograder.record.gradebook_batch import Scratch
 
         if spec["template"] != self.template:
             if self.folder is None:
@@ -245,7 +245,7 @@ def main() -> int:
     proto_in = os.fdopen(os.dup(0), "r")
     proto_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    from autograder.zygote import die_with_parent
+    from autograder.isolate.zygote import die_with_parent
 
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -258,10 +258,10 @@ def main() -> int:
     sandboxed = bool(setup.get("sandbox"))
     private = None
     if sandboxed:
-        from autograder import sandbox
+        from autograder.isolate import sandbox
 
         private = sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
-    from autograder.zygote import Zygote  # (the standard library only: nothing heavy before the zygote starts)
+    from autograder.isolate.zygote import Zygote  # (the standard library only: nothing heavy before the zygote starts)
 
     zyg = None
     warning = ""
@@ -270,7 +270,7 @@ def main() -> int:
             zyg = Zygote(setup.get("preload", []), setup.get("forget", []), memory_limit=setup.get("memory_limit"))
         except Exception as exc:
             warning = f"warm kernels unavailable, using stock kernels: {exc}"
-    from autograder.coursedir import Course, working_directory
+    from autograder.core.coursedir import Course, working_directory
 
     course = Course(Path(setup["course"]))
     os.chdir(course.root)
@@ -278,7 +278,7 @@ def main() -> int:
                            sandbox_course=str(course.root) if sandboxed else "", limits=setup.get("limits"))
     from nbgrader.apps import NbGraderAPI
 
-    from autograder.kernels import WarmKernels, remove_socket_folders
+    from autograder.isolate.kernels import WarmKernels, remove_socket_folders
 
     api = NbGraderAPI(config=config)
     info: dict[str, Any] = {"ready": True, "pid": os.getpid(), "warm": False,

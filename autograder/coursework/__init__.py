@@ -1,0 +1,3 @@
+"""Tools specific to this course (they import ``course``): the reference model and
+the ``course-trace`` command.
+"""
