@@ -20,7 +20,8 @@ from textwrap import fill
 from pathlib import Path
 from typing import Any, Sequence
 
-from traitlets import Bool, List, TraitError, Unicode
+from traitlets import Bool, Enum, List, TraitError, Unicode
+from traitlets.utils.importstring import import_item
 from traitlets.config import Application, ArgumentError
 from traitlets.config.loader import DeferredConfigList, DeferredConfigString, KVArgParseConfigLoader
 
@@ -32,6 +33,8 @@ autograder grade 01_input_data --from ~/Downloads/01_submissions.zip
 autograder grade 01_input_data 02_normalization --workers 2
 autograder grade 01_input_data --Autograder.notebook_timeout=300
 autograder export                     # exports/<assignment>_grades.csv and _questions.csv
+autograder export --canvas canvas_export.csv   # + exports/canvas_import.csv for Canvas
+autograder roster import class.csv    # students from a Canvas, Moodle or plain CSV list
 autograder feedback 01_input_data     # feedback/<student>/01_input_data/*.html
 autograder report                     # reports/class_report.html
 autograder check workspace/01_input_data/01_input_data.ipynb (for learners)
@@ -303,7 +306,19 @@ class ExportApp(Command):
     arguments = "[ASSIGNMENT...]"
     count = (0, None)
     output = Unicode(None, allow_none=True, help="Folder for the CSVs (default: exports/).").tag(config=True)
-    aliases = {**Command.aliases, "output": "ExportApp.output"}
+    canvas = Unicode(None, allow_none=True, help="Also write canvas_import.csv for Canvas's Gradebook > Import, "
+                     "from this Canvas gradebook export (its roster, sections and assignment ids).").tag(config=True)
+    moodle = Bool(False, help="Also write moodle_import.csv for Moodle's Grades > Import > CSV file.").tag(config=True)
+    match = Unicode(None, allow_none=True, help="How an LMS row is matched to a student: Canvas sis_login_id "
+                    "(default), sis_user_id, id, email; Moodle username (default), idnumber, email.").tag(config=True)
+    missing = Enum(["zero", "blank"], "zero", help="Work never submitted: 0, or left blank.").tag(config=True)
+    feedback = Bool(False, help="Moodle: a 'Feedback for <lesson>' column after each lesson.").tag(config=True)
+    summary_json = Unicode(None, allow_none=True, help="Also write what the LMS files hold and what did not "
+                           "match to this JSON file.").tag(config=True)
+    aliases = {**Command.aliases, "output": "ExportApp.output", "canvas": "ExportApp.canvas",
+               "match": "ExportApp.match", "missing": "ExportApp.missing", "summary-json": "ExportApp.summary_json"}
+    flags = {"moodle": ({"ExportApp": {"moodle": True}}, moodle.help),
+             "feedback": ({"ExportApp": {"feedback": True}}, feedback.help)}
 
     def start(self) -> int:
         from autograder.outputs.exports import export
@@ -312,6 +327,10 @@ class ExportApp(Command):
         self.known(course, self.extra_args)
         for path in export(course, list(self.extra_args) or None, Path(self.output) if self.output else None):
             print(path)
+        if self.canvas or self.moodle:
+            from autograder.cli.lms import export_lms
+
+            return export_lms(self, course)
         return 0
 
 
@@ -393,6 +412,8 @@ class AutograderApp(StrictApplication):
         "feedback": (FeedbackApp, "HTML feedback per student; hidden tests show their message, not their code."),
         "report": (ReportApp, "An HTML class report with figures."),
         "check": (CheckApp, "For learners: run a notebook and score its visible tests (offline)."),
+        "roster": ("autograder.cli.lms.RosterApp", "roster import FILE: add or update students from a Canvas, "
+                   "Moodle or plain CSV class list."),
     }
 
     def _command_at(self, argv: list[str]) -> int | None:
@@ -418,7 +439,8 @@ class AutograderApp(StrictApplication):
 
     def initialize_subcommand(self, subc: str, argv: Sequence[str] | None = None) -> None:
         """A fresh command app (not traitlets' singleton: ``main`` may run several times in one process)."""
-        self.subapp = self.subcommands[subc][0](parent=self)
+        app = self.subcommands[subc][0]
+        self.subapp = (import_item(app) if isinstance(app, str) else app)(parent=self)
         self.subapp.initialize(argv)
 
     def start(self) -> int:  # type: ignore[override]

@@ -163,10 +163,11 @@ FLAGS = {
     "grade": ["--from", "--regexp", "--student", "--workers", "--threads", "--scheduler", "--notebook-timeout",
               "--memory-limit", "--force", "--cold", "--unsandboxed", "--output-limit", "--no-progress",
               "--summary-json", "--course"],
-    "export": ["--output", "--course"],
+    "export": ["--output", "--canvas", "--moodle", "--match", "--missing", "--feedback", "--summary-json", "--course"],
     "feedback": ["--student", "--course"],
     "report": ["--output", "--course"],
     "check": ["--timeout", "--json", "--course"],
+    "roster": ["--match", "--summary-json", "--course"],
 }
 
 
