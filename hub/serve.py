@@ -150,6 +150,17 @@ def ensure_hub_environment(install_dir: Path, run) -> Path:
     return venv_dir
 
 
+#: JupyterLab settings for everyone on the hub: no "Jupyter news?" question over the lesson.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                  "checkForUpdates": False}}
+
+
+def write_lab_overrides(venv_dir: Path) -> None:
+    settings = venv_dir / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=2))
+
+
 def ensure_proxy(prefix: Path, run) -> Path:
     """``configurable-http-proxy`` from npm in ``prefix`` (installed once)."""
     command = prefix / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -231,6 +242,10 @@ def write_user_config(user_config_dir: Path, exchange_root: str, demo: bool) -> 
     # Demo mode: every submission belongs to one Linux user, so owners cannot be checked.
     (user_config_dir / "hub_settings.json").write_text(json.dumps(
         {"exchange_root": exchange_root, "check_owner": not demo}))
+    # Terminals: an interactive bash that keeps the server's PATH (a login shell would reset it
+    # from /etc/profile and lose `nbgrader` and `autograder`).
+    (user_config_dir / "jupyter_server_config.py").write_text(
+        'c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash"]}\n')
     for path in user_config_dir.iterdir():
         path.chmod(0o644)
 
@@ -264,6 +279,7 @@ def main(argv: list[str], ensure_dev_environment, run) -> int:
         proxy = ensure_proxy(state_dir / "proxy", run)
     else:
         venv_dir = ensure_hub_environment(args.install_dir, run)
+        write_lab_overrides(venv_dir)
         proxy = ensure_proxy(args.install_dir / "proxy", run)
 
     plan = make_plan(course_id, args.students, prefix=args.account_prefix,
