@@ -19,20 +19,15 @@ from typing import TYPE_CHECKING, Any, Callable
 from autograder.core.coursedir import Course, CourseError
 from autograder.core.options import Autograder, default_workers, parse_size  # noqa: F401 - public names
 from autograder.core.results import Job, Result, Status, Summary  # noqa: F401 - public names
-from autograder.record.runlog import OnResult, RunLog  # noqa: F401 - public names
+from autograder.record.runlog import OnResult, RunLog, past_timings  # noqa: F401 - public names
 
 if TYPE_CHECKING:
     from autograder.executors.local import Workers
 
 
-#: ``on_plan(jobs, workers, seconds)``: the run's size, and the past seconds per submission if known.
-OnPlan = Callable[[int, int, "float | None"], None]
-
-
-def past_seconds(course: Course, assignments: list[str]) -> float | None:
-    """Mean seconds per graded submission of these assignments in earlier runs (None: no record)."""
-    known = [s for a in assignments if (s := RunLog(course, a).seconds_per_submission()) is not None]
-    return sum(known) / len(known) if known else None
+#: ``on_plan(jobs, workers, past)``: the run's jobs and workers, and each assignment's seconds per
+#: graded submission in earlier runs (:func:`autograder.record.runlog.past_timings`).
+OnPlan = Callable[[list[Job], int, dict[str, list[float]]], None]
 
 
 def check_sandbox(options: Autograder) -> None:
@@ -79,8 +74,8 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     runs on a Dask cluster (``workers`` is then the cluster's), with the same run log,
     results and summary.
 
-    ``on_plan(jobs, workers, seconds)`` is called once the run is planned (``seconds``: the
-    run log's past mean per submission, or None), ``on_result(result, done, total)`` as each
+    ``on_plan(jobs, workers, past)`` is called once the run is planned (``past``: each
+    assignment's seconds per submission in earlier runs), ``on_result(result, done, total)`` as each
     submission is recorded (the CLI draws its progress and projected class time from them),
     ``on_start(job)`` as one is handed to a worker.
     KeyboardInterrupt stops the workers at once; what finished is in the run log and
@@ -130,7 +125,7 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
             early.close(interrupted=True)
         raise
     if on_plan and plan.jobs:
-        on_plan(len(plan.jobs), options.worker_count(len(plan.jobs)), past_seconds(course, plan.assignments))
+        on_plan(list(plan.jobs), options.worker_count(len(plan.jobs)), past_timings(course, plan.assignments))
     return run_local(course, plan, options, setup, on_result=on_result, on_start=on_start, workers=early)
 
 

@@ -49,7 +49,7 @@ EXPECTED_PS = {
     "alice": ({"test_add": 1, "test_mean": 2}, "graded"),
     "fay": ({"test_add": 1, "test_mean": 2}, "graded"),
     "gus": ({"test_add": 0, "test_mean": 0}, "graded"),
-    "hal": ({"test_add": 1, "test_mean": 0}, "graded"),
+    "hal": ({"test_add": 1, "test_mean": 0}, "timed_out"),  # the per-cell limit stopped its loop
     "ike": ({"test_add": 1, "test_mean": 0}, "crashed"),  # os._exit(3) in the second answer
 }
 

@@ -176,7 +176,7 @@ def test_files_changed_outside_an_import_are_reported_not_regraded(tmp_path):
     fixture_course.write_submission(root, "ps1", "correct", victim)  # a classmate (or anyone) edits the file
 
     tampered = grade_cli(root)
-    assert tampered.returncode == 0, tampered.stdout + tampered.stderr
+    assert tampered.returncode == 1, tampered.stdout + tampered.stderr  # a submission not graded: scripts notice
     assert "changed since they were recorded" in tampered.stdout and STUDENTS[0] in tampered.stdout
     assert "re-submitted" not in tampered.stdout and "[1/" not in tampered.stdout  # not silently regraded
     from autograder.core.coursedir import Course

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from textwrap import fill
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,6 +28,9 @@ from traitlets.config.loader import DeferredConfigList, DeferredConfigString, KV
 
 from autograder.core.coursedir import Course, CourseError
 from autograder.core.options import ALIASES, FLAGS, Autograder, Seconds
+
+#: When the command started (its wall time counts from here, not from the first worker).
+STARTED = time.monotonic()
 
 EXAMPLES = """\
 autograder grade 01_input_data --from ~/Downloads/01_submissions.zip
@@ -286,11 +290,12 @@ class GradeApp(Command):
             raise CourseError(f"No submissions for {', '.join(assignments)} in {course.folder('submitted')}: "
                               "use --from FOLDER_OR_ZIP, or `autograder import`.")
         options = Autograder.resolve(course.config, **given)
-        display = progress.GradingDisplay(plain=not self.progress)
+        display = progress.GradingDisplay(plain=not self.progress, started=STARTED)
         with display:
             summary = grade(course, assignments, students=list(self.student) or None, force=self.force,
                             options=options, on_result=display.result, on_start=display.start,
                             on_plan=display.plan, started=started)
+        summary.wall_seconds = time.monotonic() - STARTED
         progress.print_summary(summary, rejected)
         if self.summary_json:
             Path(self.summary_json).write_text(json.dumps(summary.to_dict(), indent=1))

@@ -122,6 +122,9 @@ class Summary:
     planned: list[dict] = field(default_factory=list)   # {assignment, student, reason}: why graded
     tampered: list[dict] = field(default_factory=list)  # {assignment, student, reason}: not graded
     empty: list[tuple[str, str]] = field(default_factory=list)  # (assignment, student): a folder without a notebook
+    unreadable: list[dict] = field(default_factory=list)  # {assignment, student, reason}: corrupt or misnamed
+    removed: list[dict] = field(default_factory=list)  # {assignment, student, action, reason}: folder gone
+    executor: str = ""  # where it ran: "local (2 workers)", "dask (tcp://...: 4 workers)"
 
     def counts(self) -> Counter:
         return Counter(r.status.value for r in self.results)
@@ -132,12 +135,22 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return not self.interrupted and all(r.status != Status.FAILED for r in self.results)
+        return not self.interrupted and not self.not_graded()
+
+    def not_graded(self) -> list[tuple[str, str, str]]:
+        """(assignment, student, reason) of every submission this run was asked to grade and did
+        not: it failed, its files changed outside an import or a collect, it holds no notebook,
+        or its notebook cannot be read."""
+        return ([(r.assignment, r.student, r.reason) for r in self.results if r.status == Status.FAILED]
+                + [(t["assignment"], t["student"], t["reason"]) for t in self.tampered + self.unreadable]
+                + [(a, s, "no notebook submitted") for a, s in self.empty])
 
     def to_dict(self) -> dict:
         """The ``--summary-json`` file."""
         return {"wall_seconds": self.wall_seconds, "counts": dict(self.counts()),
                 "isolation": dict(self.isolation()), "skipped": len(self.skipped),
                 "interrupted": self.interrupted, "planned": self.planned, "tampered": self.tampered,
-                "empty": [list(pair) for pair in self.empty],
+                "empty": [list(pair) for pair in self.empty], "unreadable": self.unreadable,
+                "removed": self.removed,
+                "not_graded": [dict(zip(("assignment", "student", "reason"), row)) for row in self.not_graded()],
                 "workers": self.workers, "results": [r.to_dict() for r in self.results]}

@@ -79,6 +79,7 @@ class GuardedExecute(Execute):
         kwargs.setdefault("kernel_manager_class", WarmKernelManager)
         super().__init__(*args, **kwargs)
         self._deadline: float | None = None
+        self._timed_out: tuple[int, float] | None = None  # (limit, when) of the running cell's timeout
         self.timeout_func = self._cell_timeout
         # The kernel is thrown away after one notebook: no need to wait for a polite exit.
         self.shutdown_kernel = "immediate"
@@ -163,7 +164,10 @@ class GuardedExecute(Execute):
                 run_sync(self.km.interrupt_kernel)()
             except Exception:  # noqa: BLE001
                 pass
-            return {"error": f"the notebook did not answer within {timeout} s"}
+            ename, text = self._timeout_text(timeout, time.monotonic())
+            if self._outcome["status"] == "ok":
+                self._outcome.update(status="timed_out", reason=f"a check's call into the notebook: {text}")
+            return {"error": f"the notebook did not answer within {timeout} s and was stopped"}
         result = reply.get("content", {}).get("user_expressions", {}).get("r", {})
         if result.get("status") != "ok":
             return {"error": f"{result.get('ename', 'error')}: {result.get('evalue', '')}"[:300]}
@@ -227,14 +231,41 @@ class GuardedExecute(Execute):
             self._stop("timed_out", "NotebookTimeout",
                        f"the notebook ran past its {self.notebook_timeout} s time limit")
 
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
+        """nbclient's per-cell timeout (the kernel is interrupted): remember it, to say so."""
+        self._timed_out = (timeout, time.monotonic())
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _timeout_text(self, timeout: int, at: float) -> tuple[str, str]:
+        """(ename, what the student reads) for a cell stopped by a time limit."""
+        if self._deadline is not None and at >= self._deadline - 0.5:
+            return "NotebookTimeout", (f"this cell was still running when the notebook reached its "
+                                       f"{self.notebook_timeout} s time limit, and was stopped")
+        return "CellTimeout", f"this cell ran longer than {timeout} s and was stopped"
+
+    def _say_timeout(self, cell: NotebookNode, index: int) -> None:
+        """A cell stopped by the per-cell limit is a timeout everywhere: its error says so (in place
+        of the KeyboardInterrupt the interrupt raised: same error, same score), and the
+        submission's outcome is ``timed_out``."""
+        timeout, at = self._timed_out
+        ename, text = self._timeout_text(timeout, at)
+        outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
+        cell.outputs = outputs + [NotebookNode(output_type="error", ename=ename, evalue=text,
+                                               traceback=[f"\x1b[0;31m{ename}\x1b[0m: {text}"])]
+        if self._outcome["status"] == "ok":
+            self._outcome.update(status="timed_out", reason=f"cell {index + 1}: {text}")
+
     def _preprocess_code_cell(self, cell: NotebookNode, resources: Any, index: int):
         self._check_deadline()
         if self._abort is not None:
             self._mark(cell, "NotRun", f"not run: {self._abort[1]} in an earlier cell")
             return cell, resources
+        self._timed_out = None
         try:
             result = super().preprocess_cell(cell, resources, index)
             self._outcome["cells_run"] += 1
+            if self._timed_out is not None:
+                self._say_timeout(cell, index)
             return result
         except DeadKernelError:
             exit_text = describe_exit(self._kernel_exit())

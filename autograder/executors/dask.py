@@ -28,7 +28,7 @@ from autograder.core.results import Job, Result, Status, Summary
 from autograder.execute.setup import grader_setup
 from autograder.executors import bundle
 from autograder.plan.planner import Plan
-from autograder.record.runlog import OnResult, Recorder
+from autograder.record.runlog import OnResult, Recorder, past_timings
 #: Results recorded in one gradebook transaction at most (those that arrived while the last batch was recorded).
 MAX_BATCH = 64
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
@@ -64,7 +64,7 @@ def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any, **k
 
 def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
              on_result: OnResult | None = None, on_start: Callable[[Job], None] | None = None,
-             on_plan: Callable[[int, int, float | None], None] | None = None) -> Summary:
+             on_plan: Callable[[list[Job], int, dict[str, list[float]]], None] | None = None) -> Summary:
     """Grade ``plan`` on the Dask cluster at ``scheduler``; the same results and summary as ``local``.
 
     The sandbox is checked by each worker (the grader refuses to run unsandboxed
@@ -118,10 +118,9 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     try:
         client.register_plugin(plugin, name=PLUGIN_NAME)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
+        summary.executor = f"dask (scheduler {client.scheduler_info().get('address', scheduler)}, {workers} worker{'s' if workers != 1 else ''})"
         if on_plan:
-            from autograder.grading import past_seconds
-
-            on_plan(len(plan.jobs), workers, past_seconds(course, assignments))
+            on_plan(list(plan.jobs), workers, past_timings(course, assignments))
         for job in plan.jobs:
             submit(job)
         announce(workers)

@@ -1,7 +1,9 @@
 """What the instructor sees in the terminal: import problems, progress, the final summary."""
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 from collections import Counter
 from typing import Any
 
@@ -49,11 +51,6 @@ def _line(result: Result) -> str:
     return text
 
 
-def projected_seconds(submissions: int, seconds_each: float, workers: int) -> float:
-    """Wall time of grading ``submissions`` at ``seconds_each`` per submission on ``workers`` workers."""
-    return submissions * seconds_each / max(1, workers)
-
-
 def duration(seconds: float) -> str:
     """'45 s', '12 min', '3 h 05 min'."""
     if seconds < 90:
@@ -62,17 +59,48 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def projection(submissions: int, seconds_each: float, workers: int, measured: str) -> str:
-    """The projected class time line shown at the start of a long run."""
-    return (f"projected class time: {submissions} submissions x {seconds_each:.1f} s per submission "
-            f"({measured}) / {workers} worker{'s' if workers != 1 else ''} "
-            f"= about {duration(projected_seconds(submissions, seconds_each, workers))}")
+def spread(times: list[float]) -> tuple[float, float, float]:
+    """(low, mean, high) seconds per submission: the mean, give or take one standard deviation
+    (never below the fastest or above the slowest seen)."""
+    mean = statistics.fmean(times)
+    sd = statistics.stdev(times) if len(times) > 1 else 0.0
+    return max(min(times), mean - sd), mean, min(max(times), mean + sd) if len(times) > 1 else mean
+
+
+def projection(left: Counter, timings: dict[str, list[float]], workers: int, elapsed: float,
+               measured: str) -> str | None:
+    """The projected class time: ``elapsed`` so far, plus each assignment's submissions ``left``
+    at that assignment's own seconds per submission (another's when it has none yet), on
+    ``workers`` workers; with its range (mean give or take one standard deviation). None with no timings."""
+    known = {a: t for a, t in timings.items() if t}
+    if not known or not sum(left.values()):
+        return None
+    everything = [t for times in known.values() for t in times]
+    low = mean = high = 0.0
+    parts, assumed = [], []
+    for assignment, count in sorted(left.items()):
+        if not count:
+            continue
+        times = known.get(assignment)
+        if times is None:
+            assumed.append(assignment)
+        a_low, a_mean, a_high = spread(times or everything)
+        low, mean, high = low + count * a_low, mean + count * a_mean, high + count * a_high
+        parts.append(f"{count} x {a_mean:.1f} s ({assignment})")
+    workers = max(1, workers)
+    total = [elapsed + value / workers for value in (low, mean, high)]
+    text = (f"projected class time: about {duration(total[1])} ({duration(total[0])} to {duration(total[2])}): "
+            f"{duration(elapsed)} so far + {' + '.join(parts)} / {workers} worker{'s' if workers != 1 else ''} "
+            f"({measured})")
+    if assumed:
+        text += f"; no timing yet for {', '.join(assumed)}: assumed like the others"
+    return text
 
 
 class GradingDisplay:
     """A progress bar over the class, with one line per student as each finishes."""
 
-    def __init__(self, plain: bool = False):
+    def __init__(self, plain: bool = False, started: float | None = None):
         self.out = console()
         self.plain = plain or not self.out.is_terminal
         self.progress: Progress | None = None
@@ -81,7 +109,9 @@ class GradingDisplay:
         self.jobs = 0
         self.workers = 1
         self.projected = False
-        self.seconds: list[float] = []
+        self.started = time.monotonic() if started is None else started
+        self.left: Counter = Counter()  # submissions still to grade, per assignment
+        self.seconds: dict[str, list[float]] = {}  # this run's seconds per graded submission, per assignment
 
     def __enter__(self) -> "GradingDisplay":
         if not self.plain:
@@ -102,13 +132,18 @@ class GradingDisplay:
             self.out.print(text)
             sys.stdout.flush()
 
-    def plan(self, jobs: int, workers: int, past_seconds: float | None) -> None:
-        """A long run (more submissions than workers) starts with its projected class time,
-        from the run log's past timings if there are any."""
-        self.jobs, self.workers = jobs, max(1, workers)
-        if jobs > self.workers and past_seconds:
-            self.projected = True
-            self._print(projection(jobs, past_seconds, self.workers, "earlier runs"))
+    def plan(self, jobs: list[Job], workers: int, past: dict[str, list[float]] | None = None) -> None:
+        """Say at once what the run will grade, where; a long run (more submissions than workers)
+        also gets its projected class time from the run log's past timings, if there are any."""
+        self.jobs, self.workers = len(jobs), max(1, workers)
+        self.left = Counter(job.assignment for job in jobs)
+        self._print(f"grading {self.jobs} submission{'s' if self.jobs != 1 else ''} of "
+                    f"{', '.join(sorted(self.left))} on {self.workers} worker{'s' if self.workers != 1 else ''}")
+        if self.jobs > self.workers and past and any(past.values()):
+            line = projection(self.left, past, self.workers, time.monotonic() - self.started, "earlier runs")
+            if line:
+                self.projected = True
+                self._print(line)
 
     def start(self, job: Job) -> None:
         if self.progress is not None and self.task is not None:
@@ -116,23 +151,32 @@ class GradingDisplay:
 
     def result(self, result: Result, done: int, total: int) -> None:
         self.counts[result.status.value] += 1
+        self.left[result.assignment] = max(0, self.left[result.assignment] - 1)
         if result.status == "graded" and result.seconds:
-            self.seconds.append(result.seconds)
+            self.seconds.setdefault(result.assignment, []).append(result.seconds)
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=done, total=total,
                                  description=" ".join(f"{LABEL[s]} {n}" for s, n in self.counts.items()))
         self._print(f"[{done}/{total}] " + _line(result) if self.progress is None else _line(result))
         # No past timings: project from the first round of notebooks (one per worker).
-        if not self.projected and self.seconds and total > self.workers and len(self.seconds) >= min(self.workers, total):
-            self.projected = True
-            mean = sum(self.seconds) / len(self.seconds)
-            self._print(projection(total, mean, self.workers, f"measured on the first {len(self.seconds)}"))
+        measured = sum(len(t) for t in self.seconds.values())
+        if not self.projected and measured and total > self.workers and measured >= min(self.workers, total):
+            line = projection(self.left, self.seconds, self.workers, time.monotonic() - self.started,
+                              f"measured on the first {measured}")
+            if line:
+                self.projected = True
+                self._print(line)
 
 
 def names(items: list[str], most: int = 12) -> str:
     """``a, b, c`` or ``a, b, ... and 7 more``: whole names, never cut mid-word."""
     shown = ", ".join(items[:most])
     return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def who(planned: dict, with_assignment: bool) -> str:
+    """A planned submission by its student, and its assignment when a run grades several."""
+    return f"{planned['student']} ({planned['assignment']})" if with_assignment else planned["student"]
 
 
 def print_summary(summary: Any, rejected: Any = None) -> None:
@@ -155,14 +199,28 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
         table.add_row("[bold red]not graded: files changed or unsafe[/]", str(len(summary.tampered)))
     if summary.empty:
         table.add_row("no notebook submitted (not graded)", str(len(summary.empty)))
+    if summary.unreadable:
+        table.add_row("[bold red]not graded: notebook unreadable or misnamed[/]", str(len(summary.unreadable)))
+    if summary.not_graded():
+        table.add_row("[bold red]not graded in all[/]", str(len(summary.not_graded())))
+    if summary.removed:
+        table.add_row("submission folder gone", str(len(summary.removed)))
     if graded:
-        table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per submission)")
+        table.add_row("wall time", f"{summary.wall_seconds:.1f} s ({summary.wall_seconds / graded:.2f} s per "
+                                   "submission, from the command's start)")
+    if summary.executor:
+        table.add_row("ran on", summary.executor)
     out.print(table)
     why = Counter(p["why"] for p in summary.planned)
+    several = len({p["assignment"] for p in summary.planned}) > 1
     if why:
         out.print("graded because: " + "; ".join(
-            f"{reason}: {n} ({names([p['student'] for p in summary.planned if p['why'] == reason])})"
+            f"{reason}: {n} ({names([who(p, several) for p in summary.planned if p['why'] == reason])})"
             for reason, n in why.most_common()))
+    for item in summary.unreadable:
+        out.print(f"[bold red]not graded[/] {item['student']} ({item['assignment']}): {item['reason']}")
+    for item in summary.removed:
+        out.print(f"{item['student']} ({item['assignment']}): {item['reason']}")
     if summary.empty:
         out.print("no notebook in the submission folder (nbgrader skips it too): "
                   + names([f"{student} ({assignment})" for assignment, student in summary.empty]))

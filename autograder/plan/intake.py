@@ -33,6 +33,7 @@ file is not imported, and a submission folder holding one is not graded.
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import nbformat
 
@@ -235,6 +237,25 @@ class Importer:
         wanted = ", ".join(f"{n}.ipynb" for n in self.sources)
         return f"{filename!r} is not a notebook of {self.assignment} (expected {wanted})"
 
+    def submitted_problem(self, folder: Path) -> str | None:
+        """Why the notebooks already in a submission folder cannot be graded (the reasons an
+        import gives), or None: no notebook named as this assignment's, or one that is corrupt."""
+        notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+        ours = [p for p in notebooks if p.stem in self.sources]
+        if not ours:
+            found = ", ".join(repr(p.name) for p in notebooks[:3]) + (" ..." if len(notebooks) > 3 else "")
+            other = next((self.other_notebooks[p.stem] for p in notebooks if p.stem in self.other_notebooks), None)
+            why = self._unknown(notebooks[0].name) if len(notebooks) == 1 else \
+                f"{found}: no notebook of {self.assignment} (expected {', '.join(f'{n}.ipynb' for n in self.sources)})"
+            if other:
+                why += f"; it is a notebook of {other}"
+            return why + ": rename the file as the assignment's notebook, or re-import the student's submission"
+        for path in ours:
+            reason = check_notebook(path, self.expected_ids.get(path.stem))
+            if reason:
+                return f"{path.name}: {reason}"
+        return None
+
     # -- importing ------------------------------------------------------------
     def run(self, source: Path, overwrite: bool = True) -> ImportReport:
         source = Path(source).resolve()  # the instructor's own path may be a link; nothing inside it may
@@ -324,10 +345,18 @@ class Importer:
 
 def fingerprint(course: Course, assignment: str, student: str) -> str:
     """A hash of the student's submitted files (names and contents)."""
+    return folder_fingerprint(course.folder("submitted") / student / assignment)
+
+
+def folder_fingerprint(folder: Path, ignore: Sequence[str] = ()) -> str:
+    """A hash of the regular files under ``folder`` (names and contents), leaving out names
+    that match a pattern of ``ignore`` at any depth (as ``shutil.ignore_patterns`` does)."""
     digest = hashlib.sha256()
-    folder = course.folder("submitted") / student / assignment
     for path in walk_files(folder)[0] if folder.is_dir() else []:
-        digest.update(str(path.relative_to(folder)).encode())
+        relative = path.relative_to(folder)
+        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in ignore):
+            continue
+        digest.update(str(relative).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

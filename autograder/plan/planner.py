@@ -29,10 +29,13 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     tampered: list[dict] = field(default_factory=list)
     empty: list[tuple[str, str]] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)
 
     def summary(self) -> Summary:
         """An empty summary of this plan's run (the executor adds the results)."""
         return Summary(skipped=list(self.skipped), tampered=list(self.tampered), empty=list(self.empty),
+                       unreadable=list(self.unreadable), removed=list(self.removed),
                        planned=[{"assignment": j.assignment, "student": j.student, "why": j.why}
                                 for j in self.jobs])
 
@@ -58,20 +61,56 @@ def graded_in_gradebook(course: Course, assignment: str) -> set[str]:
     return graded
 
 
+def forget_removed(course: Course, assignment: str, students: list[str] | None = None) -> list[dict]:
+    """Submissions the gradebook holds whose folder in ``submitted/`` is gone.
+
+    One that was never graded (an autograde that failed left it behind, shown as "needs manual
+    grading" in the formgrader) is removed from the gradebook. One with grades keeps them:
+    removing a folder never deletes an instructor's grading. Each is reported either way.
+    """
+    from nbgrader.api import MissingEntry
+
+    submitted = set(course.submitted_students(assignment))
+    gone = []
+    with course.gradebook() as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            return gone
+        scored = {s.student.id: any(g.auto_score is not None or g.manual_score is not None
+                                    for nb in s.notebooks for g in nb.grades) for s in record.submissions}
+        for student in sorted(scored):
+            if student in submitted or (students and student not in students):
+                continue
+            if scored[student]:
+                gone.append({"assignment": assignment, "student": student, "action": "kept", "reason": (
+                    "its folder in submitted/ is gone; its grades stay in the gradebook")})
+            else:
+                gb.remove_submission(assignment, student)
+                gone.append({"assignment": assignment, "student": student, "action": "removed", "reason": (
+                    "its folder in submitted/ is gone and it had no grade: removed from the gradebook")})
+    return gone
+
+
 def make_plan(course: Course, assignments: Iterable[str], students: list[str] | None = None,
               force: bool = False) -> Plan:
     """The gradebook made ready for ``assignments``, then the plan of what to grade and why."""
-    from autograder.plan.intake import fingerprint, known_fingerprints, record_fingerprints, unsafe_entries
+    from autograder.plan.exchange import collected_from
+    from autograder.plan.intake import (Importer, fingerprint, known_fingerprints, record_fingerprints,
+                                        unsafe_entries)
 
     plan = Plan(list(assignments))
     for assignment in plan.assignments:
         course.ensure_gradebook(assignment)
     for assignment in plan.assignments:
         done = RunLog(course, assignment).latest()
+        plan.removed += forget_removed(course, assignment, students)
         in_book = graded_in_gradebook(course, assignment)
         trusted = known_fingerprints(course, assignment)
         first_seen: dict[str, str] = {}
         accepted: dict[str, str] = {}
+        collected: dict[str, str] = {}
+        reader = Importer(course, assignment)
         for student in course.submitted_students(assignment):
             if students and student not in students:
                 continue
@@ -81,19 +120,28 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
                     "holds what is not a regular file (" + "; ".join(unsafe[:3]) + (" ..." if len(unsafe) > 3 else "")
                     + "): not graded, even with --force; remove it and re-import the student's files")})
                 continue
-            if not any((course.folder("submitted") / student / assignment).glob("*.ipynb")):
+            folder = course.folder("submitted") / student / assignment
+            if not any(folder.glob("*.ipynb")):
                 plan.empty.append((assignment, student))  # stock nbgrader warns and skips it too
+                continue
+            problem = reader.submitted_problem(folder)
+            if problem:  # stock nbgrader fails on it with no reason
+                plan.unreadable.append({"assignment": assignment, "student": student, "reason": problem})
                 continue
             stamp = fingerprint(course, assignment, student)
             known = trusted.get(student)
             if known is None:
                 first_seen[student] = stamp
+            elif known["fingerprint"] != stamp and collected_from(course, assignment, student, stamp):
+                collected[student] = stamp  # a re-submission collected from the exchange (`nbgrader collect --update`)
             elif known["fingerprint"] != stamp:
                 if not force:
                     plan.tampered.append({"assignment": assignment, "student": student, "reason": (
                         f"submitted files changed since they were recorded ({known.get('source', 'import')}, "
-                        f"{known.get('time', '?')}) by something other than `autograder import`: not graded; "
-                        "re-import the student's submission, or pass --force to grade the files as they are")})
+                        f"{known.get('time', '?')}) by something other than `autograder import` or "
+                        "`nbgrader collect` (they match none of the student's submissions in the exchange): not "
+                        "graded; re-import or re-collect the student's submission, or pass --force to grade the "
+                        "files as they are")})
                     continue
                 accepted[student] = stamp
             record = done.get(student)
@@ -113,5 +161,6 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
             plan.jobs.append(Job(assignment, student, stamp, reason))
         record_fingerprints(course, assignment, first_seen, "first grading")
         record_fingerprints(course, assignment, accepted, "accepted with --force")
+        record_fingerprints(course, assignment, collected, "collected from the exchange")
     return plan
 

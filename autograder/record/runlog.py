@@ -39,9 +39,13 @@ class RunLog:
         """The last record per student."""
         return {r.student: r for r in self.records()}
 
+    def graded_seconds(self) -> list[float]:
+        """Grading time of each submission this log recorded as graded (its latest record)."""
+        return [r.seconds for r in self.latest().values() if r.status == "graded" and r.seconds]
+
     def seconds_per_submission(self) -> float | None:
         """Mean grading time of the submissions this log recorded as graded (None: none yet)."""
-        times = [r.seconds for r in self.records() if r.status == "graded" and r.seconds]
+        times = self.graded_seconds()
         return sum(times) / len(times) if times else None
 
     def append(self, result: Result) -> None:
@@ -86,3 +90,8 @@ class Recorder:
         if self.on_result:
             self.on_result(result, len(self.summary.results), self.total)
         return True
+
+
+def past_timings(course: Course, assignments: list[str]) -> dict[str, list[float]]:
+    """Each assignment's seconds per graded submission in earlier runs (an empty list: none)."""
+    return {assignment: RunLog(course, assignment).graded_seconds() for assignment in assignments}
