@@ -8,6 +8,7 @@ only paints the artists that change (marked ``animated=True``) on top.
 """
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Hashable, Iterable
 
@@ -34,6 +35,25 @@ def canvas_png(canvas: FigureCanvasAgg) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()
+
+
+def png_img(png: bytes, alt: str = "") -> str:
+    """An ``<img>`` holding ``png`` inline, as a data URI (no file beside the notebook)."""
+    import html
+
+    if not png:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}'/>"
+
+
+def static_html(title: str, png: bytes, table: str = "") -> str:
+    """A widget's static stand-in: its title, its figure as a PNG and its table, in one block.
+
+    A widget's output carries this as ``text/html`` beside the live view, so what cannot
+    run widgets (nbconvert, nbgrader's feedback, GitHub's viewer) still shows the picture."""
+    parts = [f"<div>{title}</div>" if title else "", png_img(png, "figure"), table]
+    return "<div class='course-static'>" + "".join(parts) + "</div>"
 
 
 def figure_png(figure: Figure) -> bytes:

@@ -66,9 +66,22 @@ def show(bundle: Mapping[str, Any]) -> None:
         print(bundle.get("text/plain", ""))
 
 
-def show_widget(widget: Any) -> None:
-    """Display a widget in a kernel; outside one there is nothing to draw it, so do nothing."""
-    if _inside_kernel():
-        from IPython.display import display
+def show_widget(widget: Any, *, static: Mapping[str, str] | None = None, display_id: str | None = None,
+                update: bool = False) -> None:
+    """Display a widget in a kernel; outside one there is nothing to draw it, so do nothing.
 
-        display(widget)
+    ``static`` adds MIME types beside the live view (``text/html``, ``text/plain``): what a
+    viewer that cannot run widgets shows instead (nbconvert, nbgrader's feedback, GitHub).
+    ``display_id`` names the output; ``update`` replaces what that output shows.
+    """
+    if not _inside_kernel():
+        return
+    from IPython.display import display, update_display
+
+    bundle = {**widget._repr_mimebundle_(), **(static or {})}
+    if update and display_id:
+        update_display(bundle, raw=True, display_id=display_id)
+    elif display_id:
+        display(bundle, raw=True, display_id=display_id)
+    else:
+        display(bundle, raw=True)

@@ -29,7 +29,7 @@ from matplotlib.ticker import MaxNLocator
 from course.formatting import number_text, preview_values
 from course.stages import Stage
 from course.widgets.activations import Activations, record_activations
-from course.widgets.canvas import BlitCanvas, new_figure
+from course.widgets.canvas import BlitCanvas, new_figure, static_html
 from course.widgets.frontend import resolve_live
 from course.widgets.validation import model_data_labels
 
@@ -89,7 +89,9 @@ class ActivationInspector:
         #: Seconds the last update spent computing values and drawing (for benchmarks).
         self.last_timing = {"compute": 0.0, "draw": 0.0}
         self._plot = _StagePlot(self.activations)
-        if resolve_live(live):
+        #: False when nobody is watching (nbgrader, a script): the output is then only static.
+        self.live = resolve_live(live)
+        if self.live:
             self._plot.prepare_all(stages)
         self._holding = False
         self.sample_slider.observe(self._on_change, names="value")
@@ -183,9 +185,17 @@ class ActivationInspector:
 
     # -- display -------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, with :meth:`html` (a picture and the table) beside it for every viewer
+        that cannot run widgets: nbconvert, nbgrader's feedback, GitHub, a reopened notebook.
+        When nobody is watching (nbgrader, ``COURSE_WIDGETS=static``) only the static parts."""
+        bundle = self.widget._repr_mimebundle_(**kwargs) if self.live else {}
+        bundle["text/html"] = self.html()
         bundle["text/plain"] = self.text()
         return bundle
+
+    def html(self) -> str:
+        """What the widget shows now, as static HTML: the figure as a PNG and the table."""
+        return static_html(self.widget.children[0].value, self.image.value, self.table.value)
 
     def text(self) -> str:
         """What the table shows, as plain text (for scripts and graded feedback)."""

@@ -5,14 +5,16 @@
 
 In JupyterLab the cell shows loss and accuracy per epoch (validation curves too,
 when ``fit`` has validation data), redrawn after every epoch, and the epoch
-table below them. When nobody is watching (nbgrader, a script; see
-:mod:`course.widgets.frontend`) nothing is drawn during training: at the end
-the cell gets one static figure and the table (a script prints the table).
-Nothing is ever written to stderr and nothing waits for a browser.
+table below them; when training ends, the same output also keeps the final figure
+and table as static HTML, so the saved notebook shows them where widgets do not
+run (nbconvert, nbgrader's feedback, GitHub's viewer). When nobody is watching
+(nbgrader, a script; see :mod:`course.widgets.frontend`) nothing is drawn during
+training: at the end the cell gets one static figure and the table (a script
+prints the table). Nothing is ever written to stderr and nothing waits for a browser.
 """
 from __future__ import annotations
 
-import base64
+import uuid
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,7 +24,7 @@ from matplotlib.ticker import MaxNLocator
 from course.formatting import html_table
 from course.model_facts import accuracy_key, optimizer_steps
 from course.training_trace import EPOCH_HEADERS, EpochRow, epoch_cells, epoch_table
-from course.widgets.canvas import figure_png, new_figure
+from course.widgets.canvas import figure_png, new_figure, static_html
 from course.widgets.frontend import resolve_live, show, show_widget
 
 
@@ -40,6 +42,7 @@ class LiveCurves(keras.callbacks.Callback):
     def __init__(self, *, live: bool | None = None) -> None:
         super().__init__()
         self._live_argument = live
+        self._display_id: str | None = None
         self.live = False
         self.history: dict[str, list[float]] = {}
         self.figure = new_figure(7.2, 2.6)
@@ -72,7 +75,8 @@ class LiveCurves(keras.callbacks.Callback):
         if self.live:
             self.image.layout.display = "none"
             self.table.value = "<i>Training: the curves appear after the first epoch.</i>"
-            show_widget(self.widget)
+            self._display_id = uuid.uuid4().hex
+            show_widget(self.widget, static={"text/plain": "Training ..."}, display_id=self._display_id)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for key, value in (logs or {}).items():
@@ -83,11 +87,16 @@ class LiveCurves(keras.callbacks.Callback):
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.live:
             self._update_widget()
+            # the same output, now with the final figure and table kept as static HTML too
+            show_widget(self.widget, static={"text/html": self.html(), "text/plain": self.table_text()},
+                        display_id=self._display_id, update=True)
             return
         self._draw()
-        png = base64.b64encode(figure_png(self.figure)).decode("ascii")
-        show({"text/html": f"<img src='data:image/png;base64,{png}'/>" + self.table_html(),
-              "text/plain": self.table_text()})
+        show({"text/html": self.html(figure_png(self.figure)), "text/plain": self.table_text()})
+
+    def html(self, png: bytes | None = None) -> str:
+        """The figure (``png``, default: the widget's picture) and the epoch table as static HTML."""
+        return static_html("", self.image.value if png is None else png, self.table_html())
 
     # -- what is shown --------------------------------------------------------------
     @property

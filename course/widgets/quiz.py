@@ -28,6 +28,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from course import quiz
+from course.widgets.frontend import is_headless
 
 #: A checker: the chosen letter -> (is it correct? None: not said, message to show).
 Check = Callable[[str], tuple[bool | None, str]]
@@ -101,9 +102,23 @@ class QuizQuestion:
         self.submit()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, with :meth:`html` beside it for viewers that cannot run widgets
+        (nbconvert, nbgrader's feedback, GitHub's viewer, a reopened notebook); only the static
+        parts when nobody is watching (nbgrader, ``COURSE_WIDGETS=static``)."""
+        bundle = {} if is_headless() else self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.html()
         bundle["text/plain"] = self.text()
         return bundle
+
+    def html(self) -> str:
+        """The question, its options (the submitted one marked) and the feedback, as static HTML."""
+        chosen = self.answer if self.answer is not None else self.choices.value
+        items = "".join(
+            f"<li>{'&#9673;' if letter == chosen else '&#9675;'} <b>{letter}.</b> {html.escape(text)}</li>"
+            for letter, text in self.options.items())
+        feedback = f"<div>{self.feedback.value}</div>" if self.feedback.value else ""
+        return (f"<div class='course-static course-quiz'><b>{html.escape(self.question)}</b>"
+                f"<ul style='list-style:none;padding-left:1em'>{items}</ul>{feedback}</div>")
 
     def text(self) -> str:
         """The question and its options as plain text (for scripts and graded feedback)."""
