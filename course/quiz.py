@@ -9,10 +9,12 @@ the digest.
 * ``graded`` (a class): a check cell confirms the letter written in ``answer_qN``
   and says nothing about whether it is right; hidden tests grade it after
   submission and the feedback gives right/wrong with the explanation.
-* ``self-study`` (the default): the first answer committed for a question counts
-  (the quiz widget's Submit button, kept in .quiz_answers.json beside the notebook,
-  or the first run of the check cell in a session); the
-  learner then sees right/wrong and why, and ``autograder check`` scores that answer.
+* ``self-study`` (the default): the first answer committed for a question counts, one
+  rule for every way in: the quiz widget's Submit button, or the first check of the
+  letter written in ``answer_qN`` (the check cell, nbgrader's Validate, ``autograder
+  check``). It is kept in .quiz_answers.json beside the notebook, so it outlives a kernel
+  restart; the learner then sees right/wrong and why, and ``autograder check`` scores that
+  answer (and says "failed", not "not attempted", for a wrong answer given in the widget).
 
 The mode comes from the environment variable ``COURSE_QUIZ_MODE`` (a grader sets it),
 else from ``c.CourseQuiz.mode`` in the course's ``nbgrader_config.py``, else ``self-study``.
@@ -48,6 +50,8 @@ class Question:
     options: dict[str, str]
     key_digest: str
     explanation: str  # shown once the answer counts (self-study) or is graded (class)
+    #: The second hint: where in the course to look, or what to try, for this question (never the answer).
+    hint: str = ""
 
     @property
     def variable(self) -> str:
@@ -65,21 +69,27 @@ QUESTIONS = [
               "C": "It changes all negative values to zero and keeps positive values as is",
               "D": "It sums all inputs without change"},
              "d0265c7ad9428381879e86a82ff49a9c912447133ff35ba836fa600233bd5ac5",
-             "ReLU(z) = max(0, z): negatives become 0, positives pass unchanged."),
+             "ReLU(z) = max(0, z): negatives become 0, positives pass unchanged.",
+             "Open lesson 6's activation inspector on a Dense stage: some units are exactly 0 and "
+             "others are well above 1. Which option allows both?"),
     Question(2, "04 Output layer", "The output layer gives 0.8 for a sample. What does 0.8 mean?",
              {"A": "80 % of the sample's features are positive",
               "B": "The model's estimate of the probability that the sample's label is 1",
               "C": "The loss for that sample",
               "D": "The sample belongs to class 0.8"},
              "9138c1a25ef01c85a5ac6c33c3c6a0533d61046fb91c868188d0e159e03fc587",
-             "Sigmoid squeezes the last score into (0, 1): a probability of class 1."),
+             "Sigmoid squeezes the last score into (0, 1): a probability of class 1.",
+             "Lesson 6 turns this number into a class by comparing it with 0.5, and the labels are 0 "
+             "or 1. Which option is a number that such a comparison makes sense for?"),
     Question(3, "02 Normalization", "What does normalizer.adapt(x) learn?",
              {"A": "The weights of the Dense layers",
               "B": "The labels of the training data",
               "C": "The learning rate",
               "D": "Each feature's mean and variance over x"},
              "94cbe30d4f197a385f1424d6111998dda113c13123313984b053007f4ef12835",
-             "adapt computes per-feature statistics; the layer then subtracts the mean and divides by the standard deviation."),
+             "adapt computes per-feature statistics; the layer then subtracts the mean and divides by the standard deviation.",
+             "After adapt, print normalizer.mean and normalizer.variance: how many numbers do they "
+             "hold, and what would you compute to get them from x?"),
     Question(4, "02 Normalization", "Why does the pipeline normalize the features first?",
              {"A": "Keras refuses data that is not normalized",
               "B": "Features on very different scales make some dominate and slow down training; "
@@ -87,28 +97,38 @@ QUESTIONS = [
               "C": "It removes label noise",
               "D": "It reduces the number of samples"},
              "836c0eb3ab7b579c969725861b60ac85d6b475d36c37a0d494a9738c69d9b1c5",
-             "With raw scales from 0.01 to 1000, the large features dominate the first layer's sums."),
+             "With raw scales from 0.01 to 1000, the large features dominate the first layer's sums.",
+             "Lesson 1 printed each feature's scale. Picture one weighted sum of a Dense unit with a "
+             "feature in the thousands next to one in the hundredths: which of them moves the sum?"),
     Question(5, "03 Dense layers", "How many parameters does Dense(32) have when it follows Dense(64)?",
              {"A": "2048", "B": "96", "C": "2080", "D": "32"},
              "55868c5be9ca9d0e47fcc4b29f529990b9bef1e7014610998d4451c3c9240c54",
-             "64 inputs x 32 units = 2048 weights, plus 32 biases = 2080."),
+             "64 inputs x 32 units = 2048 weights, plus 32 biases = 2080.",
+             "Lesson 3 counted parameters with count_params(): a Dense unit has one weight per input "
+             "it sees, and something more of its own. Count both for 32 units."),
     Question(6, "05 Training", "fit(x, y, epochs=5, batch_size=32) on 1000 samples: how many weight "
                                "updates happen in one epoch?",
              {"A": "32", "B": "1000", "C": "5", "D": "31"},
              "a3edf5d1f138695d57040602df921fd443807079f013ebee4f178625c9c1ad05",
-             "ceil(1000 / 32) = 32 batches, one update per batch; an epoch is one pass over all samples."),
+             "ceil(1000 / 32) = 32 batches, one update per batch; an epoch is one pass over all samples.",
+             "The weights change once per batch. How many batches of 32 samples cover 1000 samples, "
+             "if the last batch may hold fewer?"),
     Question(7, "05 Training", f"{reference_epochs.trend()}. What does that tell you?",
              {"A": "The model is certainly overfitting",
               "B": "The learning rate is too high",
               "C": "The model is learning: its predictions on the training data get better every epoch",
               "D": "The data was not normalized"},
              "9f471cf407045e6bb5b9b41e04c2be722a8d6e93d9b1dd8347f5bca2561e513d",
-             "A steadily falling training loss means learning; overfitting needs held-out data to judge."),
+             "A steadily falling training loss means learning; overfitting needs held-out data to judge.",
+             "Every number in the table is measured on the training data. Which options would need "
+             "something the table does not show (held-out data, another learning rate, the raw features)?"),
     Question(8, "06 Prediction trace", "The reference trace shows 5 layers. How many does model.layers list "
                                        "for Sequential([keras.Input((20,)), Normalization, Dense, Dense, Dense])?",
              {"A": "5", "B": "4", "C": "3", "D": "6"},
              "b2147bbbdd21f78b07c1e2a63e09f82cc06101a1fa5d0616e7fd014a38281da1",
-             "keras.Input is not a layer of the model; the reference trace counts the input data as stage 1."),
+             "keras.Input is not a layer of the model; the reference trace counts the input data as stage 1.",
+             "Build that model in a cell and print len(model.layers), or read model.summary(): "
+             "does the Input show up as a layer of its own?"),
 ]
 
 
@@ -187,7 +207,8 @@ def _attempts_path(folder: Path | None = None) -> Path:
     return (folder or Path.cwd()) / ATTEMPTS_FILE
 
 
-#: Self-study answers committed in this kernel session by a check cell, by question number.
+#: Self-study answers committed in this kernel session, by question number (what counts when
+#: the folder cannot be written).
 SESSION: dict[int, str] = {}
 
 
@@ -207,8 +228,9 @@ def committed(question: Question, folder: Path | None = None) -> str | None:
 def commit(question: Question, letter: str, folder: Path | None = None, *, keep: bool = True) -> str:
     """Commit ``letter`` as the answer that counts, unless one is already committed; return it.
 
-    ``keep`` also writes it to the file beside the notebook (the widget does; a check cell
-    commits for its kernel session only, so tools that run notebooks leave no file behind).
+    ``keep`` also writes it to the file beside the notebook (the widget and a check cell both
+    do, so the first answer outlives a kernel restart); ``keep=False`` commits for this
+    session only.
     """
     letter = letter_of(letter, question.options)
     first = committed(question, folder)

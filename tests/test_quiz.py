@@ -15,6 +15,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,24 @@ def _lesson(namespace):
     return lesson07
 
 
+def test_each_question_has_its_own_second_hint_that_keeps_the_answer(capsys):
+    """hint(2) is specific to its question, and names neither the right option nor its letter."""
+    from course.lessons import lesson07
+
+    seconds = [getattr(lesson07, f"q{n}").hint(2) for n in range(1, 9)]
+    capsys.readouterr()
+    texts = [str(text).split(": ", 1)[1] for text in seconds]
+    assert len(set(texts)) == 8 and all(len(text) > 40 for text in texts), texts
+    for question, text, right in zip(quiz.QUESTIONS, texts, RIGHT):
+        answer = question.options[right]
+        assert answer.lower() not in text.lower() or re.search(rf"\b{re.escape(answer)}\b", question.text), text
+        if answer.isdigit():
+            assert not re.search(rf"\b{answer}\b", text) or answer in question.text, (question.number, text)
+        assert question.explanation not in text and not re.search(rf"\b(answer|option) {right}\b", text)
+        words = set(re.findall(r"[a-z]{5,}", question.text.lower() + " " + " ".join(question.options.values()).lower()))
+        assert words & set(re.findall(r"[a-z]{5,}", text.lower())) or "lesson" in text.lower(), text
+
+
 def test_graded_mode_records_without_a_verdict(monkeypatch, capsys):
     monkeypatch.setenv(quiz.MODE_VARIABLE, "graded")
     lines = {}
@@ -124,7 +143,8 @@ def test_graded_mode_records_without_a_verdict(monkeypatch, capsys):
         _lesson({}).q1.check()
 
 
-def test_self_study_counts_the_first_checked_answer_in_a_session(monkeypatch, capsys):
+def test_self_study_counts_the_first_checked_answer_in_a_session(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
     monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
@@ -142,9 +162,41 @@ def test_self_study_counts_the_first_checked_answer_in_a_session(monkeypatch, ca
     monkeypatch.setattr(quiz, "_attempts_path", lambda folder=None: Path("/nonexistent/never-written"))
     widget = ask(1)  # the widget cannot take a second try either
     assert widget.locked and widget.choices.value == "A" and "&#10008;" in widget.feedback.value
-    ex = _lesson({"answer_q1": "C"})
+    ex = _lesson({"answer_q1": "C"})  # a new session with no file beside it: a fresh notebook
     ex.q1.check()
     assert "✔ Question 1: C is right" in capsys.readouterr().out
+
+
+def test_one_rule_for_the_cell_the_widget_and_a_restart(tmp_path, monkeypatch, capsys):
+    """The first answer a check shows a verdict for counts, kept beside the notebook: a changed cell,
+    a restarted kernel and the widget all see it; a grader's run (autograde) commits nothing."""
+    from course.widgets.quiz import ask
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
+    monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(CheckFailed):
+        _lesson({"answer_q2": "A"}).q2.check()
+    assert not (tmp_path / quiz.ATTEMPTS_FILE).exists()  # grading never commits
+    monkeypatch.delenv("NBGRADER_EXECUTION")
+    with pytest.raises(CheckFailed, match="A is not the right answer"):
+        _lesson({"answer_q2": "A"}).q2.check()  # the cell's first checked answer ...
+    assert json.loads((tmp_path / quiz.ATTEMPTS_FILE).read_text()) == {"2": "A"}  # ... kept on disk
+    ex = _lesson({"answer_q2": "B"})  # _lesson clears the session: a kernel restart, then a new letter
+    with pytest.raises(CheckFailed, match="Your first answer, A, is the one that counts; the cell now says B"):
+        ex.q2.check()
+    widget = ask(2)  # the widget shows the answer the cell committed, locked
+    assert widget.locked and widget.choices.value == "A" and "&#10008;" in widget.feedback.value
+    # and the other way round: a wrong answer submitted in the widget, nothing in the cell
+    widget = ask(3)
+    widget.choices.value = "A"
+    widget.check_button.click()
+    quiz.SESSION.clear()
+    with pytest.raises(CheckFailed) as failure:
+        _lesson({}).q3.check()
+    assert not isinstance(failure.value, NotAttempted)
+    assert "A is not the right answer" in str(failure.value) and "first answer, A, given earlier" in str(failure.value)
 
 
 def test_self_study_widget_allows_one_attempt_then_shows_why(tmp_path, monkeypatch):
@@ -283,3 +335,58 @@ def test_self_study_local_score_counts_the_committed_answers(tmp_path):
     assert (result["score"], result["max_score"]) == (3, 8), result
     first = next(t for t in result["tests"] if t["name"] == "l07-q1-test")
     assert first["status"] == "failed" and "first answer, A" in first["message"]
+    # the check committed the letters it scored: changing the cells gives no second try
+    assert json.loads((folder / quiz.ATTEMPTS_FILE).read_text()) == {
+        str(n): ("A" if n == 1 else (RIGHT[:4] + WRONG[4:])[n - 1]) for n in range(1, 9)}
+    nbformat.write(answered(RIGHT), str(folder / f"{ASSIGNMENT}.ipynb"))
+    done = subprocess.run([os.path.join(scripts, "autograder"), "check", str(folder / f"{ASSIGNMENT}.ipynb"),
+                           "--json"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    again = json.loads(done.stdout)
+    assert again["score"] == 3, again
+    fifth = next(t for t in again["tests"] if t["name"] == "l07-q5-test")
+    assert fifth["status"] == "failed" and "first answer, A, is the one that counts; the cell now says C" in fifth["message"]
+
+
+@pytest.mark.slow
+def test_self_check_labels_a_wrong_widget_answer_failed_not_not_attempted(tmp_path):
+    """Answered wrongly in the widget, answer cells untouched (their stubs): failed, with the verdict."""
+    folder = tmp_path / ASSIGNMENT
+    folder.mkdir()
+    shutil.copy(ROOT / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", folder)
+    (folder / quiz.ATTEMPTS_FILE).write_text(json.dumps({"1": "A", "2": RIGHT[1]}))
+    scripts = str(Path(sys.executable).parent)
+    env = dict(os.environ, COURSE_QUIZ_MODE="self-study")
+    done = subprocess.run([os.path.join(scripts, "autograder"), "check", str(folder / f"{ASSIGNMENT}.ipynb"),
+                           "--json"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    result = json.loads(done.stdout)
+    status = {t["name"]: t for t in result["tests"]}
+    assert status["l07-q1-test"]["status"] == "failed", status["l07-q1-test"]
+    assert "A is not the right answer" in status["l07-q1-test"]["message"]
+    assert status["l07-q2-test"]["status"] == "passed" and result["score"] == 1
+    assert all(status[f"l07-q{n}-test"]["status"] == "not attempted" for n in range(3, 9)), status
+
+
+def test_self_check_trusts_a_checks_own_verdict_over_a_stub_above():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.outputs.selfcheck import score_notebook
+
+    def cell(source, grade_id, **meta):
+        made = new_code_cell(source)
+        made.metadata["nbgrader"] = {"grade_id": grade_id, "schema_version": 3, "locked": False, **meta}
+        return made
+
+    def failing(ename, text):
+        test = cell("ex.q1.check()", f"test-{ename}", grade=True, solution=False, points=1)
+        test.outputs = [nbformat.from_dict({"output_type": "error", "ename": ename, "evalue": text,
+                                            "traceback": []})]
+        return test
+
+    stub = "# YOUR CODE HERE\nraise NotImplementedError()"
+    nb = new_notebook(cells=[
+        cell(stub, "a1", grade=False, solution=True), failing("CheckFailed", "✘ Question 1: A is not the right answer"),
+        cell(stub, "a2", grade=False, solution=True), failing("NotAttempted", "… Question 2: not attempted yet"),
+        cell(stub, "a3", grade=False, solution=True), failing("NameError", "name 'x' is not defined"),
+    ])
+    assert [t.status for t in score_notebook(nb).tests] == ["failed", "not attempted", "not attempted"]
+

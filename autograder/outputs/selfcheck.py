@@ -11,10 +11,12 @@ and prints a table::
     test_train       0 / 3  not attempted: the answer above still raises NotImplementedError
     visible score    0 / 5
 
-A test is *not attempted* when it fails because an answer cell above it (since
-the previous test) still has its ``raise NotImplementedError()`` stub, or when
-the error itself is ``NotImplementedError`` or a check's ``NotAttempted``; the
-check's own message is shown when it has one. No gradebook, no network.
+A test is *not attempted* when the error itself is ``NotImplementedError`` or a
+check's ``NotAttempted``, or when it fails because an answer cell above it (since
+the previous test) still has its ``raise NotImplementedError()`` stub, unless the
+course's check gave its own verdict (``CheckFailed``: e.g. a quiz question answered
+wrongly in the widget); the check's own message is shown when it has one. No
+gradebook, no network.
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ from autograder.core.coursedir import CourseError
 
 #: What an answer cell holds until the learner writes it (nbgrader's ``ClearSolutions`` stub).
 STUB = "raise NotImplementedError()"
+#: A course check's own "wrong" verdict: the check has told attempted from not attempted itself
+#: (it raises ``NotAttempted`` for the latter), e.g. a quiz answer given in the widget while the
+#: answer cell below it still holds its stub is answered, and wrong.
+VERDICTS = {"CheckFailed"}
 
 
 @dataclass
@@ -114,7 +120,7 @@ def score_notebook(nb: nbformat.NotebookNode, name: str = "") -> CheckResult:
         if points >= max_points:
             status = "passed"
         elif ("NotImplementedError" in ename or "NotAttempted" in ename or (
-                pending_answers and any(_is_stub(a) for a in pending_answers))):
+                ename not in VERDICTS and pending_answers and any(_is_stub(a) for a in pending_answers))):
             status = "not attempted"
             if not message or ename.endswith(("NameError", "NotImplementedError")):
                 # the course's own "not attempted" message says more than a NameError

@@ -6,9 +6,11 @@ What the visible test ``ex.q1.check()`` prints depends on the quiz's mode
 * graded (a class): ``Question 1: answer recorded: B (...)``: no ✔/✘, nothing that says
   whether B is right; the hidden test ``ex.q1.check(graded=True)`` grades it after
   submission and its feedback says right or wrong, with the explanation;
-* self-study: the first answer committed (the widget's Submit button, kept beside the
-  notebook, or the first run of this check in the session) counts, and the check says right or wrong, and why; ``autograder check``
-  scores that answer.
+* self-study: the first answer committed counts, whichever way it came (the widget's Submit
+  button, or the first run of this check, of nbgrader's Validate or of ``autograder check`` on
+  the letter in the cell); it is kept in .quiz_answers.json beside the notebook, so a changed
+  cell or a restarted kernel does not give a fresh try. The check says right or wrong, and
+  why; ``autograder check`` scores that answer.
 """
 from __future__ import annotations
 
@@ -33,8 +35,7 @@ class QuizExercise(Exercise):
 
     def __init__(self, question: Question):
         super().__init__(notebook, f"Question {question.number}", [question.variable], _unused_checker, [
-            f"Revisit lesson {question.lesson}.",
-            "Rule out the options that describe a different layer or step, then pick what is left.",
+            f"Revisit lesson {question.lesson}.", question.hint,
         ], verdict="answer recorded")
         self.question = question
 
@@ -49,7 +50,12 @@ class QuizExercise(Exercise):
             raise CheckFailed(self.title, [str(error)]) from None
 
     def _counted(self) -> tuple[str, str]:
-        """Self-study: the committed answer (committing the written one if none yet), and a note."""
+        """Self-study: the committed answer (committing the written one if none yet), and a note.
+
+        The written answer is committed the first time a check shows its verdict (this cell,
+        nbgrader's Validate, ``autograder check``), kept beside the notebook as the widget keeps
+        its answer, so a changed cell, a restarted kernel or a later ``autograder check`` still
+        count the first one. Never while a notebook is graded (``NBGRADER_EXECUTION=autograde``)."""
         first = quiz.committed(self.question)
         written = self._written()
         if first is None:
@@ -57,9 +63,13 @@ class QuizExercise(Exercise):
                 self.answers()  # raises "not attempted yet" / "misnamed" with the course's wording
             first = written
             if quiz._in_kernel() and not _grading():
-                quiz.commit(self.question, written, keep=False)  # the first checked answer counts
-        note = "" if written in (None, first) else \
-            f" (Your first answer, {first}, is the one that counts; the cell now says {written}.)"
+                first = quiz.commit(self.question, written)  # the first checked answer counts
+        if written is None:
+            note = f" (Your first answer, {first}, given earlier, is the one that counts.)"
+        elif written != first:
+            note = f" (Your first answer, {first}, is the one that counts; the cell now says {written}.)"
+        else:
+            note = ""
         return first, note
 
     def check(self, graded: bool = False, **inputs: Any) -> None:
@@ -87,8 +97,9 @@ class QuizExercise(Exercise):
 
 
 def _grading() -> bool:
-    """True while nbgrader (or ``autograder check``) runs the notebook: nothing is committed then."""
-    return "NBGRADER_EXECUTION" in os.environ
+    """True while nbgrader grades the notebook (``autograde``): nothing is committed then. Its
+    ``validate`` (the Validate button, ``autograder check``) shows verdicts, so it commits."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
 def ask(number: int):
