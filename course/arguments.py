@@ -45,7 +45,7 @@ def check_model(model: Any, sample_shape: Sequence[int] | None = None,
     if not model.layers:
         raise TraceError(
             "The model has no layers yet. Add them, e.g. "
-            f"keras.Sequential([{example}, keras.layers.Dense(64, activation='relu'), ...]).")
+            f"keras.Sequential([{example}, keras.layers.Dense(...), ...]).")
     shape = model_facts.input_shape(model)
     if shape is None:
         raise TraceError(
@@ -102,7 +102,7 @@ def history_values(history: Any) -> dict[str, list[float]] | None:
     values = {str(key): [float(v) for v in np.ravel(series)] for key, series in values.items()}
     if not any(values.values()):
         raise TraceError("The history has no epochs: the model has not been trained yet. "
-                         "Call model.fit first, e.g. history = model.fit(x, y, epochs=5).")
+                         "Call model.fit first and keep what it returns: history = model.fit(...).")
     if not values.get("loss"):
         found = ", ".join(repr(k) for k in values) or "none"
         raise TraceError(f"The history has no 'loss' values (keys found: {found}). Pass the "

@@ -112,7 +112,7 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
         return False
     if not model_facts.is_adapted(normalizer):
         problems.add("the Normalization layer was never adapted, so it passes the raw features "
-                     "through unchanged: call normalizer.adapt(x) on the training features "
+                     "through unchanged: call its adapt method on the training features "
                      "(not on data that is already normalized).")
         return False
     if x is None:
@@ -124,13 +124,13 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
     variance = np.asarray(normalizer.variance).reshape(-1)
     if config.get("axis", -1) in (0, (0,), [0]):
         problems.add("Normalization(axis=0) learns one mean and variance per sample (row) instead of "
-                     "per feature (column): keep the default axis, keras.layers.Normalization(), and "
-                     "adapt it on x.")
+                     "per feature (column): leave out the axis argument (the default is one mean and "
+                     "variance per feature).")
         return False
     if config.get("axis", -1) in (None, (), []):
         problems.add("Normalization(axis=None) learns one mean and one variance for all features "
-                     "together; keep the default axis (one mean and variance per feature): "
-                     "keras.layers.Normalization().")
+                     "together; leave out the axis argument (the default is one mean and variance "
+                     "per feature).")
         return False
     if mean.shape[0] != x.shape[1]:
         problems.add(f"the Normalization layer learned {mean.shape[0]} means but the data has "
@@ -166,7 +166,7 @@ def _check_fixed_statistics(config: dict, problems: Problems, x: np.ndarray) -> 
         problems.add("the Normalization layer was given a fixed mean and variance "
                      f"(mean={_short(config.get('mean'))}, variance={_short(config.get('variance'))}) "
                      "instead of learning them from x: create it without mean= and variance=, "
-                     "keras.layers.Normalization(), and call its adapt method on the features.")
+                     "and call its adapt method on the features.")
     return matches
 
 
@@ -365,8 +365,8 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
             problems.add("because of that error the model is not compiled yet: fix the compile(...) "
                          "line and run the cell again.")
         else:
-            problems.add("the model is not compiled yet: call model.compile(optimizer='adam', "
-                         "loss='binary_crossentropy', metrics=['accuracy']).")
+            problems.add("the model is not compiled yet: call its compile method with the optimizer, "
+                         "the loss and the metric the exercise names, and run the cell again.")
         return
     for setting, name in facts.get("classes", []):
         example = {"optimizer": "'adam'", "loss": "'binary_crossentropy'"}.get(setting, "'accuracy'")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from course import reference_epochs
+from course import reference_epochs, training_trace
 from course.feedback import Problems
 from course.model_facts import accuracy_key, history_dict, optimizer_steps
 from course.prediction import probabilities_of, scores
@@ -30,7 +30,7 @@ REFERENCE_BATCH_SIZE = reference_epochs.BATCH_SIZE
 #: A learning rate this many times larger or smaller than Adam's default is named as a cause.
 LEARNING_RATE_FACTOR = reference_epochs.LEARNING_RATE_FACTOR
 #: The loss of a model that has learned nothing about two classes (binary cross-entropy at p = 0.5).
-CHANCE_LOSS = math.log(2)
+CHANCE_LOSS = training_trace.CHANCE_LOSS
 #: An untrained model's first epoch averages about FIRST_LOSS; far below this, the model had been
 #: trained before.
 UNTRAINED_FIRST_EPOCH_FLOOR = 0.45
@@ -227,10 +227,9 @@ def epoch_count_message(history, model, epochs: int = EPOCHS) -> str:
     steps = history_steps(history)
     noun = "epoch" if count == 1 else "epochs"
     if count == 1 and steps == math.ceil(1000 / epochs) and steps != math.ceil(1000 / REFERENCE_BATCH_SIZE):
-        return (f"the History has 1 epoch of {steps} steps (batches of {epochs}): model.fit(x, y, {epochs}) "
-                f"passes {epochs} as the third argument, which is batch_size, not epochs. Pass epochs={epochs} "
-                f"by name: model.fit(x, y, epochs={epochs}, batch_size={REFERENCE_BATCH_SIZE}) (rebuild the "
-                "model first: it has trained already).")
+        return (f"the History has 1 epoch of {steps} steps (batches of {epochs}): a number given to fit "
+                f"as its third argument is batch_size, not epochs, so {epochs} became the batch size. Pass "
+                f"epochs={epochs} by name (rebuild the model first: it has trained already).")
     done = optimizer_steps(model) if model is not None else None
     if steps and done and count and done >= steps * epochs > steps * count and done % steps == 0:
         return (f"the model trained {done // steps} epochs in all, but over several fit calls (a loop of "

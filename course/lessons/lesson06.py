@@ -46,8 +46,9 @@ def _trace_model(problems, make_trace_model, model, hidden_units=None):
         problems.add(f"calling the trace model on data failed: {errors.explain(error)}")
         return None
     if not isinstance(outputs, (list, tuple)):
-        problems.add("the trace model returns one array; it should return a list with one output "
-                     "per layer: outputs=[layer.output for layer in model.layers].")
+        problems.add("the trace model returns one array, the last layer's output, as the model itself "
+                     "does: a trace model has one output per layer, so its outputs must be a list "
+                     "with every layer's output in it, in order.")
         return None
     expected = stage_outputs(model, x)
     if len(outputs) != len(expected):

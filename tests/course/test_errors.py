@@ -25,7 +25,7 @@ def raised(action):
     (lambda: keras.callbacks.History()["loss"], "history.history['loss']"),
     (lambda: keras.layers.Dense(64.5), "whole number of neurons"),
     (lambda: __import__("matplotlib.pyplot").pyplot.figure().add_subplot().plot(range(5), [1, 2, 3]),
-     "range(1, len(values) + 1)"),
+     "as many epoch numbers as the History holds values"),
 ])
 def test_explain_says_what_to_change_and_keeps_the_original(action, words):
     error = raised(action)
