@@ -22,6 +22,7 @@ CANVAS = (
     '"Lee, Ann",101,S101,ann,A,,,\n'
     '"O\'Brien, Bob",102,S102,bob,A,,,\n'
     '"Çelik, Zoë",104,S104,zoë,B,,,\n'
+    '"Adams, Eve",105,S105,eve,B,,,\n'
 )
 
 
@@ -56,10 +57,11 @@ def test_export_canvas_after_autograder_grade(graded, tmp_path):
     assert read["student_columns"] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert [(a["header"], a["points"]) for a in read["assignments"]] == [("ps1 (1202)", 3.0)]
     grades = {k: v["grades"]["ps1 (1202)"] for k, v in read["students"].items()}
-    assert grades == {"101": "3", "102": "0", "104": "1"}  # bob: late, nbgrader's zero penalty
-    assert "tf1: not graded yet" in done.stdout
+    assert grades == {"101": "3", "102": "0", "104": "1", "105": "0"}  # bob: late, nbgrader's zero penalty; eve: none
+    assert "tf1: not graded yet" in done.stdout and "Adams, Eve (line 6)" in done.stdout
     summary = json.loads((tmp_path / "s.json").read_text())["canvas"]
     assert summary["matched"] == 3 and summary["left_out"][0]["lesson"] == "tf1"
+    assert [s["name"] for s in summary["canvas_only"]] == ["Adams, Eve"]
     assert (graded / "exports" / "ps1_grades.csv").exists()  # nbgrader's own export still written
 
 
