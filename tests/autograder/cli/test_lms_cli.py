@@ -48,6 +48,7 @@ def graded(tmp_path_factory) -> Path:
     return course
 
 
+@pytest.mark.slow
 def test_export_canvas_after_autograder_grade(graded, tmp_path):
     export = tmp_path / "canvas.csv"
     export.write_text(CANVAS, encoding="utf-8")
@@ -65,6 +66,7 @@ def test_export_canvas_after_autograder_grade(graded, tmp_path):
     assert (graded / "exports" / "ps1_grades.csv").exists()  # nbgrader's own export still written
 
 
+@pytest.mark.slow
 def test_export_moodle_and_a_wrong_match(graded, tmp_path):
     done = run("export", "--moodle", "--feedback", "--missing", "blank", "--output", str(tmp_path), cwd=graded)
     assert done.returncode == 0, done.stderr
