@@ -327,9 +327,10 @@ class ExportApp(Command):
 
     def start(self) -> int:
         from autograder.outputs.exports import export
+        from autograder.outputs.readiness import require_grades
 
         course = self.load_course()
-        self.known(course, self.extra_args)
+        require_grades(course, self.known(course, self.extra_args) if self.extra_args else [])
         for path in export(course, list(self.extra_args) or None, Path(self.output) if self.output else None):
             print(path)
         if self.canvas or self.moodle:
@@ -349,10 +350,14 @@ class FeedbackApp(Command):
 
     def start(self) -> int:
         from autograder.outputs.feedback import generate_feedback
+        from autograder.outputs.readiness import require_autograded
 
         course = self.load_course()
         failed = 0
-        for assignment in self.known(course, self.extra_args):
+        assignments = self.known(course, self.extra_args)
+        for assignment in assignments:
+            require_autograded(course, assignment, list(self.student) or None)
+        for assignment in assignments:
             for student, ok, message in generate_feedback(course, assignment, list(self.student) or None):
                 print(f"{'ok  ' if ok else 'FAIL'} {assignment} {student} {message}")
                 failed += not ok
@@ -368,10 +373,11 @@ class ReportApp(Command):
     aliases = {**Command.aliases, "output": "ReportApp.output"}
 
     def start(self) -> int:
+        from autograder.outputs.readiness import require_grades
         from autograder.outputs.report import write_report
 
         course = self.load_course()
-        self.known(course, self.extra_args)
+        require_grades(course, self.known(course, self.extra_args) if self.extra_args else [])
         print(write_report(course, list(self.extra_args) or None, Path(self.output) if self.output else None))
         return 0
 
