@@ -155,10 +155,17 @@ def lab(args: list[str]) -> int:
     return subprocess.call(lab_command(python, args), cwd=ROOT)
 
 
+#: What JupyterLab's file browser leaves out: jupyter_server's own defaults, and the
+#: ``nbgrader_config.py`` files (``workspace/``'s is for nbgrader, not for students to open;
+#: instructors edit the course's in their editor). nbgrader still reads them.
+HIDDEN_IN_LAB = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "nbgrader_config.py"]
+
+
 def lab_command(python: Path, args: list[str]) -> list[str]:
     """The JupyterLab command ``lab`` runs (served from the course folder, opened at ``workspace/``)."""
     command = [str(python), "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
-               "--LabApp.default_url=/lab/tree/workspace", *args]
+               "--LabApp.default_url=/lab/tree/workspace",
+               f"--ContentsManager.hide_globs={HIDDEN_IN_LAB!r}", *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI often run as root
     return command
