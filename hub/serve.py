@@ -150,9 +150,11 @@ def ensure_hub_environment(install_dir: Path, run) -> Path:
     return venv_dir
 
 
-#: JupyterLab settings for everyone on the hub: no "Jupyter news?" question over the lesson.
+#: JupyterLab settings for everyone on the hub: no "Jupyter news?" question over the lesson,
+#: and a lesson opens with its Python kernel started (no "Select Kernel" dialog).
 LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                                  "checkForUpdates": False}}
+                                                                  "checkForUpdates": False},
+                 "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True}}
 
 
 def write_lab_overrides(venv_dir: Path) -> None:

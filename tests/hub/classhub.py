@@ -43,18 +43,20 @@ START_SECONDS = 900
 class ClassHub:
     """``tasks.py hub`` on a free port, its plan, and helpers to act as its accounts."""
 
-    def __init__(self, students: int = 2, second_course: str | None = SECOND_COURSE):
+    def __init__(self, students: int = 2, second_course: str | None = SECOND_COURSE,
+                 prefix: str = PREFIX, artifacts: Path = ARTIFACTS):
         tag = secrets.token_hex(4)
+        self.prefix = prefix
         self.port = find_free_port()
         self.password = "kstest-" + secrets.token_hex(8)
         self.state_dir = Path(f"/tmp/kstest-hub-{tag}")
         self.exchange = Path(f"/tmp/kstest-exchange-{tag}")
-        self.plan: ClassPlan = make_plan("keras-sequential", students, prefix=PREFIX,
+        self.plan: ClassPlan = make_plan("keras-sequential", students, prefix=prefix,
                                          second_course=second_course,
                                          exchange_root=str(self.exchange))
         self.students, self.second_course = students, second_course
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = ARTIFACTS / "hub.log"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        self.log_path = artifacts / "hub.log"
         self.process: subprocess.Popen | None = None
         self.started_seconds = 0.0
 
@@ -65,7 +67,7 @@ class ClassHub:
     def command(self) -> list[str]:
         command = [sys.executable, str(ROOT / "tasks.py"), "hub", "--port", str(self.port),
                    "--students", str(self.students), "--password", self.password,
-                   "--account-prefix", PREFIX, "--state-dir", str(self.state_dir),
+                   "--account-prefix", self.prefix, "--state-dir", str(self.state_dir),
                    "--exchange-root", str(self.exchange)]
         if self.second_course:
             command += ["--second-course", self.second_course]
@@ -137,7 +139,8 @@ class ClassHub:
         env = {"PATH": f"{self.venv_bin()}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home(user)),
                "USER": user, "LOGNAME": user, "JUPYTER_CONFIG_PATH": str(self.state_dir / "jupyter"),
                "COURSE_QUIZ_MODE": "graded", **extra_env}
-        return subprocess.run(["runuser", "-u", user, "--", *command], cwd=cwd or self.home(user),
+        runuser = shutil.which("runuser", path="/usr/sbin:/usr/bin:/sbin:/bin") or "runuser"
+        return subprocess.run([runuser, "-u", user, "--", *command], cwd=cwd or self.home(user),
                               env=env, capture_output=True, text=True, timeout=600)
 
     def venv_bin(self) -> str:

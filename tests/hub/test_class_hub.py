@@ -1,0 +1,330 @@
+"""A class on a real JupyterHub: ``python3 tasks.py hub`` as root, driven through Chromium.
+
+One hub serves the module (two courses: ``keras-sequential`` with ``kstest-instructor`` and
+``kstest-student1``/``2``, and ``kstest-other`` with ``kstest-instructor2`` and
+``kstest-student3``/``4``). The tests run in file order: the whole cycle first (two students
+fetch, answer and submit lesson 1 in JupyterLab; the instructor collects in the formgrader, grades
+with ``autograder grade`` and returns feedback from a terminal in their hub server; a student
+fetches the feedback and sees their score), then what must stay private, then the two courses,
+and last that SIGTERM leaves nothing running.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.hub.classhub import (SCORE, SECOND_COURSE, Browser, ClassHub, leftover_processes,
+                                require_root_and_chromium, screenshot, wait_for)
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+COURSE = "keras-sequential"
+LESSON = "01_input_data"
+#: What each student types into lesson 1's answer cells (grade id -> code); student 2 leaves q2.
+ANSWERS = {
+    "kstest-student1": {"l01-q1-answer": "x, y = load_data()",
+                        "l01-q2-answer": "n_samples, n_features = x.shape"},
+    "kstest-student2": {"l01-q1-answer": "x, y = load_data()"},
+}
+
+
+@pytest.fixture(scope="module")
+def hub():
+    require_root_and_chromium()
+    server = ClassHub(students=2, second_course=SECOND_COURSE)
+    try:
+        server.start()
+        print(f"hub started in {server.started_seconds:.0f} s")
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def browser(hub):
+    opened = Browser(hub)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def status_of(page, url: str) -> int:
+    return page.request.get(url, max_redirects=0, fail_on_status_code=False).status
+
+
+def json_of(page, url: str):
+    response = page.request.get(url, fail_on_status_code=False)
+    assert response.status == 200, (url, response.status, response.text()[:500])
+    return response.json()
+
+
+def open_assignment_list(page) -> None:
+    page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+
+
+# --------------------------------------------------------------------------- the cycle
+
+def test_a_student_logs_in_through_the_form_and_sees_the_seven_lessons(hub, browser):
+    page = browser.login("kstest-student1", wait_for_lab=False)
+    try:
+        page.locator(".lm-MenuBar-item", has_text="Nbgrader").wait_for(timeout=180_000)
+        assert page.url.startswith(f"{hub.url}/user/kstest-student1/lab"), page.url
+        open_assignment_list(page)
+        released = page.locator("#released_assignments_list .list_item")
+        released.first.wait_for(timeout=60_000)
+        names = sorted(text.split("\n")[0] for text in released.all_inner_texts())
+        lessons = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "release").iterdir()
+                         if p.is_dir())
+        assert names == lessons and len(lessons) == 7, names
+        extensions = json_of(page, f"{hub.url}/user/kstest-student1/lab/api/extensions")
+        loaded = {extension["name"] for extension in extensions}
+        assert {"jupyter-nbgrader", "jupyter-widgets-jupyterlab-manager"} <= loaded, loaded
+    finally:
+        screenshot(page, "assignment_list.png")
+        page.context.close()
+
+
+def _fetch_answer_submit(hub: ClassHub, browser: Browser, student: str) -> None:
+    page = browser.login(student)
+    try:
+        open_assignment_list(page)
+        released = page.locator("#released_assignments_list .list_item", has_text=LESSON)
+        released.wait_for(timeout=60_000)
+        released.get_by_role("button", name="Fetch").click()
+        mine = hub.home(student) / COURSE / LESSON / f"{LESSON}.ipynb"
+        wait_for(mine.exists, 60, f"{student}'s fetched notebook")
+
+        page.goto(f"{hub.url}/user/{student}/lab/tree/{COURSE}/{LESSON}/{LESSON}.ipynb")
+        panel = page.locator(".jp-NotebookPanel")
+        panel.wait_for(timeout=60_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
+        notebook = nbformat.read(str(mine), as_version=4)
+        ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
+        cells = panel.locator(".jp-Notebook .jp-Cell")
+        for grade_id, code in ANSWERS[student].items():
+            editor = cells.nth(ids.index(grade_id)).locator(".cm-content")
+            editor.click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type(code)
+        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        passed = panel.locator(".jp-OutputArea-output", has_text="correct")
+        wait_for(lambda: passed.count() >= len(ANSWERS[student]), 180, f"{student}'s passing checks")
+        page.keyboard.press("Control+s")
+        wait_for(lambda: all(code in mine.read_text() for code in ANSWERS[student].values()), 30,
+                 f"{student}'s saved answers")
+
+        open_assignment_list(page)
+        fetched = page.locator("#fetched_assignments_list .list_item", has_text=LESSON).first
+        fetched.wait_for(timeout=60_000)
+        fetched.get_by_role("button", name="Submit").click()
+        page.locator("#submitted_assignments_list .list_item", has_text=LESSON).first.wait_for(timeout=60_000)
+    finally:
+        screenshot(page, f"{student}_submitted.png")
+        page.context.close()
+
+
+def _collect_in_the_formgrader(hub: ClassHub, browser: Browser) -> None:
+    """The instructor (not a hub admin) opens the formgrader in its own tab and collects."""
+    page = browser.login("kstest-instructor")
+    try:
+        response = page.goto(f"{hub.url}/services/{COURSE}/formgrader")
+        assert response.status == 200
+        row = page.locator("tr", has_text=LESSON)
+        row.wait_for(timeout=60_000)
+        row.locator("td.collect a").click()
+        page.get_by_text(f"Successfully collected submissions of '{LESSON}'").wait_for(timeout=60_000)
+    finally:
+        screenshot(page, "formgrader_collected.png")
+        page.context.close()
+    for student in ANSWERS:
+        assert (hub.course_copy() / "submitted" / student / LESSON / f"{LESSON}.ipynb").exists()
+
+
+def _grade_in_a_terminal(hub: ClassHub, browser: Browser) -> str:
+    """The instructor's terminal in their hub server: grade, feedback, release the feedback."""
+    page = browser.login("kstest-instructor")
+    done = hub.home("kstest-instructor") / "grading.done"
+    log = hub.home("kstest-instructor") / "grading.log"
+    try:
+        page.locator(".jp-LauncherCard", has_text="Terminal").click()
+        page.locator(".jp-Terminal .xterm-screen").wait_for(timeout=60_000)
+        page.locator(".jp-Terminal .xterm-screen").click()
+        time.sleep(1)
+        # --unsandboxed: the sandbox needs root (a uid per kernel) and the instructor is not;
+        # see the README's hub section.
+        page.keyboard.type(f"cd ~/{COURSE} && (autograder grade {LESSON} --workers 1 --unsandboxed && "
+                           f"autograder feedback {LESSON} && nbgrader release_feedback {LESSON}) "
+                           f"> ~/grading.log 2>&1; echo $? > ~/grading.done\n")
+        wait_for(done.exists, 420, "the grading commands in the instructor's terminal")
+    finally:
+        screenshot(page, "instructor_terminal.png")
+        page.context.close()
+    output = log.read_text(errors="replace")
+    assert done.read_text().strip() == "0", output
+    return output
+
+
+def _student_sees_feedback(hub: ClassHub, browser: Browser, student: str) -> tuple[float, float]:
+    page = browser.login(student)
+    try:
+        open_assignment_list(page)
+        submitted = page.locator("#submitted_assignments_list .list_item", has_text=LESSON).first
+        submitted.wait_for(timeout=60_000)
+        submitted.get_by_role("button", name="Fetch Feedback").click()
+        feedback_dir = hub.home(student) / COURSE / LESSON / "feedback"
+        pages = wait_for(lambda: list(feedback_dir.glob(f"*/{LESSON}.html")), 60,
+                         f"{student}'s feedback in their home")
+        relative = pages[0].relative_to(hub.home(student))
+        page.goto(f"{hub.url}/user/{student}/files/{relative}")
+        page.get_by_text("Score").first.wait_for(timeout=30_000)
+        found = SCORE.search(page.inner_text("body"))
+        assert found, page.inner_text("body")[:2000]
+        return float(found.group(1)), float(found.group(2))
+    finally:
+        screenshot(page, f"{student}_feedback.png")
+        page.context.close()
+
+
+def test_the_whole_class_cycle_in_the_browser(hub, browser):
+    for student in ANSWERS:
+        _fetch_answer_submit(hub, browser, student)
+    _collect_in_the_formgrader(hub, browser)
+    _grade_in_a_terminal(hub, browser)
+    first, total = _student_sees_feedback(hub, browser, "kstest-student1")
+    second, total_2 = _student_sees_feedback(hub, browser, "kstest-student2")
+    assert total == total_2 > 0
+    assert first > second > 0, (first, second, total)  # student 2 left question 2 unanswered
+
+
+# --------------------------------------------------------------------------- what stays private
+
+def _final_status(page, url: str):
+    """Status and text of ``url`` for this page's login, after the hub's redirects."""
+    response = page.request.get(url, fail_on_status_code=False)
+    return response.status, response.text()
+
+
+def test_a_student_cannot_read_another_students_home_submission_or_feedback(hub, browser):
+    """Through the filesystem (a terminal in their server) and through the hub (contents API)."""
+    first = hub.home("kstest-student1")
+    notebook = first / COURSE / LESSON / f"{LESSON}.ipynb"
+    inbound = hub.exchange / COURSE / "inbound"
+    feedback = hub.exchange / COURSE / "feedback"
+    assert notebook.exists() and any(inbound.iterdir()) and any(feedback.iterdir()), \
+        "the cycle test leaves a notebook, a submission and feedback to protect"
+    # the owner and the instructor can: the same commands would show a leak
+    assert hub.run_as("kstest-student1", ["cat", str(notebook)]).returncode == 0
+    listed = hub.run_as("kstest-instructor", ["ls", str(inbound)])
+    assert "kstest-student1+" in listed.stdout, listed
+    for command in (["ls", str(first)], ["cat", str(notebook)], ["ls", str(inbound)],
+                    ["ls", str(feedback)], ["ls", str(hub.course_copy())]):
+        result = hub.run_as("kstest-student2", command)
+        assert result.returncode != 0 and "Permission denied" in result.stderr, (command, result)
+
+    page = browser.login("kstest-student2")
+    try:
+        status, _ = _final_status(page, f"{hub.url}/user/kstest-student2/api/contents/{COURSE}/{LESSON}")
+        assert status == 200  # their own copy
+        for path in (f"{COURSE}/{LESSON}/{LESSON}.ipynb", f"{COURSE}/{LESSON}/feedback", ""):
+            status, text = _final_status(page, f"{hub.url}/user/kstest-student1/api/contents/{path}")
+            assert status == 403, (path, status, text[:300])
+            assert "l01-q1-answer" not in text and '"content"' not in text
+    finally:
+        page.context.close()
+
+
+def test_a_student_cannot_open_the_formgrader_or_another_courses_assignments(hub, browser):
+    page = browser.login("kstest-student1")
+    try:
+        for course in (COURSE, SECOND_COURSE):
+            status, text = _final_status(page, f"{hub.url}/services/{course}/formgrader")
+            assert status == 403 and "Manage Assignments" not in text, (course, status)
+        courses = json_of(page, f"{hub.url}/user/kstest-student1/courses")
+        assert courses == {"success": True, "value": [COURSE]}, courses
+        other = json_of(page, f"{hub.url}/user/kstest-student1/assignments?course_id={SECOND_COURSE}")
+        assert other["success"] and other["value"] == [], other
+        fetched = page.request.post(f"{hub.url}/user/kstest-student1/assignments/fetch",
+                                    form={"course_id": SECOND_COURSE, "assignment_id": LESSON},
+                                    headers={"X-XSRFToken": _xsrf(page)}, fail_on_status_code=False)
+        assert not (hub.home("kstest-student1") / SECOND_COURSE).exists(), fetched.text()[:500]
+    finally:
+        page.context.close()
+
+
+def _xsrf(page) -> str:
+    return next((cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "_xsrf"), "")
+
+
+def test_two_courses_each_person_sees_only_their_own(hub, browser):
+    page = browser.login("kstest-student3")
+    try:
+        courses = json_of(page, f"{hub.url}/user/kstest-student3/courses")
+        assert courses == {"success": True, "value": [SECOND_COURSE]}, courses
+        open_assignment_list(page)
+        released = page.locator("#released_assignments_list .list_item")
+        released.first.wait_for(timeout=60_000)
+        texts = released.all_inner_texts()
+        assert len(texts) == 7 and all(SECOND_COURSE in text for text in texts), texts
+        assert not any(f"\n{COURSE}\n" in f"\n{text}\n" for text in texts)
+    finally:
+        screenshot(page, "second_course_assignment_list.png")
+        page.context.close()
+    page = browser.login("kstest-instructor2")
+    try:
+        status, text = _final_status(page, f"{hub.url}/services/{COURSE}/formgrader")
+        assert status == 403, status  # not this instructor's course
+        response = page.goto(f"{hub.url}/services/{SECOND_COURSE}/formgrader")
+        assert response.status == 200
+        page.locator("tr", has_text=LESSON).wait_for(timeout=60_000)
+        assert "Manage Assignments" in page.inner_text("body")
+    finally:
+        screenshot(page, "second_course_formgrader.png")
+        page.context.close()
+
+
+def test_a_student_cannot_submit_under_another_name(hub):
+    """A folder filed in inbound under another student's name is not collected as theirs."""
+    from datetime import datetime, timezone
+
+    lesson = "02_normalization"
+    inbound = hub.exchange / COURSE / "inbound"
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    source = Path(__file__).resolve().parents[2] / "release" / lesson / f"{lesson}.ipynb"
+    for name, tag in (("kstest-student1", "own"), ("kstest-student2", "forged")):
+        folder = inbound / f"{name}+{lesson}+{stamp}+{tag}"
+        made = hub.run_as("kstest-student1", ["sh", "-c", f'mkdir "{folder}" && cp "{source}" "{folder}/" '
+                                              f'&& echo "{stamp}" > "{folder}/timestamp.txt"'])
+        assert made.returncode == 0, made  # anyone may write into inbound (nbgrader's design)
+    collected = hub.run_as("kstest-instructor", ["nbgrader", "collect", lesson], cwd=hub.course_copy())
+    output = collected.stdout + collected.stderr
+    assert collected.returncode == 0, output
+    submitted = hub.course_copy() / "submitted"
+    assert (submitted / "kstest-student1" / lesson / f"{lesson}.ipynb").exists(), output
+    assert not (submitted / "kstest-student2" / lesson).exists(), output
+    assert "names student kstest-student2 but was submitted by kstest-student1" in output, output
+
+
+# --------------------------------------------------------------------------- stopping
+
+def test_sigterm_stops_the_hub_proxy_servers_and_services(hub, browser):
+    import psutil
+
+    running = leftover_processes(hub.plan.users, hub.state_dir)
+    servers = [p for p in running if "jupyterhub-singleuser" in " ".join(p.cmdline())]
+    assert len(servers) >= 4, [p.cmdline() for p in running]  # 2 formgraders + user servers
+    proxy_pid = int((hub.state_dir / "proxy.pid").read_text())
+    assert psutil.pid_exists(proxy_pid)
+    hub_pid = hub.process.pid
+    hub.stop(seconds=60)
+    time.sleep(1)
+    left = leftover_processes(hub.plan.users, hub.state_dir)
+    assert not left, [(p.pid, p.cmdline()) for p in left if p.is_running()]
+    assert not psutil.pid_exists(proxy_pid) or psutil.Process(proxy_pid).status() == psutil.STATUS_ZOMBIE
+    assert not psutil.pid_exists(hub_pid) or psutil.Process(hub_pid).status() == psutil.STATUS_ZOMBIE
