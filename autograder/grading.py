@@ -129,6 +129,12 @@ def grade(course: Course, assignments: list[str], *, students: list[str] | None 
     return run_local(course, plan, options, setup, on_result=on_result, on_start=on_start, workers=early)
 
 
+def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any, **kwargs: Any) -> Summary:
+    """Autograde on a Dask cluster what is not graded yet: :func:`grade` with a ``scheduler``
+    (an address such as ``tcp://HOST:8786``, a ``distributed.Client`` or a cluster object)."""
+    return grade(course, assignments, scheduler=scheduler, **kwargs)
+
+
 def start_early(root: Path, assignments: list[str], **given: Any) -> "Workers | None":
     """Start the first grading worker of a local run before the course's nbgrader config is
     loaded (importing nbgrader takes seconds): its zygote imports TensorFlow meanwhile.

@@ -92,7 +92,7 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     try:
         from autograder.core.coursedir import Course
-        from autograder.executors.dask import grade_on_dask
+        from autograder.grading import grade_on_dask
         from autograder.grading import grade
 
         local = copy_course(src, assignment, tmp / "local")

@@ -181,7 +181,7 @@ def test_recording_replays_what_the_worker_executed(tmp_path):
 def graded(cluster, tmp_path_factory):
     """The class graded by the dask executor, the local executor and stock nbgrader."""
     from autograder.core.coursedir import Course
-    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade_on_dask
     from autograder.grading import grade
 
     base = tmp_path_factory.mktemp("courses")
@@ -245,7 +245,7 @@ def test_autograded_files_written_in_the_course(graded):
 
 def test_second_run_grades_nothing(graded, cluster):
     from autograder.core.coursedir import Course
-    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade_on_dask
 
     roots, _, _ = graded
     again = grade_on_dask(Course(roots["dask"]), ["ps1", "tf1"], scheduler=cluster, notebook_timeout=30)
@@ -257,7 +257,7 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
     from distributed import Client
 
     from autograder.core.coursedir import Course
-    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade_on_dask
 
     roots, _, _ = graded
     root = roots["dask"]

@@ -197,7 +197,7 @@ def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it
     replayed submissions a batch per transaction (far fewer commits than submissions x graded
     cells), and stock `nbgrader export` reads the same grades as the SQLite gradebook's."""
     from autograder.core.coursedir import Course
-    from autograder.executors.dask import grade_on_dask
+    from autograder.grading import grade_on_dask
     from autograder.grading import grade
     from tests.test_dask_executor import scores, submit
 

@@ -25,7 +25,6 @@ import ast
 import builtins
 import contextlib
 import io
-import json
 import os
 import socket
 import struct
@@ -36,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from autograder.isolate.process import JsonLines, die_with_parent, protocol_pipes
 
 LESSON_PACKAGE = "course.lessons."
 
@@ -177,8 +178,8 @@ class TrustedChecks:
             if cell.module not in self._names:
                 self.start()
                 self._send({"names": cell.module})
-                line = self.process.stdout.readline()
-                self._names[cell.module] = json.loads(line)["names"] if line else {}
+                answer = JsonLines(self.process.stdout, None).receive()
+                self._names[cell.module] = answer["names"] if answer else {}
         except (OSError, ValueError):
             self.close()
             return None
@@ -215,18 +216,17 @@ class TrustedChecks:
         self.start()
         request = {"module": cell.module, "calls": cell.calls, "export": export}
         self._send(request)
+        replies = JsonLines(self.process.stdout, None)
         while True:
-            line = self.process.stdout.readline()
-            if not line:
+            message = replies.receive()
+            if message is None:
                 raise OSError(f"it exited with code {self.process.wait()}")
-            message = json.loads(line)
             if "verdict" in message:
                 return message["verdict"]
             self._send(kernel_call(message["call"]))
 
     def _send(self, obj: dict) -> None:
-        self.process.stdin.write(json.dumps(obj) + "\n")
-        self.process.stdin.flush()
+        JsonLines(None, self.process.stdin).send(obj)
 
     def close(self) -> None:
         if self.process is not None:
@@ -299,16 +299,7 @@ def _fork_from(zygote: Any, env: dict[str, str]) -> ForkedChecks:
         listener.bind(path)
         listener.listen(1)
         listener.settimeout(30)
-        request = {"trusted": {"socket": path, "env": env, "cwd": os.getcwd(), "reaper": os.getpid()}}
-        if hasattr(zygote, "request"):
-            answer = zygote.request(request)
-        else:
-            with zygote._lock:
-                zygote._send(request)
-                answer = zygote._receive()
-        pid = int(answer.get("pid") or 0)
-        if not pid:
-            raise RuntimeError(answer.get("error", "the zygote could not fork the trusted process"))
+        pid = zygote.fork_server("autograder.check.trusted", path, env, os.getcwd())
         try:
             conn, _ = listener.accept()
         except OSError:
@@ -529,11 +520,7 @@ def one_verdict(printed: list[str]) -> str:
 
 def main() -> int:
     """The trusted process started on its own: JSON lines on stdin/stdout."""
-    proto_in = os.fdopen(os.dup(0), "r")
-    proto_out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # nothing else may write to the protocol
-    from autograder.isolate.zygote import die_with_parent
-
+    proto_in, proto_out = protocol_pipes()  # nothing else may write to the protocol
     die_with_parent()  # a killed worker leaves no trusted process behind
     return serve(proto_in, proto_out)
 
@@ -548,21 +535,17 @@ def serve(proto_in, proto_out) -> int:
 
     matplotlib.use("Agg")
 
-    def send(obj: dict) -> None:
-        proto_out.write(json.dumps(obj) + "\n")
-        proto_out.flush()
+    channel = JsonLines(proto_in, proto_out)
+    send = channel.send
 
     def ask(call: dict) -> dict:
         send({"call": call})
-        line = proto_in.readline()
-        if not line:
+        answer = channel.receive()
+        if answer is None:
             raise SystemExit(0)
-        return json.loads(line)
+        return answer
 
-    for line in proto_in:
-        if not line.strip():
-            continue
-        request = json.loads(line)
+    for request in channel:
         if "names" in request:
             try:
                 send({"names": exercise_names(request["names"])})

@@ -20,7 +20,6 @@ as ``python -m autograder.execute.worker`` (:mod:`autograder.executors.grader`).
 """
 from __future__ import annotations
 
-import json
 import os
 import resource
 import signal
@@ -242,19 +241,13 @@ def _nbgrader_error(result: dict) -> str:
 
 
 def main() -> int:
-    proto_in = os.fdopen(os.dup(0), "r")
-    proto_out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    from autograder.isolate.zygote import die_with_parent
+    from autograder.isolate.process import JsonLines, die_with_parent, protocol_pipes
 
+    channel = JsonLines(*protocol_pipes())
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def reply(obj: dict) -> None:
-        proto_out.write(json.dumps(obj) + "\n")
-        proto_out.flush()
-
-    setup = json.loads(proto_in.readline())
+    reply = channel.send
+    setup = channel.receive()
     sandboxed = bool(setup.get("sandbox"))
     private = None
     if sandboxed:
@@ -300,10 +293,7 @@ def main() -> int:
         info["warning"] = warning
     scratches = ScratchGradebooks(config, private / "gradebook" if private else None)
     reply(info)
-    for line in proto_in:
-        if not line.strip():
-            continue
-        job = json.loads(line)
+    for job in channel:
         if job.get("command") == "stats":
             reply({"stats": True, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                    "zygote_peak_rss": zyg.peak_rss() if zyg else 0,

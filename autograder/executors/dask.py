@@ -54,14 +54,6 @@ def connect(scheduler: Any, timeout: float = 30.0):
                           "Start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`.") from None
 
 
-def grade_on_dask(course: Course, assignments: list[str], *, scheduler: Any, **kwargs: Any):
-    """Autograde on a Dask cluster what is not graded yet: :func:`autograder.grading.grade`
-    with a ``scheduler`` (an address, a ``distributed.Client`` or a cluster object)."""
-    from autograder.grading import grade
-
-    return grade(course, assignments, scheduler=scheduler, **kwargs)
-
-
 def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
              on_result: OnResult | None = None, on_start: Callable[[Job], None] | None = None,
              on_plan: Callable[[list[Job], int, dict[str, list[float]]], None] | None = None) -> Summary:
@@ -187,3 +179,12 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         recording.close()
         summary.wall_seconds = time.monotonic() - start
     return summary
+
+
+def __getattr__(name: str) -> Any:
+    """``grade_on_dask`` moved to :func:`autograder.grading.grade_on_dask`; this alias goes in the next release."""
+    if name == "grade_on_dask":
+        from autograder.grading import grade_on_dask  # the one allowed upward import (tests/autograder/test_layers.py)
+
+        return grade_on_dask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

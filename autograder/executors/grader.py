@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from autograder.core.results import Job
+from autograder.isolate.process import JsonLines
 
 
 def grader_env(threads: int, *, force: bool = False) -> dict[str, str]:
@@ -97,8 +98,7 @@ class GraderProcess:
 
     def send(self, obj: dict) -> None:
         assert self.proc is not None and self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(obj) + "\n")
-        self.proc.stdin.flush()
+        JsonLines(None, self.proc.stdin).send(obj)
 
     def start(self, job: Job, **extra: Any) -> None:
         """Send ``job`` (with ``extra`` fields); its result arrives on the replies queue."""

@@ -46,6 +46,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.isolate.process import PR_SET_NO_NEW_PRIVS, die_with_parent, prctl
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -58,7 +60,6 @@ MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 1
 MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1 << 18, 1 << 21, 1 << 24
 OPTION_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                 "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 DISABLE_ENV = "AUTOGRADER_NO_NAMESPACES"
 #: Where each worker mounts its own private tmpfs for kernel copies and sockets.
@@ -129,10 +130,6 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
     enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
     _check(_libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
            f"mount {target}")
-
-
-def prctl(option: int, value: int) -> None:
-    _check(_libc().prctl(option, value, 0, 0, 0), "prctl")
 
 
 # -- can this machine sandbox? -----------------------------------------------------
@@ -411,7 +408,7 @@ def drop_privileges(uid: int, home_files: dict[str, bytes] | None = None) -> Non
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)  # from root to another uid: every capability is cleared
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_NO_NEW_PRIVS, 1, strict=True)
     os.makedirs(HOME, mode=0o700, exist_ok=True)
     for name, data in (home_files or {}).items():
         path = os.path.join(HOME, name)
@@ -512,7 +509,7 @@ def enter(spec: Spec) -> None:
     kernel = os.fork()
     if kernel:
         _init(kernel)  # never returns
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    die_with_parent(strict=True)
     if os.getppid() != 1:
         os._exit(70)
     apply_limits(spec.limits)

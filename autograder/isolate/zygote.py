@@ -24,16 +24,16 @@ Protocol, one JSON object per line on stdin/stdout:
   "memory_limit": BYTES or null, "sandbox": SPEC or null}``; reply: ``{"pid": PID}``
   (with a sandbox spec, see :mod:`autograder.isolate.sandbox`, PID is the kernel namespace's init,
   which ends with the kernel and reports how it ended);
-* or, once per worker, the trusted-check process (:mod:`autograder.check.trusted`), forked like
-  a kernel but never given student code: ``{"trusted": {"socket": PATH, "env": {...},
-  "cwd": "...", "reaper": PID}}``; reply ``{"pid": PID}``. It connects to the worker's unix
-  socket at PATH and serves checks there, with TensorFlow already imported.
+* or a server process, forked like a kernel but never given student code (once per worker,
+  the trusted-check process, :mod:`autograder.check.trusted`): ``{"server": {"module": NAME,
+  "socket": PATH, "env": {...}, "cwd": "...", "reaper": PID}}``; reply ``{"pid": PID}``. It
+  connects to the worker's unix socket at PATH and runs ``NAME.serve(reader, writer)`` there,
+  with TensorFlow already imported (:meth:`Zygote.fork_server`).
 
 Linux only (``fork`` plus ``prctl``); elsewhere the worker uses stock kernels.
 """
 from __future__ import annotations
 
-import ctypes
 import importlib
 import json
 import os
@@ -46,32 +46,10 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from autograder.isolate.process import JsonLines, become_subreaper, die_with_parent, protocol_pipes
+
 if TYPE_CHECKING:
     from autograder.isolate.sandbox import Spec
-
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
-
-
-def _prctl(option: int, value: int) -> bool:
-    """Call Linux ``prctl``; False where it is not available."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def become_subreaper() -> bool:
-    """Make this process adopt orphaned descendants (the kernels the zygote forks)."""
-    return sys.platform.startswith("linux") and _prctl(PR_SET_CHILD_SUBREAPER, 1)
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies."""
-    if sys.platform.startswith("linux"):
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
 
 def tensorflow_context_initialized() -> bool:
     """True if TensorFlow already created its runtime (thread pools do not survive fork)."""
@@ -233,8 +211,9 @@ def _wait_for_adoption(reaper: int) -> bool:
     return not reaper or os.getppid() == reaper
 
 
-def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the forked grandchild
-    """In the grandchild: become the worker's trusted-check process (no student code ever runs here)."""
+def _become_server(request: dict) -> None:  # pragma: no cover - runs in the forked grandchild
+    """In the grandchild: become a server of the worker's (such as the trusted checks; no student
+    code ever runs here): ``request["module"]``'s ``serve(reader, writer)`` on the worker's socket."""
     import socket
 
     os.setsid()  # its own process group: a Ctrl-C of the run reaches the worker, which ends it
@@ -256,17 +235,16 @@ def _become_trusted(request: dict) -> None:  # pragma: no cover - runs in the fo
     os.environ.update(request.get("env") or {})
     code = 0
     try:
-        from autograder.check import trusted
-
-        trusted.serve(sock.makefile("r", encoding="utf-8"), sock.makefile("w", encoding="utf-8"))
+        server = importlib.import_module(request["module"])
+        server.serve(sock.makefile("r", encoding="utf-8"), sock.makefile("w", encoding="utf-8"))
     except BaseException:  # noqa: BLE001 - the worker sees the closed socket and says so
         code = 1
     os._exit(code)
 
 
-def spawn_trusted(request: dict) -> int:
-    """Fork the trusted-check process for ``request["trusted"]``; return its pid (the reaper's child)."""
-    return _double_fork(lambda: _become_trusted(request["trusted"]))
+def spawn_server(request: dict) -> int:
+    """Fork the server process for ``request["server"]``; return its pid (the reaper's child)."""
+    return _double_fork(lambda: _become_server(request["server"]))
 
 
 
@@ -284,7 +262,8 @@ class Zygote:
             [sys.executable, "-m", "autograder.isolate.zygote"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )
-        self._send({"preload": preload, "forget": forget})
+        self._channel = JsonLines(self.proc.stdout, self.proc.stdin)
+        self._channel.send({"preload": preload, "forget": forget})
         self._info: dict[str, Any] | None = None
 
     @property
@@ -294,17 +273,11 @@ class Zygote:
             self._info = self._receive()
         return self._info
 
-    def _send(self, obj: dict) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(obj) + "\n")
-        self.proc.stdin.flush()
-
     def _receive(self) -> dict:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
+        answer = self._channel.receive()
+        if answer is None:
             raise RuntimeError(f"the kernel zygote exited (code {self.proc.poll()})")
-        return json.loads(line)
+        return answer
 
     @property
     def usable(self) -> bool:
@@ -331,8 +304,17 @@ class Zygote:
         """Send one request to the ready zygote and return its answer (one at a time)."""
         self.info  # noqa: B018 - the ready message comes first
         with self._lock:
-            self._send(obj)
+            self._channel.send(obj)
             return self._receive()
+
+    def fork_server(self, module: str, socket_path: str, env: dict[str, str], cwd: str | None = None) -> int:
+        """Fork a server process (``module.serve(reader, writer)``, connected to the unix socket at
+        ``socket_path``) with what the zygote imported; its pid, a child of this process."""
+        answer = self.request({"server": {"module": module, "socket": socket_path, "env": dict(env),
+                                          "cwd": cwd or os.getcwd(), "reaper": os.getpid()}})
+        if not answer.get("pid"):
+            raise RuntimeError(answer.get("error", f"the zygote could not fork {module}"))
+        return int(answer["pid"])
 
     def peak_rss(self) -> int:
         """Peak resident memory of the zygote, in bytes (Linux ``VmHWM``)."""
@@ -357,22 +339,16 @@ def _peak_rss(pid: int) -> int:
 
 
 def main() -> int:
-    proto_in = os.fdopen(os.dup(0), "r")
-    proto_out = os.fdopen(os.dup(1), "w")
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)  # anything a library prints must not corrupt the protocol
+    proto_in, proto_out = protocol_pipes()  # anything a library prints must not corrupt the protocol
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the grading run's to handle
 
-    def reply(obj: dict) -> None:
-        proto_out.write(json.dumps(obj) + "\n")
-        proto_out.flush()
-
-    first = proto_in.readline()
-    if not first:
+    channel = JsonLines(proto_in, proto_out)
+    reply = channel.send
+    setup = channel.receive()
+    if setup is None:
         return 0
-    setup = json.loads(first)
     start = time.perf_counter()
     loaded, failed = preload(setup.get("preload", []), setup.get("forget", []))
     # The kernel machinery itself: every stock kernel imports it before any user code.
@@ -384,12 +360,9 @@ def main() -> int:
     reply({"ready": True, "seconds": time.perf_counter() - start, "preloaded": loaded,
            "failed": failed, "tf_context": tensorflow_context_initialized(),
            "pid": os.getpid()})
-    for line in proto_in:
-        if not line.strip():
-            continue
+    for request in channel:
         try:
-            request = json.loads(line)
-            reply({"pid": spawn_trusted(request) if "trusted" in request else spawn(request)})
+            reply({"pid": spawn_server(request) if "server" in request else spawn(request)})
         except Exception as exc:
             reply({"error": f"{type(exc).__name__}: {exc}"})
     return 0

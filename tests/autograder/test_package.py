@@ -37,3 +37,11 @@ def test_documented_old_paths_still_import_the_moved_code():
         alias = importlib.import_module(old)
         assert getattr(alias, name) is getattr(importlib.import_module(new), name), old
         assert f"Moved to {new}" in alias.__doc__, old
+
+
+def test_grade_on_dask_moved_to_grading_and_the_old_path_still_works():
+    from autograder.executors import dask
+    from autograder.grading import grade_on_dask
+
+    assert dask.grade_on_dask is grade_on_dask
+    assert "grade_on_dask" not in vars(dask)  # an alias only: the function lives in grading
