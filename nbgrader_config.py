@@ -32,6 +32,9 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.d
 # feedback after grading). A grader or a class server can override it with the
 # environment variable COURSE_QUIZ_MODE. course/quiz.py reads this setting.
 c.CourseQuiz.mode = "self-study"
+# `autograder grade` hides this file from the sandboxed kernels: it gives each kernel's home an
+# nbgrader_config.py with just these sections, so graded notebooks show what they show here.
+c.Autograder.notebook_config = ["CourseQuiz"]
 
 # Students work on copies, never on tracked files: nbgrader's own exchange, inside the
 # course folder and git-ignored. `python3 tasks.py lab` creates it and releases release/

@@ -175,6 +175,13 @@ def course_config(start: Path | None = None) -> Path | None:
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").is_file():
             return folder / "nbgrader_config.py"
+    # Then where nbgrader itself looks (~/.jupyter, /etc/jupyter ...): a class server's
+    # system-wide config, or the one a grader gives a sandboxed kernel's home.
+    from jupyter_core.paths import jupyter_config_path
+
+    for folder in map(Path, jupyter_config_path()):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder / "nbgrader_config.py"
     packaged = Path(__file__).resolve().parents[1] / "nbgrader_config.py"
     return packaged if packaged.is_file() else None
 

@@ -92,11 +92,16 @@ def test_grade_reports_every_student_with_status(graded):
                    "without the student", "another assignment"):
         assert reason in out
     assert "crashed" in run.stdout and "timed out" in run.stdout
-    # 10 submissions on 2 workers: the projected class time follows the first two graded ones
+    # 10 submissions on 2 workers: said at once; the projected class time follows the first two graded
     lines = run.stdout.splitlines()
-    projected = next(i for i, line in enumerate(lines) if line.startswith("projected class time: 10 submissions x "))
-    assert lines[projected].rstrip().endswith(("s", "min")) and "/ 2 workers = about" in lines[projected]
+    assert lines[0].startswith("grading 10 submissions of ps1, tf1 on 2 workers"), lines[:3]
+    projected = next(i for i, line in enumerate(lines) if line.startswith("projected class time: about "))
+    assert "so far + " in lines[projected] and "/ 2 workers (measured on the first" in lines[projected]
     assert sum(line.startswith("[") for line in lines[:projected]) >= 2  # measured, not guessed
+    # a hang stopped by the per-cell limit is a timeout: in the summary, and in the student's notebook
+    assert "timed out" in run.stdout and "hal" in run.stdout.split("needs a look")[-1]
+    hal = (root / "autograded" / "hal" / "ps1" / "ps1.ipynb").read_text()
+    assert "this cell ran longer than 10 s and was stopped" in hal and "KeyboardInterrupt" not in hal
     log = {json.loads(l)["student"]: json.loads(l) for l in (root / ".autograder" / "tf1.jsonl").read_text().splitlines()}
     for student, (cells, status) in EXPECTED_TF.items():
         assert log[student]["status"] == status, (student, log[student])
@@ -126,6 +131,8 @@ def test_per_cell_scores_in_gradebook(graded):
         flagged = {nb.student.id for nb in gb.find_assignment("tf1").submissions for nb in nb.notebooks if nb.flagged}
     assert not {"ivy", "jon", "kim", "lea"} & ids
     assert flagged == {"dave", "erin"}
+    with Course(root).gradebook() as gb:  # the per-cell timeout is flagged too
+        assert any(nb.flagged for nb in gb.find_submission("ps1", "hal").notebooks)
 
 
 @pytest.mark.slow

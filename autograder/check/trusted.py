@@ -138,8 +138,10 @@ def outputs(verdict: dict) -> list:
     if verdict["status"] == "passed":
         text = verdict.get("text") or ""
         return [NotebookNode(output_type="stream", name="stdout", text=text)] if text else []
-    return [NotebookNode(output_type="error", ename=verdict.get("ename", "CheckFailed"),
-                         evalue=verdict.get("text", ""), traceback=verdict.get("text", "").splitlines())]
+    printed = verdict.get("stdout") or ""
+    return ([NotebookNode(output_type="stream", name="stdout", text=printed)] if printed else []) + [
+        NotebookNode(output_type="error", ename=verdict.get("ename", "CheckFailed"),
+                     evalue=verdict.get("text", ""), traceback=verdict.get("text", "").splitlines())]
 
 
 # ---------------------------------------------------------------- the worker's side
@@ -149,6 +151,7 @@ class TrustedChecks:
 
     def __init__(self, threads: int = 1):
         self.threads = threads
+        self.config_dir: str | None = None  # JUPYTER_CONFIG_DIR holding the notebooks' settings
         self.process: subprocess.Popen | ForkedChecks | None = None
         self.zygote: Any = None
         self.seconds = 0.0  # time spent in trusted checks, for the benchmark
@@ -190,10 +193,21 @@ class TrustedChecks:
             return None
         return sorted({n for name, _ in cell.calls for n in exercises[name]})
 
+    def read_settings(self, notebook_config: str) -> None:
+        """The checks read the settings the graded notebooks read (``notebook_config``, the text of
+        an ``nbgrader_config.py``; see autograder.core.options.notebook_config_text), as the kernel does."""
+        if not notebook_config or self.config_dir is not None:
+            return
+        self.config_dir = tempfile.mkdtemp(prefix="autograder-notebook-config-")
+        Path(self.config_dir, "nbgrader_config.py").write_text(notebook_config)
+
     def _env(self) -> dict[str, str]:
-        return dict(os.environ, COURSE_TF_THREADS=str(self.threads), TF_NUM_INTRAOP_THREADS=str(self.threads),
-                    TF_NUM_INTEROP_THREADS=str(self.threads), OMP_NUM_THREADS=str(self.threads),
-                    TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        env = dict(os.environ, COURSE_TF_THREADS=str(self.threads), TF_NUM_INTRAOP_THREADS=str(self.threads),
+                   TF_NUM_INTEROP_THREADS=str(self.threads), OMP_NUM_THREADS=str(self.threads),
+                   TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        if self.config_dir:
+            env["JUPYTER_CONFIG_DIR"] = self.config_dir
+        return env
 
     def _start(self) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "autograder.check.trusted"], stdin=subprocess.PIPE,
@@ -229,6 +243,11 @@ class TrustedChecks:
         JsonLines(None, self.process.stdin).send(obj)
 
     def close(self) -> None:
+        if self.config_dir is not None:
+            import shutil
+
+            shutil.rmtree(self.config_dir, ignore_errors=True)
+            self.config_dir = None
         if self.process is not None:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
@@ -424,26 +443,28 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     for attribute, kwargs in request["calls"]:
         exercise = getattr(lesson, attribute)
         names = tuple(exercise.names) + tuple(getattr(exercise, "optional", ()))
+        captured = io.StringIO()
+        # What the cell printed before a check failed stays above the error, as in the notebook.
+        before = lambda: {"stdout": one_verdict(printed + [captured.getvalue()])}  # noqa: E731
         try:
             if all(name in namespace for name in exercise.names):  # the check reads them all
                 bad = namespace.unreadable(names)
                 if bad:
                     raise Unreadable(bad)
-            captured = io.StringIO()
             with contextlib.redirect_stdout(captured):
                 exercise.check(**kwargs)
         except Unreadable as failure:  # an answer that crossed but cannot be rebuilt
             return {"status": "failed", "ename": "CheckFailed", "text": CheckFailed(exercise.title, [
                 f"`{n}` is {reason}, which the grader cannot read: it reads {READABLE}."
-                for n, reason in failure.reasons.items()]).render()}
+                for n, reason in failure.reasons.items()]).render(), **before()}
         except NotAttempted as failure:
-            return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render()}
+            return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render(), **before()}
         except CheckFailed as failure:
-            return {"status": "failed", "ename": type(failure).__name__, "text": failure.render()}
+            return {"status": "failed", "ename": type(failure).__name__, "text": failure.render(), **before()}
         except Exception as error:  # noqa: BLE001 - whatever went wrong, a message, not a crash
             text = CheckFailed(exercise.title, [f"the check could not run on your answers: "
                                                 f"{type(error).__name__}: {str(error)[:300]}"]).render()
-            return {"status": "failed", "ename": "CheckFailed", "text": text}
+            return {"status": "failed", "ename": "CheckFailed", "text": text, **before()}
         printed.append(captured.getvalue())
     return {"status": "passed", "text": one_verdict(printed)}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Bool, Integer, TraitError, Unicode, Union
+from traitlets import Bool, Integer, List, TraitError, Unicode, Union
 from traitlets.config import Config, Configurable
 
 from autograder.core.coursedir import CourseError
@@ -108,6 +108,9 @@ class Autograder(Configurable):
     unsandboxed = Bool(False, help="Run student code without the sandbox, with your own rights "
                                    "(trusted submissions only).").tag(config=True)
     retries = Integer(1, min=0, help="Tries more for a submission whose worker died or overran.").tag(config=True)
+    notebook_config = List(Unicode(), help="Sections of nbgrader_config.py that graded notebooks read (e.g. "
+                           "CourseQuiz): the sandbox hides the course's config file, so a kernel's home gets "
+                           "an nbgrader_config.py holding just these.").tag(config=True)
 
     @classmethod
     def resolve(cls, config: Config | None = None, **given: Any) -> "Autograder":
@@ -141,3 +144,15 @@ ALIASES = {"workers": "workers", "threads": "threads", "scheduler": "scheduler",
            "output-limit": "output_limit"}
 #: ``autograder grade`` switch -> the Bool trait it sets to True (``--cold``).
 FLAGS = {"cold": "cold", "unsandboxed": "unsandboxed"}
+
+
+def notebook_config_text(config: Config) -> str:
+    """The ``nbgrader_config.py`` a sandboxed kernel's home gets: the course config's sections
+    named by ``c.Autograder.notebook_config``, as plain assignments ("" when there are none).
+    Only these reach the kernel: never the gradebook's address or any other setting."""
+    lines = []
+    for section in Autograder(config=config).notebook_config:
+        for key, value in sorted(dict(config[section]).items() if section in config else []):
+            if isinstance(value, (str, int, float, bool, list, dict, tuple, type(None))):
+                lines.append(f"c.{section}.{key} = {value!r}")
+    return "c = get_config()  # noqa: F821\n" + "\n".join(lines) + "\n" if lines else ""

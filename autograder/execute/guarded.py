@@ -28,7 +28,7 @@ from typing import Any
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 from autograder.check import trusted
 
@@ -71,6 +71,9 @@ class GuardedExecute(Execute):
     ).tag(config=True)
     trusted_checks = Bool(
         True, help="Grade a course lesson's convention test cells with trusted checks."
+    ).tag(config=True)
+    notebook_config = Unicode(
+        "", help="The settings graded notebooks read, as an nbgrader_config.py's text: the trusted checks read them too."
     ).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -141,6 +144,7 @@ class GuardedExecute(Execute):
         source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
         cells = trusted.plan(source)
         if cells:
+            trusted.checks().read_settings(self.notebook_config)
             trusted.checks().start(zygote=_worker_zygote())
         return cells
 

@@ -236,6 +236,8 @@ class WarmKernelManager(AsyncKernelManager):
     sandbox_course = Unicode("", help="Sandbox every kernel, hiding this course root "
                                       "(empty: no sandbox).").tag(config=True)
     sandbox_limits = Dict(help="autograder.isolate.sandbox.Limits fields for sandboxed kernels.").tag(config=True)
+    sandbox_home_config = Unicode("", help="The nbgrader_config.py a sandboxed kernel's home gets "
+                                           "(autograder.core.options.notebook_config_text).").tag(config=True)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         # A killed kernel is gone within milliseconds: look more often than every 0.1 s.
@@ -259,7 +261,7 @@ class WarmKernelManager(AsyncKernelManager):
             self.ip = os.path.join(ipc, "k")
             self.connection_file = os.path.join(ipc, "kernel.json")
             self.sandbox_spec = _sandbox.plan(self.sandbox_course, cwd, work, ipc,
-                                              _sandbox.Limits(**self.sandbox_limits))
+                                              _sandbox.Limits(**self.sandbox_limits), self.sandbox_home_config)
         elif self._ipc_folder is None and self.transport == "tcp":
             # Unsandboxed, unix sockets too where there are some: TCP ports picked here and bound
             # by the kernel later can be taken in between by another worker's kernel, which then

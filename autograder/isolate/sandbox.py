@@ -93,6 +93,14 @@ class Spec:
     hide: list[str] = field(default_factory=list)
     keep: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
+    home_config: str = ""              # the kernel's ~/.jupyter/nbgrader_config.py (what notebooks may read)
+
+    def home_files(self) -> dict[str, bytes]:
+        """What the kernel's fresh home starts with: the font list, and the course settings it may read."""
+        files = font_cache()
+        if self.home_config:
+            files[".jupyter/nbgrader_config.py"] = self.home_config.encode()
+        return files
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -226,8 +234,8 @@ def kernel_uid() -> int:
     return 1_000_000 + ((os.getpid() % (1 << 22)) << 8) + next(_UIDS) % 256
 
 
-def plan(course_root: str | Path, cwd: str, work: str, ipc: str, limits: Limits) -> Spec:
-    return Spec(cwd=os.path.realpath(cwd), work=work, ipc=ipc, uid=kernel_uid(),
+def plan(course_root: str | Path, cwd: str, work: str, ipc: str, limits: Limits, home_config: str = "") -> Spec:
+    return Spec(cwd=os.path.realpath(cwd), work=work, ipc=ipc, uid=kernel_uid(), home_config=home_config,
                 hide=hidden_paths(course_root), keep=python_paths(), limits=limits)
 
 
@@ -500,7 +508,7 @@ def enter(spec: Spec) -> None:
     """In a process that is PID 1 of fresh namespaces (see :func:`unshare_namespaces`):
     set up the filesystem, then fork; this process stays as the namespace's init and the
     child returns, as the sandboxed, unprivileged kernel process, in ``spec.cwd``."""
-    home_files = font_cache()
+    home_files = spec.home_files()
     setup_filesystem(spec)
     try:
         os.sethostname("sandbox")
@@ -573,7 +581,7 @@ def main(argv: list[str]) -> int:
     spec = Spec.from_dict(json.loads(argv[0]))
     command = argv[argv.index("--") + 1:]
     apply_limits(spec.limits)
-    drop_privileges(spec.uid)
+    drop_privileges(spec.uid, spec.home_files())
     try:
         os.execvp(command[0], command)
     except OSError as exc:
