@@ -1,4 +1,4 @@
-"""The student's side in a real JupyterLab and Debian's Chromium (issue 17, items 10a and 7).
+"""The student's side in a real JupyterLab and Debian's Chromium (issue 17, items 10a, 7 and 9).
 
 **An untouched lesson is not "modified"** (item 10a). The cause, found in a real JupyterLab: when
 a notebook's kernel connects, JupyterLab writes the kernel's ``language_info`` (Python's version,
@@ -15,6 +15,9 @@ clicked or typed.
 **The self-study quiz's first answer counts** (item 7), through the browser: a wrong answer
 submitted in the widget, then another letter written in the cell, a kernel restart, and
 ``autograder check`` on the saved notebook all keep the first answer.
+
+**LiveCurves leaves its final figure** (item 9): it draws live in JupyterLab, and the notebook
+saved afterwards holds the final figure and epoch table as HTML beside the widget.
 
 Each test starts its own JupyterLab (``tests/test_browser.py``'s server) and shuts it down.
 """
@@ -287,3 +290,48 @@ def test_self_study_first_answer_counts_in_the_widget_the_cell_after_a_restart_a
     second = next(t for t in result["tests"] if t["name"] == "l07-q2-test")
     assert second["status"] == "failed" and "first answer, A" in second["message"], second
     assert json.loads(attempts.read_text()) == {"1": "A", "2": "A"}
+
+
+# --------------------------------------------------------------------------- LiveCurves, saved
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_live_curves_draw_live_and_leave_the_final_figure_in_the_saved_notebook(tmp_path, chromium):
+    """Training with LiveCurves in JupyterLab: the widget draws (an image), and the notebook saved
+    afterwards also holds the final figure and epoch table as HTML for viewers without widgets."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import course, keras\nfrom course.data import load_data\nfrom course.widgets import LiveCurves\n"
+        "x, y = load_data()\nnormalizer = keras.layers.Normalization()\nnormalizer.adapt(x)\n"
+        "model = keras.Sequential([keras.Input((20,)), normalizer, keras.layers.Dense(16, activation='relu'),\n"
+        "                          keras.layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n"
+        "history = model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[LiveCurves()])")],
+        metadata=_release(LESSONS[0]).metadata)
+    server = LessonsLab(tmp_path, {"curves": nb})
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        server.start()
+        page.goto(f"{server.url}/lab/tree/curves.ipynb?reset&token={server.token}")
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        panel.wait_for(timeout=60_000)
+        server.wait_for_idle_kernel(90)
+        _wait_idle(page)
+        _run_cell(page, panel, 0)
+        _wait_idle(page)
+        output = panel.locator(".jp-OutputArea-output").first
+        output.locator(".widget-image").wait_for(timeout=60_000)  # the live widget, not the fallback
+        assert "Observation" in output.inner_text() and output.locator(".course-static").count() == 0
+        page.keyboard.press("Control+s")
+        saved = server.root / "curves.ipynb"
+        _wait_for_saved = time.monotonic() + 30
+        while time.monotonic() < _wait_for_saved and not nbformat.read(str(saved), as_version=4).cells[0].outputs:
+            time.sleep(0.5)
+    finally:
+        _screenshot(page, "live_curves.png")
+        server.stop()
+    outputs = nbformat.read(str(saved), as_version=4).cells[0].outputs
+    shown = [o for o in outputs if o.output_type == "display_data"]
+    assert len(shown) == 1, outputs
+    data = shown[0].data
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "data:image/png;base64," in data["text/html"] and "Observation" in data["text/html"]
