@@ -191,7 +191,8 @@ def ensure_account(name: str) -> pwd.struct_passwd:
     try:
         account = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash", name],
+        useradd = shutil.which("useradd", path="/usr/sbin:/usr/bin:/sbin:/bin") or "useradd"
+        subprocess.run([useradd, "--create-home", "--user-group", "--shell", "/bin/bash", name],
                        check=True)
         account = pwd.getpwnam(name)
     os.chmod(account.pw_dir, 0o700)
@@ -258,7 +259,8 @@ def as_account(command: list, account: pwd.struct_passwd | None, cwd: Path, env:
     env = dict(env)
     if account is not None and is_root():
         env.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
-        command = ["runuser", "-u", account.pw_name, "--", *command]
+        runuser = shutil.which("runuser", path="/usr/sbin:/usr/bin:/sbin:/bin") or "runuser"
+        command = [runuser, "-u", account.pw_name, "--", *command]
     result = subprocess.run([str(part) for part in command], cwd=cwd, env=env)
     if result.returncode != 0:
         sys.exit(f"Failed ({result.returncode}): {what}")

@@ -9,7 +9,6 @@ failed.
 """
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import re
@@ -139,12 +138,16 @@ class ClassHub:
         env = {"PATH": f"{self.venv_bin()}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home(user)),
                "USER": user, "LOGNAME": user, "JUPYTER_CONFIG_PATH": str(self.state_dir / "jupyter"),
                "COURSE_QUIZ_MODE": "graded", **extra_env}
-        runuser = shutil.which("runuser", path="/usr/sbin:/usr/bin:/sbin:/bin") or "runuser"
-        return subprocess.run([runuser, "-u", user, "--", *command], cwd=cwd or self.home(user),
+        return subprocess.run([sbin("runuser"), "-u", user, "--", *command], cwd=cwd or self.home(user),
                               env=env, capture_output=True, text=True, timeout=600)
 
     def venv_bin(self) -> str:
         return "/opt/keras-course-hub/venv/bin"
+
+
+def sbin(name: str) -> str:
+    """A system administration command, also when PATH lacks the sbin folders."""
+    return shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin") or name
 
 
 def accounts_exist(names) -> list[str]:
@@ -160,10 +163,18 @@ def accounts_exist(names) -> list[str]:
 
 def remove_accounts(names) -> None:
     """``userdel --remove`` for each test account (home and mail spool with it)."""
+    import psutil
+
     for name in accounts_exist(names):
-        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
-        subprocess.run(["userdel", "--remove", "--force", name], capture_output=True)
-        subprocess.run(["groupdel", name], capture_output=True)
+        uid = pwd.getpwnam(name).pw_uid
+        for process in psutil.process_iter(["uids"]):  # this test's own accounts' processes only
+            try:
+                if process.info["uids"] and process.info["uids"].real == uid:
+                    process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        subprocess.run([sbin("userdel"), "--remove", "--force", name], capture_output=True)
+        subprocess.run([sbin("groupdel"), name], capture_output=True)
     still = accounts_exist(names)
     assert not still, f"could not remove test accounts {still}"
 
@@ -242,16 +253,6 @@ def wait_for(condition, seconds: float, what: str):
             return value
         time.sleep(0.5)
     pytest.fail(f"timed out after {seconds} s waiting for {what}")
-
-
-def get_json(page, path: str):
-    """GET ``path`` on the hub with the page's cookies: (status, parsed JSON or text)."""
-    response = page.request.get(f"{page.url.split('/hub/')[0].split('/user/')[0]}{path}",
-                                max_redirects=0, fail_on_status_code=False)
-    try:
-        return response.status, json.loads(response.text())
-    except ValueError:
-        return response.status, response.text()
 
 
 SCORE = re.compile(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)")
