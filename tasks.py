@@ -104,17 +104,58 @@ def course_id() -> str:
 
 
 def stale_releases() -> list[str]:
-    """Assignments in ``release/`` that the exchange lacks or holds in an older version."""
-    import filecmp
-
+    """Assignments in ``release/`` that the exchange lacks or holds in an older version
+    (a notebook's ``language_info``, which :func:`stamp_language_info` adds, does not count)."""
     outbound = EXCHANGE / course_id() / "outbound"
     stale = []
     for folder in sorted(p for p in (ROOT / "release").iterdir() if p.is_dir()):
-        files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-        _, mismatch, missing = filecmp.cmpfiles(folder, outbound / folder.name, files, shallow=False)
-        if mismatch or missing:
+        files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        if not all(same_release(path, outbound / folder.name / path.name) for path in files):
             stale.append(folder.name)
     return stale
+
+
+def same_release(ours: Path, released: Path) -> bool:
+    """``released`` is ``ours`` as the exchange holds it (notebooks: but for ``language_info``)."""
+    import filecmp
+    import json
+
+    if not released.is_file():
+        return False
+    if ours.suffix != ".ipynb":
+        return filecmp.cmp(ours, released, shallow=False)
+
+    def content(path: Path) -> dict:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        notebook.get("metadata", {}).pop("language_info", None)
+        return notebook
+
+    try:
+        return content(ours) == content(released)
+    except ValueError:
+        return False
+
+
+#: What the environment's kernel tells JupyterLab about its language when it connects.
+LANGUAGE_INFO = ("import json; from ipykernel.ipkernel import IPythonKernel; "
+                 "print(json.dumps(IPythonKernel.language_info))")
+
+
+def stamp_language_info(python: Path, outbound: Path) -> None:
+    """Released notebooks carry the environment's kernel ``language_info``: JupyterLab writes it
+    into a notebook when its kernel connects, which would otherwise mark every lesson modified
+    about a second after it opens (and ask about unsaved changes on closing)."""
+    import json
+
+    done = subprocess.run([str(python), "-c", LANGUAGE_INFO], capture_output=True, text=True)
+    if done.returncode != 0:
+        return  # no ipykernel: nothing connects, nothing to match
+    info = json.loads(done.stdout)
+    for path in outbound.glob("*/*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        if notebook.get("metadata", {}).get("language_info") != info:
+            notebook.setdefault("metadata", {})["language_info"] = info
+            path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def prepare_student_flow(python: Path) -> None:
@@ -129,6 +170,7 @@ def prepare_student_flow(python: Path) -> None:
         config.write_text(WORKSPACE_CONFIG)
     for assignment in stale_releases():
         run([python, "-m", "nbgrader", "release_assignment", assignment, "--force", "--log-level=WARN"])
+    stamp_language_info(python, EXCHANGE / course_id() / "outbound")
 
 
 def exchange(args: list[str]) -> int:

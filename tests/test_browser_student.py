@@ -140,16 +140,11 @@ def test_the_cause_a_language_info_unlike_the_kernels_marks_the_notebook_dirty(t
     assert seen[name][-1], "the committed notebook stayed clean: the cause described above is gone"
 
 
-#: The fix for the student's copies belongs to `tasks.py` (its owner's): after `nbgrader
-#: release_assignment`, write this environment's kernel language_info (kernel_language_info above)
-#: into the exchange's notebooks, and let stale_releases() ignore that key when comparing.
-FETCHED_COPY_FIX = ("tasks.py prepare_student_flow does not yet write the kernel's language_info into the "
-                    "exchange's copies (see the module docstring)")
-
+#: `tasks.py` writes this environment's kernel language_info into the exchange's notebooks after
+#: `nbgrader release_assignment` (stamp_language_info), and stale_releases() ignores that key.
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=FETCHED_COPY_FIX)
 def test_a_fetched_lesson_is_not_dirty_after_opening(tmp_path, chromium):
     """The student's flow: `tasks.py lab` releases the lessons into the exchange, the student
     fetches one into workspace/ and opens it. Its copy must carry the kernel's language_info."""

@@ -176,3 +176,28 @@ def test_the_workspace_uses_the_course_settings(tmp_path, monkeypatch):
                                                                 'c.CourseQuiz.mode = "graded"')
     (course / "nbgrader_config.py").write_text(text)
     assert quiz.mode(course / "workspace" / ASSIGNMENT) == quiz.GRADED
+
+
+@pytest.mark.slow
+def test_released_lessons_carry_the_kernels_language_info_and_are_not_released_again(tmp_path, monkeypatch):
+    """JupyterLab writes the kernel's language_info into a notebook when its kernel connects: the
+    exchange's copies carry it already (so an opened lesson is not 'modified'), and that stamp
+    does not make the next `tasks.py lab` release every lesson again."""
+    import json
+
+    from ipykernel.ipkernel import IPythonKernel
+
+    course = course_copy(tmp_path / "course")
+    prepare(course, monkeypatch)
+    tasks = load_tasks(course)
+    outbound = course / "exchange" / "keras-sequential" / "outbound"
+    released = sorted(outbound.glob("*/*.ipynb"))
+    assert len(released) == 7
+    for path in released:
+        assert json.loads(path.read_text())["metadata"]["language_info"] == IPythonKernel.language_info, path
+    assert tasks.stale_releases() == []
+    first = outbound / "01_input_data" / "01_input_data.ipynb"
+    notebook = json.loads(first.read_text())
+    notebook["cells"][0]["source"] = "changed"
+    first.write_text(json.dumps(notebook))
+    assert tasks.stale_releases() == ["01_input_data"]  # a real difference still counts
