@@ -44,7 +44,30 @@ def main() -> int:
         if not result["success"]:
             print(result.get("log", "") + result.get("error", ""))
             failed += 1
+        else:
+            stamp_language_info(os.path.join(outbound, lesson))
     return 1 if failed else 0
+
+
+def stamp_language_info(folder: str) -> None:
+    """The released notebooks carry the students' kernel's ``language_info`` (this environment's):
+    JupyterLab writes it into a notebook when the kernel connects, which would otherwise mark
+    every lesson modified a second after it opens."""
+    import glob
+    import json
+
+    from ipykernel.ipkernel import IPythonKernel
+
+    for path in glob.glob(os.path.join(folder, "*.ipynb")):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                notebook = json.load(handle)
+            notebook.setdefault("metadata", {})["language_info"] = IPythonKernel.language_info
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(notebook, handle, indent=1, ensure_ascii=False)
+                handle.write("\n")
+        except (OSError, ValueError) as error:  # the lesson is released; it only opens "modified"
+            print(f"{path}: language_info not written ({error})")
 
 
 if __name__ == "__main__":
