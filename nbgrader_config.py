@@ -33,8 +33,9 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.d
 # environment variable COURSE_QUIZ_MODE. course/quiz.py reads this setting.
 c.CourseQuiz.mode = "self-study"
 # `autograder grade` hides this file from the sandboxed kernels: it gives each kernel's home an
-# nbgrader_config.py with just these sections, so graded notebooks show what they show here.
-c.Autograder.notebook_config = ["CourseQuiz"]
+# nbgrader_config.py with just these settings, so graded notebooks show what they show here.
+# (Name single settings, never a whole section that may hold a key or a hidden value.)
+c.Autograder.notebook_config = ["CourseQuiz.mode"]
 
 # Students work on copies, never on tracked files: nbgrader's own exchange, inside the
 # course folder and git-ignored. `python3 tasks.py lab` creates it and releases release/

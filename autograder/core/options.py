@@ -108,9 +108,9 @@ class Autograder(Configurable):
     unsandboxed = Bool(False, help="Run student code without the sandbox, with your own rights "
                                    "(trusted submissions only).").tag(config=True)
     retries = Integer(1, min=0, help="Tries more for a submission whose worker died or overran.").tag(config=True)
-    notebook_config = List(Unicode(), help="Sections of nbgrader_config.py that graded notebooks read (e.g. "
-                           "CourseQuiz): the sandbox hides the course's config file, so a kernel's home gets "
-                           "an nbgrader_config.py holding just these.").tag(config=True)
+    notebook_config = List(Unicode(), help="Sections (CourseQuiz) or single settings (CourseQuiz.mode) of "
+                           "nbgrader_config.py that graded notebooks read: the sandbox hides the course's config "
+                           "file, so a kernel's home gets an nbgrader_config.py holding just these.").tag(config=True)
 
     @classmethod
     def resolve(cls, config: Config | None = None, **given: Any) -> "Autograder":
@@ -151,8 +151,9 @@ def notebook_config_text(config: Config) -> str:
     named by ``c.Autograder.notebook_config``, as plain assignments ("" when there are none).
     Only these reach the kernel: never the gradebook's address or any other setting."""
     lines = []
-    for section in Autograder(config=config).notebook_config:
+    for name in Autograder(config=config).notebook_config:
+        section, _, only = name.partition(".")  # "CourseQuiz" or one setting, "CourseQuiz.mode"
         for key, value in sorted(dict(config[section]).items() if section in config else []):
-            if isinstance(value, (str, int, float, bool, list, dict, tuple, type(None))):
+            if (not only or key == only) and isinstance(value, (str, int, float, bool, list, dict, tuple, type(None))):
                 lines.append(f"c.{section}.{key} = {value!r}")
     return "c = get_config()  # noqa: F821\n" + "\n".join(lines) + "\n" if lines else ""

@@ -36,6 +36,10 @@ def test_only_the_named_sections_reach_the_kernel():
     exec(text, namespace)  # a valid config file
     assert namespace["c"].CourseQuiz.mode == "graded"
     assert notebook_config_text(Config()) == ""
+    config.CourseQuiz.answer_key = {"1": "C"}  # a setting the notebook must not see
+    config.Autograder.notebook_config = ["CourseQuiz.mode"]
+    only = notebook_config_text(config)
+    assert "c.CourseQuiz.mode = 'graded'" in only and "answer_key" not in only
 
 
 def graded_class(course: Path, how: str) -> dict[str, str]:
