@@ -310,6 +310,49 @@ def test_two_courses_each_person_sees_only_their_own(hub, browser):
         page.context.close()
 
 
+INSPECTOR_CELLS = [
+    "import course\nimport keras\nfrom course.data import load_data\n"
+    "from course.widgets import ActivationInspector\n\nx, y = load_data()\n"
+    "normalizer = keras.layers.Normalization()\nnormalizer.adapt(x)\n"
+    "model = keras.Sequential([keras.Input((20,)), normalizer, keras.layers.Dense(64, activation='relu'),\n"
+    "                          keras.layers.Dense(32, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])",
+    "ActivationInspector(model, x, y)",
+]
+
+
+def test_the_course_widgets_work_in_a_students_hub_server(hub, browser):
+    """The activation inspector draws live in a student's JupyterLab on the hub (ipywidgets)."""
+    import os
+    import pwd
+
+    student = "kstest-student3"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in INSPECTOR_CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    path = hub.home(student) / "inspector.ipynb"
+    nbformat.write(notebook, str(path))
+    account = pwd.getpwnam(student)
+    os.chown(path, account.pw_uid, account.pw_gid)
+    page = browser.login(student)
+    try:
+        page.goto(f"{hub.url}/user/{student}/lab/tree/inspector.ipynb")
+        panel = page.locator(".jp-NotebookPanel")
+        panel.wait_for(timeout=60_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=120_000)
+        wait_for(lambda: any(kernel["execution_state"] == "idle" for kernel in
+                             json_of(page, f"{hub.url}/user/{student}/api/kernels")),
+                 120, f"{student}'s kernel, idle")
+        _run_all_cells(page, panel)
+        output = panel.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider"))
+        output.wait_for(timeout=180_000)
+        table = output.locator("table.course-inspector")
+        table.wait_for(timeout=60_000)
+        assert "sample 0" in table.inner_text()
+    finally:
+        screenshot(page, "widgets_on_the_hub.png")
+        page.context.close()
+
+
 def test_a_student_cannot_submit_under_another_name(hub):
     """A folder filed in inbound under another student's name is not collected as theirs."""
     from datetime import datetime, timezone
