@@ -94,7 +94,8 @@ def test_grade_reports_every_student_with_status(graded):
     assert "crashed" in run.stdout and "timed out" in run.stdout
     # 10 submissions on 2 workers: said at once; the projected class time follows the first two graded
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("grading 10 submissions of ps1, tf1 on 2 workers"), lines[:3]
+    assert lines[0] == "autograder grade tf1 ps1: planning the run ...", lines[:3]  # before nbgrader loads
+    assert lines[1].startswith("grading 10 submissions of ps1, tf1 on 2 workers"), lines[:3]
     projected = next(i for i, line in enumerate(lines) if line.startswith("projected class time: about "))
     assert "so far + " in lines[projected] and "/ 2 workers (measured on the first" in lines[projected]
     assert sum(line.startswith("[") for line in lines[:projected]) >= 2  # measured, not guessed

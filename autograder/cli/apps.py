@@ -258,6 +258,8 @@ class GradeApp(Command):
         """Grade; the first local worker starts at once, while this process loads nbgrader."""
         given = self.given()
         started = None
+        # Said at once, also into a pipe: loading nbgrader and planning take seconds.
+        print(f"autograder grade {' '.join(self.extra_args)}: planning the run ...", flush=True)
         if self.source is None and (not self.course or Path(self.course).is_dir()):
             from autograder.core.coursedir import find_course_root
             from autograder.grading import start_early
