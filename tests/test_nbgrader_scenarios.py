@@ -24,7 +24,7 @@ import pytest
 
 from tests.course_copy import nbgrader as run_nbgrader
 from tests.fixtures.autograder.fixture_course import autograder
-from tests.test_dask_executor import cluster  # noqa: F401  (a fixture: a real scheduler and 2 workers)
+from tests.autograder.executors.test_dask import cluster  # noqa: F401  (a fixture: a real scheduler and 2 workers)
 
 pytestmark = pytest.mark.slow
 

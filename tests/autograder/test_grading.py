@@ -2,15 +2,9 @@
 that grades; never more workers than submissions; nothing starts when nothing needs grading."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
+from tests.fixtures.autograder import fixture_course
 
 
 @pytest.mark.slow

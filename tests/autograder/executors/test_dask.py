@@ -13,19 +13,14 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import SCRIPTS, cli_env  # noqa: E402
-
-from tests.conftest import find_free_port  # noqa: E402
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
+from tests.conftest import find_free_port
 
 pytestmark = pytest.mark.slow
 

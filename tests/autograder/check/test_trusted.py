@@ -459,7 +459,7 @@ def test_a_killed_worker_leaves_no_trusted_process_behind():
     import sys
     import time
 
-    code = ("import time\nfrom tests.test_trusted_checks import _zygote_class\nfrom autograder.check import trusted\n"
+    code = ("import time\nfrom tests.autograder.check.test_trusted import _zygote_class\nfrom autograder.check import trusted\n"
             "z = _zygote_class()(['numpy'], [])\nz.usable\nc = trusted.TrustedChecks()\nc.start(zygote=z)\n"
             "print(type(c.process).__name__, c.process.pid, z.proc.pid, flush=True)\ntime.sleep(600)\n")
     worker = subprocess.Popen([sys.executable, "-c", code], cwd=str(ROOT), stdout=subprocess.PIPE, text=True)

@@ -39,11 +39,7 @@ def test_sandbox_and_output_limit_reach_the_kernel_manager_as_config():
 def test_a_job_for_a_server_gradebook_records_into_the_workers_own_scratch(tmp_path):
     """The worker's scratch: a private copy of the run's template, made once, and an NbGraderAPI
     recording into it (not into the course's gradebook)."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "autograder"))
-    import fixture_course
+    from tests.fixtures.autograder import fixture_course
 
     from autograder.core.coursedir import Course
     from autograder.execute.worker import ScratchGradebooks

@@ -13,10 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
+from tests.fixtures.autograder import fixture_course
 
 STUDENTS = [f"s{i:02d}" for i in range(8)]
 

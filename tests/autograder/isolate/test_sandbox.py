@@ -1,68 +1,10 @@
-"""Fast unit tests of autograder's pieces (no kernels, no TensorFlow)."""
+"""autograder.isolate.sandbox's pieces, without starting a kernel: copying a kernel's files back,
+what the sandbox hides and keeps, exit codes, the environment, a machine without namespaces."""
 from __future__ import annotations
 
 import signal
-from pathlib import Path
-
-import nbformat
-import pytest
-from nbformat.v4 import new_code_cell, new_notebook
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
 
 
-def test_exit_descriptions():
-    from autograder.execute.guarded import describe_exit
-
-    assert describe_exit(3) == "exit code 3"
-    assert describe_exit(-signal.SIGKILL).startswith("killed by SIGKILL")
-    assert describe_exit(-signal.SIGSEGV) == "killed by SIGSEGV"
-
-
-def test_guarded_execute_takes_nbgraders_execute_config():
-    from traitlets.config import Config
-
-    from autograder.execute.guarded import GuardedExecute
-
-    config = Config()
-    config.Execute.timeout = 7
-    ex = GuardedExecute(config=config)
-    assert ex.timeout == 7 and ex.interrupt_on_timeout and ex.allow_errors
-
-
-def test_self_check_scoring_rules():
-    from autograder.outputs.selfcheck import score_notebook
-
-    def test_cell(gid, points, outputs):
-        cell = new_code_cell("assert x")
-        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": gid, "points": points,
-                                     "locked": True, "schema_version": 3}
-        cell.outputs = [nbformat.from_dict(o) for o in outputs]
-        return cell
-
-    def answer(source):
-        cell = new_code_cell(source)
-        cell.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "a" + source[:3],
-                                     "locked": False, "schema_version": 3}
-        return cell
-
-    error = {"output_type": "error", "ename": "AssertionError", "evalue": "wrong", "traceback": []}
-    stderr = {"output_type": "stream", "name": "stderr", "text": "Warning: noise\n"}
-    nb = new_notebook(cells=[
-        answer("x = 1"), test_cell("ok", 2, []),
-        answer("x = 2"), test_cell("bad", 1, [error]),
-        answer("raise NotImplementedError()"), test_cell("todo", 3, [error]),
-        answer("y = 3"), test_cell("noisy", 1, [stderr]),
-    ])
-    result = score_notebook(nb)
-    assert [(t.name, t.points, t.status) for t in result.tests] == [
-        ("ok", 2, "passed"), ("bad", 0, "failed"), ("todo", 0, "not attempted"), ("noisy", 0, "failed")]
-    assert result.tests[1].message == "AssertionError: wrong"
-    assert result.tests[3].message == "wrote to stderr: Warning: noise"
-    assert (result.score, result.max_score) == (2, 7)
-
-
-# -- the sandbox's pieces ---------------------------------------------------------
 def test_copy_back_keeps_new_and_changed_files_only_inside_the_folder(tmp_path):
     from autograder.isolate.sandbox import copy_back, copy_in
 

@@ -8,7 +8,6 @@ stderr and exit code 2; each command's ``--help`` lists its flags.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from traitlets.config import PyFileConfigLoader
 from autograder.cli.apps import AutograderApp
 from autograder.cli.main import main
 from autograder.core.options import DEFAULT_NOTEBOOK_TIMEOUT, Autograder
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
 
 
 def parse(*argv: str):
@@ -145,8 +142,7 @@ def test_a_bad_command_line_is_one_line_and_exit_code_2(argv, message, capsys):
 
 def test_a_bad_value_in_the_config_file_is_explained(tmp_path):
     """c.Autograder.workers = -1 in nbgrader_config.py: one message, exit code 2, no traceback."""
-    sys.path.insert(0, str(FIXTURES))
-    import fixture_course
+    from tests.fixtures.autograder import fixture_course
 
     course = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
     with open(course / "nbgrader_config.py", "a") as handle:
@@ -206,8 +202,7 @@ def test_help_imports_no_nbgrader():
 @pytest.mark.slow
 def test_workers_from_the_config_file_and_from_the_command_line(tmp_path):
     """A real run: c.Autograder.workers = 2 starts two workers; --workers 1 and --Autograder.workers=1 one."""
-    sys.path.insert(0, str(FIXTURES))
-    import fixture_course
+    from tests.fixtures.autograder import fixture_course
 
     course = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
     with open(course / "nbgrader_config.py", "a") as handle:

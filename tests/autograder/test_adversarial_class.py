@@ -24,13 +24,9 @@ import nbformat
 import psutil
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import autograder  # noqa: E402
-
-from autograder.isolate import sandbox  # noqa: E402
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import autograder
+from autograder.isolate import sandbox
 
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason="needs Linux namespaces (root)")
 
@@ -407,7 +403,7 @@ def test_without_namespaces_grade_refuses_unless_unsandboxed(tmp_path):
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-REAL_COURSE = Path(__file__).resolve().parents[1]
+REAL_COURSE = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import autograder as run  # noqa: E402
-
-
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import autograder as run
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     return fixture_course.prepare(tmp_path_factory.mktemp("cli") / "course")

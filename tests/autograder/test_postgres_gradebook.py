@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import autograder  # noqa: E402
-from tests.postgres_server import postgres_server  # noqa: E402
-from tests.test_dask_executor import cluster  # noqa: E402,F401 - the real Dask cluster fixture
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import autograder
+from tests.postgres_server import postgres_server
+from tests.autograder.executors.test_dask import cluster  # noqa: F401 - the real Dask cluster fixture
 
 CLASS = {"alice": "correct", "bob": "partial", "carol": "blank", "dan": "wrong", "eve": "correct"}
 
@@ -136,8 +133,7 @@ class FormgraderReader:
     def __enter__(self) -> "FormgraderReader":
         import subprocess
 
-        from fixture_course import cli_env
-
+        from tests.fixtures.autograder.fixture_course import cli_env
         self.stop.unlink(missing_ok=True)
         self.process = subprocess.Popen([sys.executable, "-c", READER, str(self.root), str(self.stop)],
                                         env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -182,8 +178,7 @@ def export_rows(root: Path) -> list[dict]:
     import os
     import subprocess
 
-    from fixture_course import SCRIPTS, cli_env
-
+    from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
     out = root / "stock_export.csv"
     done = subprocess.run([os.path.join(SCRIPTS, "nbgrader"), "export", "--to", str(out)], cwd=root,
                           env=cli_env(), capture_output=True, text=True, timeout=300)
@@ -199,7 +194,7 @@ def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it
     from autograder.core.coursedir import Course
     from autograder.grading import grade_on_dask
     from autograder.grading import grade
-    from tests.test_dask_executor import scores, submit
+    from tests.autograder.executors.test_dask import scores, submit
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
     for student, variant in DASK_CLASS.items():
@@ -249,7 +244,7 @@ def class_with_history(root: Path) -> None:
     from nbgrader.api import Gradebook
 
     from autograder.core.coursedir import Course
-    from tests.test_dask_executor import submit
+    from tests.autograder.executors.test_dask import submit
 
     with open(root / "nbgrader_config.py", "a") as handle:
         handle.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
@@ -278,13 +273,13 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
     import shutil
     import subprocess
 
-    from fixture_course import SCRIPTS, cli_env
+    from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
     from sqlalchemy import create_engine, text
 
     from autograder.core.coursedir import Course
     from autograder.grading import grade
     from autograder.record.runlog import RunLog
-    from tests.test_dask_executor import scores
+    from tests.autograder.executors.test_dask import scores
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
     class_with_history(sqlite_root)
@@ -350,7 +345,7 @@ def test_a_run_killed_before_its_batch_is_committed_loses_nothing(tmp_path, isol
 
     from autograder.core.coursedir import Course
     from autograder.record.runlog import RunLog
-    from tests.test_autograder_resume import STUDENTS, records, start, wait_for_records, wait_gone
+    from tests.autograder.test_resume import STUDENTS, records, start, wait_for_records, wait_gone
 
     with postgres_server() as url:
         root = fixture_course.make_course(tmp_path / "pg")

@@ -7,17 +7,12 @@ import csv
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import SCRIPTS, cli_env  # noqa: E402
-
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
 pytestmark = pytest.mark.slow
 STUDENTS = {"ann": "partial", "bob": "correct", "cy": "wrong"}
 

@@ -7,8 +7,6 @@ into the folder the student's code runs in, so a submission holding one is refus
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -16,10 +14,8 @@ import pytest
 from autograder.core.coursedir import Course
 from autograder.plan.intake import fingerprint, import_submissions, unsafe_entries, walk_files
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
 
-import fixture_course  # noqa: E402
+from tests.fixtures.autograder import fixture_course
 
 
 def test_walk_files_never_follows_a_link(tmp_path):

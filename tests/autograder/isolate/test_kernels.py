@@ -8,12 +8,11 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.isolate.kernels import WarmKernelClient, WarmKernelManager, WarmKernels, plan_preload
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
+from tests.fixtures.autograder import fixture_course
 
 
 def test_preload_plan_imports_course_first_and_forgets_it():
-    preload, forget = plan_preload([FIXTURES / "course" / "source" / "tf1" / "tf1.ipynb"])
+    preload, forget = plan_preload([fixture_course.COURSE / "source" / "tf1" / "tf1.ipynb"])
     assert preload[0] == "course" and forget == ["course"]
     assert "keras" in preload and "numpy" in preload
 

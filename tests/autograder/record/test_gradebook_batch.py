@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import warnings
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
 
-import fixture_course  # noqa: E402
+from tests.fixtures.autograder import fixture_course
 
 
 def course_with_history(tmp_path):
