@@ -3,18 +3,13 @@ after a class graded with ``autograder grade``."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-import lms_class  # noqa: E402
-from fixture_course import autograder as run  # noqa: E402
-from lms_rules import canvas_import, moodle_import  # noqa: E402
+from tests.fixtures.autograder import fixture_course, lms_class
+from tests.fixtures.autograder.fixture_course import autograder as run
+from tests.fixtures.autograder.lms_rules import canvas_import, moodle_import
 
 CANVAS = (
     "Student,ID,SIS User ID,SIS Login ID,Section,ps1 (1202),Current Score,Final Score\n"

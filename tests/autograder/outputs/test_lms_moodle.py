@@ -1,19 +1,15 @@
 """``export --moodle``: the file is checked against Moodle's CSV grade import rules."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
+from tests.fixtures.autograder import lms_class
+from tests.fixtures.autograder.lms_rules import moodle_import
 
-import lms_class  # noqa: E402
-from lms_rules import moodle_import  # noqa: E402
-
-from autograder.core.coursedir import Course, CourseError  # noqa: E402
-from autograder.outputs import lms_moodle  # noqa: E402
+from autograder.core.coursedir import Course, CourseError
+from autograder.outputs import lms_moodle
 
 
 @pytest.mark.parametrize("text, message", [

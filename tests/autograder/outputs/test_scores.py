@@ -1,19 +1,13 @@
 """The final scores the LMS files carry are nbgrader's own export's, late penalties included."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
+from tests.fixtures.autograder import lms_class
 
-import lms_class  # noqa: E402
-
-from autograder.core.coursedir import Course  # noqa: E402
-from autograder.outputs.exports import export_grades  # noqa: E402
-from autograder.outputs.scores import class_scores, format_duration, format_points  # noqa: E402
+from autograder.core.coursedir import Course
+from autograder.outputs.exports import export_grades
+from autograder.outputs.scores import class_scores, format_duration, format_points
 
 
 @pytest.fixture(scope="module")

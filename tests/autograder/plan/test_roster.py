@@ -1,19 +1,12 @@
 """``roster import``: Canvas, Moodle and plain class lists into nbgrader's gradebook."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
+from tests.fixtures.autograder import fixture_course, lms_class
 
-import fixture_course  # noqa: E402
-import lms_class  # noqa: E402
-
-from autograder.core.coursedir import Course, CourseError  # noqa: E402
-from autograder.plan.roster import import_roster, read_roster, student_id_problem  # noqa: E402
+from autograder.core.coursedir import Course, CourseError
+from autograder.plan.roster import import_roster, read_roster, student_id_problem
 
 
 @pytest.fixture

@@ -10,16 +10,12 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "autograder"
-sys.path.insert(0, str(FIXTURES))
-
-import fixture_course  # noqa: E402
-from fixture_course import SCRIPTS, autograder, cli_env  # noqa: E402
+from tests.fixtures.autograder import fixture_course
+from tests.fixtures.autograder.fixture_course import SCRIPTS, autograder, cli_env
 
 
 def scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
