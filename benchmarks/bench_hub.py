@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_hub.py                 # 20 students
     .venv/bin/python benchmarks/bench_hub.py --students 40
 
-Starts a real hub with throw-away accounts ``kbench-student1`` ... (removed at the end), then:
+Starts a real hub with throw-away accounts ``kstest<4 hex>-student1`` ... (removed at the end), then:
 
 1. **baseline**: one student alone logs in through the hub's form, starts their server, fetches
    lesson 1 and submits it (the same HTTP requests a browser's JupyterLab sends);
@@ -39,7 +39,6 @@ from tests.hub.classhub import ClassHub, accounts_exist  # noqa: E402
 
 LESSON = "01_input_data"
 COURSE = "keras-sequential"
-PREFIX = "kbench-"
 
 
 class Student:
@@ -141,7 +140,7 @@ def main() -> int:
         sys.exit("bench_hub.py needs root: the hub creates one Linux account per student.")
     if args.students < 2:
         sys.exit("--students must be at least 2 (one for the baseline, the rest as the class)")
-    hub = ClassHub(students=args.students, second_course=None, prefix=PREFIX,
+    hub = ClassHub(students=args.students, second_course=None,
                    artifacts=ROOT / "test-artifacts" / "bench_hub")
     cores = psutil.cpu_count() or 1
     memory_total = psutil.virtual_memory().total / 2**20

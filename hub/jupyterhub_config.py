@@ -75,7 +75,17 @@ USER_ENV = {
 }
 c.Spawner.cmd = [os.path.join(VENV_BIN, "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = USER_ENV
+INSTRUCTORS = set(PLAN.instructors)
+
+
+def config_path(spawner) -> str:
+    """Students' servers read their own settings first (no instructor tools in JupyterLab)."""
+    if spawner.user.name in INSTRUCTORS or "student_config_dir" not in S:
+        return S["user_config_dir"]
+    return os.pathsep.join([S["student_config_dir"], S["user_config_dir"]])
+
+
+c.Spawner.environment = {**USER_ENV, "JUPYTER_CONFIG_PATH": config_path}
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 180
 # The server's own hub token may read its owner's groups and the course services: nbgrader's

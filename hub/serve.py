@@ -122,12 +122,22 @@ def ensure_hub_environment(install_dir: Path, run) -> Path:
 
     The course is installed as a copy (not editable), so no account needs to read this checkout.
     """
+    import fcntl
+
     venv_dir = install_dir / "venv"
     python = shared_python()
     stamp = venv_dir / ".install-stamp"
     fingerprint = package_fingerprint(python)
-    if stamp.exists() and stamp.read_text() == fingerprint and (venv_dir / "bin" / "jupyterhub").exists():
-        return venv_dir
+    install_dir.mkdir(parents=True, exist_ok=True)
+    with open(install_dir / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two hubs starting at once install one after the other
+        if stamp.exists() and stamp.read_text() == fingerprint and (venv_dir / "bin" / "jupyterhub").exists():
+            return venv_dir
+        return _install_hub_environment(install_dir, venv_dir, python, fingerprint, stamp, run)
+
+
+def _install_hub_environment(install_dir: Path, venv_dir: Path, python: str, fingerprint: str,
+                             stamp: Path, run) -> Path:
     print(f"Installing the hub's environment in {venv_dir} (first run: a few minutes) ...", flush=True)
     install_dir.mkdir(parents=True, exist_ok=True)
     install_dir.chmod(0o755)
@@ -249,8 +259,34 @@ def write_user_config(user_config_dir: Path, exchange_root: str, demo: bool) -> 
     # from /etc/profile and lose `nbgrader` and `autograder`).
     (user_config_dir / "jupyter_server_config.py").write_text(
         'c.ServerApp.terminado_settings = {"shell_command": ["/bin/bash"]}\n')
-    for path in user_config_dir.iterdir():
-        path.chmod(0o644)
+    # In JupyterLab, nobody gets nbgrader's in-lab formgrader or its Course List link: on the hub
+    # the formgrader is the course's service, opened in its own tab (jupyter/nbgrader#1870).
+    write_json(user_config_dir / "labconfig" / "page_config.json", {"disabledExtensions": {
+        "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:course-list": True}})
+    # Students' servers (their folder comes first on JUPYTER_CONFIG_PATH) have no instructor
+    # tools at all: no Create Assignment panel, no formgrader or course list server extension.
+    students = student_config_dir(user_config_dir)
+    write_json(students / "labconfig" / "page_config.json", {"disabledExtensions": {
+        "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:course-list": True,
+        "@jupyter/nbgrader:create-assignment": True}})
+    write_json(students / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": {
+        "nbgrader.server_extensions.formgrader": False,
+        "nbgrader.server_extensions.course_list": False}}})
+    for folder in (user_config_dir, students, user_config_dir / "labconfig", students / "labconfig"):
+        folder.chmod(0o755)
+        for path in folder.iterdir():
+            if path.is_file():
+                path.chmod(0o644)
+
+
+def student_config_dir(user_config_dir: Path) -> Path:
+    """Settings only students' servers read (before the common ones)."""
+    return user_config_dir.parent / (user_config_dir.name + "-students")
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
 
 
 def as_account(command: list, account: pwd.struct_passwd | None, cwd: Path, env: dict,
@@ -327,6 +363,7 @@ def main(argv: list[str], ensure_dev_environment, run) -> int:
         "mode": "demo" if demo else "class", "ip": args.ip, "port": args.port,
         "hub_port": free_port(), "proxy_api_port": free_port(), "proxy_command": str(proxy),
         "state_dir": str(state_dir), "venv": str(venv_dir), "user_config_dir": str(user_config_dir),
+        "student_config_dir": str(student_config_dir(user_config_dir)),
         "course_copies": course_copies, "homes": str(homes), "password": password,
     }
     plan_path = state_dir / "class-plan.json"

@@ -1,14 +1,16 @@
 """A real class hub for tests: ``python3 tasks.py hub`` as root, with throw-away Linux accounts.
 
 One hub serves a whole test module (starting it costs the accounts, two course copies and the
-release of 14 lessons). Accounts are ``kstest-instructor``, ``kstest-student1`` ... for the course
-and ``kstest-instructor2`` ... for a second course ``kstest-other``; the exchange and the hub's
+release of 14 lessons). Accounts are ``instructor``, ``student1`` ... for the course and
+``instructor2`` ... for a second course ``kstest-other``, each behind this run's own prefix
+(``kstest<4 hex>-``: see ``REGISTRY``); the exchange and the hub's
 state live in fresh folders under /tmp. Stopping sends SIGTERM to the hub as a person's Ctrl-C
 would; the accounts (with their homes) and the folders are removed afterwards, also when a test
 failed.
 """
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import re
@@ -29,7 +31,14 @@ from tests.conftest import ROOT, find_free_port
 sys.path.insert(0, str(ROOT / "hub"))
 from classplan import ClassPlan, make_plan  # noqa: E402
 
-PREFIX = "kstest-"
+#: Every run's accounts get their own prefix (kstest<4 hex>-student1 ...), so two test runs on
+#: one machine (a developer's and CI's) never remove each other's accounts. A run records its
+#: accounts here with its pid; the next run removes those of runs that are gone (killed).
+REGISTRY = Path("/tmp/kstest-accounts")
+
+
+def unique_prefix() -> str:
+    return f"kstest{secrets.token_hex(2)}-"
 SECOND_COURSE = "kstest-other"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,9 +52,9 @@ class ClassHub:
     """``tasks.py hub`` on a free port, its plan, and helpers to act as its accounts."""
 
     def __init__(self, students: int = 2, second_course: str | None = SECOND_COURSE,
-                 prefix: str = PREFIX, artifacts: Path = ARTIFACTS):
+                 prefix: str | None = None, artifacts: Path = ARTIFACTS):
         tag = secrets.token_hex(4)
-        self.prefix = prefix
+        self.prefix = prefix = prefix or unique_prefix()
         self.port = find_free_port()
         self.password = "kstest-" + secrets.token_hex(8)
         self.state_dir = Path(f"/tmp/kstest-hub-{tag}")
@@ -72,8 +81,20 @@ class ClassHub:
             command += ["--second-course", self.second_course]
         return command
 
+    def user(self, name: str) -> str:
+        """This run's account name for ``student1``, ``instructor`` ..."""
+        return self.prefix + name
+
+    def _register(self) -> Path:
+        REGISTRY.mkdir(mode=0o700, exist_ok=True)
+        entry = REGISTRY / f"{self.prefix}json"
+        entry.write_text(json.dumps({"pid": os.getpid(), "users": self.plan.users,
+                                     "folders": [str(self.state_dir), str(self.exchange)]}))
+        return entry
+
     def start(self) -> None:
-        remove_accounts(self.plan.users)  # left over by a run that was killed
+        remove_stale_runs()
+        self._register()
         started = time.monotonic()
         env = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
         with open(self.log_path, "wb") as log:
@@ -122,6 +143,7 @@ class ClassHub:
         remove_accounts(self.plan.users)
         shutil.rmtree(self.state_dir, ignore_errors=True)
         shutil.rmtree(self.exchange, ignore_errors=True)
+        (REGISTRY / f"{self.prefix}json").unlink(missing_ok=True)
 
     # ----------------------------------------------------------------- acting as an account
 
@@ -143,6 +165,23 @@ class ClassHub:
 
     def venv_bin(self) -> str:
         return "/opt/keras-course-hub/venv/bin"
+
+
+def remove_stale_runs() -> None:
+    """Accounts and folders of earlier runs whose process is gone (killed before cleaning up)."""
+    import psutil
+
+    for entry in REGISTRY.glob("kstest*.json") if REGISTRY.is_dir() else []:
+        try:
+            run = json.loads(entry.read_text())
+        except (OSError, ValueError):
+            continue
+        if psutil.pid_exists(run["pid"]):
+            continue
+        remove_accounts(run["users"])
+        for folder in run["folders"]:
+            shutil.rmtree(folder, ignore_errors=True)
+        entry.unlink(missing_ok=True)
 
 
 def sbin(name: str) -> str:

@@ -1,8 +1,9 @@
 """A class on a real JupyterHub: ``python3 tasks.py hub`` as root, driven through Chromium.
 
-One hub serves the module (two courses: ``keras-sequential`` with ``kstest-instructor`` and
-``kstest-student1``/``2``, and ``kstest-other`` with ``kstest-instructor2`` and
-``kstest-student3``/``4``). The tests run in file order: the whole cycle first (two students
+One hub serves the module (two courses: ``keras-sequential`` with ``instructor`` and
+``student1``/``2``, and ``kstest-other`` with ``instructor2`` and ``student3``/``4``; every
+account name starts with this run's own prefix, e.g. ``kstest1a2b-student1``). The tests run in
+file order: the whole cycle first (two students
 fetch, answer and submit lesson 1 in JupyterLab; the instructor collects in the formgrader, grades
 with ``autograder grade`` and returns feedback from a terminal in their hub server; a student
 fetches the feedback and sees their score), then what must stay private, then the two courses,
@@ -26,9 +27,9 @@ COURSE = "keras-sequential"
 LESSON = "01_input_data"
 #: What each student types into lesson 1's answer cells (grade id -> code); student 2 leaves q2.
 ANSWERS = {
-    "kstest-student1": {"l01-q1-answer": "x, y = load_data()",
+    "student1": {"l01-q1-answer": "x, y = load_data()",
                         "l01-q2-answer": "n_samples, n_features = x.shape"},
-    "kstest-student2": {"l01-q1-answer": "x, y = load_data()"},
+    "student2": {"l01-q1-answer": "x, y = load_data()"},
 }
 
 
@@ -71,10 +72,10 @@ def open_assignment_list(page) -> None:
 # --------------------------------------------------------------------------- the cycle
 
 def test_a_student_logs_in_through_the_form_and_sees_the_seven_lessons(hub, browser):
-    page = browser.login("kstest-student1", wait_for_lab=False)
+    page = browser.login(hub.user("student1"), wait_for_lab=False)
     try:
         page.locator(".lm-MenuBar-item", has_text="Nbgrader").wait_for(timeout=180_000)
-        assert page.url.startswith(f"{hub.url}/user/kstest-student1/lab"), page.url
+        assert page.url.startswith(f"{hub.url}/user/{hub.user('student1')}/lab"), page.url
         open_assignment_list(page)
         released = page.locator("#released_assignments_list .list_item")
         released.first.wait_for(timeout=60_000)
@@ -82,9 +83,16 @@ def test_a_student_logs_in_through_the_form_and_sees_the_seven_lessons(hub, brow
         lessons = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "release").iterdir()
                          if p.is_dir())
         assert names == lessons and len(lessons) == 7, names
-        extensions = json_of(page, f"{hub.url}/user/kstest-student1/lab/api/extensions")
+        extensions = json_of(page, f"{hub.url}/user/{hub.user('student1')}/lab/api/extensions")
         loaded = {extension["name"] for extension in extensions}
         assert {"jupyter-nbgrader", "jupyter-widgets-jupyterlab-manager"} <= loaded, loaded
+        # no instructor tools for students: menu items, the Create Assignment panel, server side
+        page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+        items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        page.keyboard.press("Escape")
+        assert "Assignment List" in items and not {"Formgrader", "Course List"} & set(items), items
+        assert page.locator(".lm-TabBar-tabLabel", has_text="Create Assignment").count() == 0
+        assert status_of(page, f"{hub.url}/user/{hub.user('student1')}/formgrader") == 404
     finally:
         screenshot(page, "assignment_list.png")
         page.context.close()
@@ -109,7 +117,8 @@ def _run_all_cells(page, panel) -> None:
     pytest.fail("Run All Cells started no cell, three times")
 
 
-def _fetch_answer_submit(hub: ClassHub, browser: Browser, student: str) -> None:
+def _fetch_answer_submit(hub: ClassHub, browser: Browser, key: str) -> None:
+    student = hub.user(key)
     page = browser.login(student)
     try:
         open_assignment_list(page)
@@ -129,16 +138,16 @@ def _fetch_answer_submit(hub: ClassHub, browser: Browser, student: str) -> None:
         notebook = nbformat.read(str(mine), as_version=4)
         ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in notebook.cells]
         cells = panel.locator(".jp-Notebook .jp-Cell")
-        for grade_id, code in ANSWERS[student].items():
+        for grade_id, code in ANSWERS[key].items():
             editor = cells.nth(ids.index(grade_id)).locator(".cm-content")
             editor.click()
             page.keyboard.press("Control+a")
             page.keyboard.type(code)
         _run_all_cells(page, panel)
         passed = panel.locator(".jp-OutputArea-output", has_text="correct")
-        wait_for(lambda: passed.count() >= len(ANSWERS[student]), 180, f"{student}'s passing checks")
+        wait_for(lambda: passed.count() >= len(ANSWERS[key]), 180, f"{student}'s passing checks")
         page.keyboard.press("Control+s")
-        wait_for(lambda: all(code in mine.read_text() for code in ANSWERS[student].values()), 30,
+        wait_for(lambda: all(code in mine.read_text() for code in ANSWERS[key].values()), 30,
                  f"{student}'s saved answers")
 
         open_assignment_list(page)
@@ -147,13 +156,13 @@ def _fetch_answer_submit(hub: ClassHub, browser: Browser, student: str) -> None:
         fetched.get_by_role("button", name="Submit").click()
         page.locator("#submitted_assignments_list .list_item", has_text=LESSON).first.wait_for(timeout=60_000)
     finally:
-        screenshot(page, f"{student}_submitted.png")
+        screenshot(page, f"{key}_submitted.png")
         page.context.close()
 
 
 def _collect_in_the_formgrader(hub: ClassHub, browser: Browser) -> None:
     """The instructor (not a hub admin) opens the formgrader in its own tab and collects."""
-    page = browser.login("kstest-instructor")
+    page = browser.login(hub.user("instructor"))
     try:
         response = page.goto(f"{hub.url}/services/{COURSE}/formgrader")
         assert response.status == 200
@@ -164,15 +173,15 @@ def _collect_in_the_formgrader(hub: ClassHub, browser: Browser) -> None:
     finally:
         screenshot(page, "formgrader_collected.png")
         page.context.close()
-    for student in ANSWERS:
-        assert (hub.course_copy() / "submitted" / student / LESSON / f"{LESSON}.ipynb").exists()
+    for key in ANSWERS:
+        assert (hub.course_copy() / "submitted" / hub.user(key) / LESSON / f"{LESSON}.ipynb").exists()
 
 
 def _grade_in_a_terminal(hub: ClassHub, browser: Browser) -> str:
     """The instructor's terminal in their hub server: grade, feedback, release the feedback."""
-    page = browser.login("kstest-instructor")
-    done = hub.home("kstest-instructor") / "grading.done"
-    log = hub.home("kstest-instructor") / "grading.log"
+    page = browser.login(hub.user("instructor"))
+    done = hub.home(hub.user("instructor")) / "grading.done"
+    log = hub.home(hub.user("instructor")) / "grading.log"
     try:
         page.locator(".jp-LauncherCard", has_text="Terminal").click()
         page.locator(".jp-Terminal .xterm-screen").wait_for(timeout=60_000)
@@ -209,7 +218,7 @@ def _student_sees_feedback(hub: ClassHub, browser: Browser, student: str) -> tup
         assert found, page.inner_text("body")[:2000]
         return float(found.group(1)), float(found.group(2))
     finally:
-        screenshot(page, f"{student}_feedback.png")
+        screenshot(page, f"{student.removeprefix(hub.prefix)}_feedback.png")
         page.context.close()
 
 
@@ -218,8 +227,8 @@ def test_the_whole_class_cycle_in_the_browser(hub, browser):
         _fetch_answer_submit(hub, browser, student)
     _collect_in_the_formgrader(hub, browser)
     _grade_in_a_terminal(hub, browser)
-    first, total = _student_sees_feedback(hub, browser, "kstest-student1")
-    second, total_2 = _student_sees_feedback(hub, browser, "kstest-student2")
+    first, total = _student_sees_feedback(hub, browser, hub.user("student1"))
+    second, total_2 = _student_sees_feedback(hub, browser, hub.user("student2"))
     assert total == total_2 > 0
     assert first > second > 0, (first, second, total)  # student 2 left question 2 unanswered
 
@@ -234,27 +243,27 @@ def _final_status(page, url: str):
 
 def test_a_student_cannot_read_another_students_home_submission_or_feedback(hub, browser):
     """Through the filesystem (a terminal in their server) and through the hub (contents API)."""
-    first = hub.home("kstest-student1")
+    first = hub.home(hub.user("student1"))
     notebook = first / COURSE / LESSON / f"{LESSON}.ipynb"
     inbound = hub.exchange / COURSE / "inbound"
     feedback = hub.exchange / COURSE / "feedback"
     assert notebook.exists() and any(inbound.iterdir()) and feedback.is_dir() and any(feedback.iterdir()), \
         "the cycle test leaves a notebook, a submission and feedback to protect"
     # the owner and the instructor can: the same commands would show a leak
-    assert hub.run_as("kstest-student1", ["cat", str(notebook)]).returncode == 0
-    listed = hub.run_as("kstest-instructor", ["ls", str(inbound)])
-    assert "kstest-student1+" in listed.stdout, listed
+    assert hub.run_as(hub.user("student1"), ["cat", str(notebook)]).returncode == 0
+    listed = hub.run_as(hub.user("instructor"), ["ls", str(inbound)])
+    assert f"{hub.user('student1')}+" in listed.stdout, listed
     for command in (["ls", str(first)], ["cat", str(notebook)], ["ls", str(inbound)],
                     ["ls", str(feedback)], ["ls", str(hub.course_copy())]):
-        result = hub.run_as("kstest-student2", command)
+        result = hub.run_as(hub.user("student2"), command)
         assert result.returncode != 0 and "Permission denied" in result.stderr, (command, result)
 
-    page = browser.login("kstest-student2")
+    page = browser.login(hub.user("student2"))
     try:
-        status, _ = _final_status(page, f"{hub.url}/user/kstest-student2/api/contents/{COURSE}/{LESSON}")
+        status, _ = _final_status(page, f"{hub.url}/user/{hub.user('student2')}/api/contents/{COURSE}/{LESSON}")
         assert status == 200  # their own copy
         for path in (f"{COURSE}/{LESSON}/{LESSON}.ipynb", f"{COURSE}/{LESSON}/feedback", ""):
-            status, text = _final_status(page, f"{hub.url}/user/kstest-student1/api/contents/{path}")
+            status, text = _final_status(page, f"{hub.url}/user/{hub.user('student1')}/api/contents/{path}")
             assert status == 403, (path, status, text[:300])
             assert "l01-q1-answer" not in text and '"content"' not in text
     finally:
@@ -262,19 +271,19 @@ def test_a_student_cannot_read_another_students_home_submission_or_feedback(hub,
 
 
 def test_a_student_cannot_open_the_formgrader_or_another_courses_assignments(hub, browser):
-    page = browser.login("kstest-student1")
+    page = browser.login(hub.user("student1"))
     try:
         for course in (COURSE, SECOND_COURSE):
             status, text = _final_status(page, f"{hub.url}/services/{course}/formgrader")
             assert status == 403 and "Manage Assignments" not in text, (course, status)
-        courses = json_of(page, f"{hub.url}/user/kstest-student1/courses")
+        courses = json_of(page, f"{hub.url}/user/{hub.user('student1')}/courses")
         assert courses == {"success": True, "value": [COURSE]}, courses
-        other = json_of(page, f"{hub.url}/user/kstest-student1/assignments?course_id={SECOND_COURSE}")
+        other = json_of(page, f"{hub.url}/user/{hub.user('student1')}/assignments?course_id={SECOND_COURSE}")
         assert other["success"] and other["value"] == [], other
-        fetched = page.request.post(f"{hub.url}/user/kstest-student1/assignments/fetch",
+        fetched = page.request.post(f"{hub.url}/user/{hub.user('student1')}/assignments/fetch",
                                     form={"course_id": SECOND_COURSE, "assignment_id": LESSON},
                                     headers={"X-XSRFToken": _xsrf(page)}, fail_on_status_code=False)
-        assert not (hub.home("kstest-student1") / SECOND_COURSE).exists(), fetched.text()[:500]
+        assert not (hub.home(hub.user("student1")) / SECOND_COURSE).exists(), fetched.text()[:500]
     finally:
         page.context.close()
 
@@ -284,9 +293,9 @@ def _xsrf(page) -> str:
 
 
 def test_two_courses_each_person_sees_only_their_own(hub, browser):
-    page = browser.login("kstest-student3")
+    page = browser.login(hub.user("student3"))
     try:
-        courses = json_of(page, f"{hub.url}/user/kstest-student3/courses")
+        courses = json_of(page, f"{hub.url}/user/{hub.user('student3')}/courses")
         assert courses == {"success": True, "value": [SECOND_COURSE]}, courses
         open_assignment_list(page)
         released = page.locator("#released_assignments_list .list_item")
@@ -297,7 +306,7 @@ def test_two_courses_each_person_sees_only_their_own(hub, browser):
     finally:
         screenshot(page, "second_course_assignment_list.png")
         page.context.close()
-    page = browser.login("kstest-instructor2")
+    page = browser.login(hub.user("instructor2"))
     try:
         status, text = _final_status(page, f"{hub.url}/services/{COURSE}/formgrader")
         assert status == 403, status  # not this instructor's course
@@ -325,7 +334,7 @@ def test_the_course_widgets_work_in_a_students_hub_server(hub, browser):
     import os
     import pwd
 
-    student = "kstest-student3"
+    student = hub.user("student3")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in INSPECTOR_CELLS])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                        "language": "python"}
@@ -361,18 +370,19 @@ def test_a_student_cannot_submit_under_another_name(hub):
     inbound = hub.exchange / COURSE / "inbound"
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     source = Path(__file__).resolve().parents[2] / "release" / lesson / f"{lesson}.ipynb"
-    for name, tag in (("kstest-student1", "own"), ("kstest-student2", "forged")):
+    for name, tag in ((hub.user("student1"), "own"), (hub.user("student2"), "forged")):
         folder = inbound / f"{name}+{lesson}+{stamp}+{tag}"
-        made = hub.run_as("kstest-student1", ["sh", "-c", f'mkdir "{folder}" && cp "{source}" "{folder}/" '
+        made = hub.run_as(hub.user("student1"), ["sh", "-c", f'mkdir "{folder}" && cp "{source}" "{folder}/" '
                                               f'&& echo "{stamp}" > "{folder}/timestamp.txt"'])
         assert made.returncode == 0, made  # anyone may write into inbound (nbgrader's design)
-    collected = hub.run_as("kstest-instructor", ["nbgrader", "collect", lesson], cwd=hub.course_copy())
+    collected = hub.run_as(hub.user("instructor"), ["nbgrader", "collect", lesson], cwd=hub.course_copy())
     output = collected.stdout + collected.stderr
     assert collected.returncode == 0, output
     submitted = hub.course_copy() / "submitted"
-    assert (submitted / "kstest-student1" / lesson / f"{lesson}.ipynb").exists(), output
-    assert not (submitted / "kstest-student2" / lesson).exists(), output
-    assert "names student kstest-student2 but was submitted by kstest-student1" in output, output
+    assert (submitted / hub.user("student1") / lesson / f"{lesson}.ipynb").exists(), output
+    assert not (submitted / hub.user("student2") / lesson).exists(), output
+    assert (f"names student {hub.user('student2')} but was submitted by {hub.user('student1')}"
+            in output), output
 
 
 # --------------------------------------------------------------------------- stopping

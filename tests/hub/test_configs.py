@@ -35,6 +35,7 @@ def plan_with_settings(tmp_path: Path, demo: bool = False, second_course: str | 
         "proxy_api_port": 8001, "proxy_command": "/opt/proxy/configurable-http-proxy",
         "state_dir": str(tmp_path), "venv": "/opt/keras-course-hub/venv",
         "user_config_dir": str(tmp_path / "jupyter"), "homes": str(tmp_path / "homes"),
+        "student_config_dir": str(tmp_path / "jupyter-students"),
         "course_copies": {course.course_id: f"/home/{course.instructor}/{course.course_id}"
                           for course in plan.courses},
         "password": "a-demo-password",
@@ -86,6 +87,16 @@ def test_jupyterhub_config_serves_the_plans_courses_groups_and_services(tmp_path
     assert config.JupyterHub.spawner_class.endswith("LocalProcessSpawner")
     assert "SimpleLocalProcessSpawner" not in config.JupyterHub.spawner_class
     assert "Keras Sequential course" in config.JupyterHub.template_vars["announcement_login"]
+    # students' servers read their own settings first (no instructor tools); instructors do not
+    config_path = config.Spawner.environment["JUPYTER_CONFIG_PATH"]
+
+    class Spawner:
+        def __init__(self, name):
+            self.user = type("User", (), {"name": name})()
+
+    assert config_path(Spawner("student1")).split(":") == [str(tmp_path / "jupyter-students"),
+                                                           str(tmp_path / "jupyter")]
+    assert config_path(Spawner("instructor2")) == str(tmp_path / "jupyter")
 
 
 def test_demo_mode_says_there_is_no_isolation_on_the_login_page(tmp_path, monkeypatch):
