@@ -1,2 +1,2 @@
 """Moved to autograder.outputs.exports; this alias goes in the next release."""
-from autograder.outputs.exports import *  # noqa: F401,F403
+from autograder.outputs.exports import *  # noqa: F403

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from autograder.core.coursedir import Course, CourseError
 from autograder.core.options import Autograder, default_workers, parse_size  # noqa: F401 - public names
 from autograder.core.results import Job, Result, Status, Summary  # noqa: F401 - public names
-from autograder.record.runlog import OnResult, RunLog, past_timings  # noqa: F401 - public names
+from autograder.record.runlog import OnResult, RunLog, past_timings  # public names too
 
 if TYPE_CHECKING:
     from autograder.executors.local import Workers
@@ -151,7 +151,7 @@ def start_early(root: Path, assignments: list[str], **given: Any) -> "Workers | 
 
     try:
         config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    except Exception:
+    except Exception:  # noqa: BLE001
         return None
     options = Autograder.resolve(config, **given)
     if options.scheduler or (not options.unsandboxed and not sandbox.available(cold=options.cold)[0]):

@@ -1,2 +1,2 @@
 """Moved to autograder.core.options; this alias goes in the next release."""
-from autograder.core.options import *  # noqa: F401,F403
+from autograder.core.options import *  # noqa: F403

@@ -1,2 +1,2 @@
 """Moved to autograder.outputs.report; this alias goes in the next release."""
-from autograder.outputs.report import *  # noqa: F401,F403
+from autograder.outputs.report import *  # noqa: F403

@@ -1,2 +1,2 @@
 """Moved to autograder.core.results; this alias goes in the next release."""
-from autograder.core.results import *  # noqa: F401,F403
+from autograder.core.results import *  # noqa: F403

@@ -1,2 +1,2 @@
 """Moved to autograder.outputs.selfcheck; this alias goes in the next release."""
-from autograder.outputs.selfcheck import *  # noqa: F401,F403
+from autograder.outputs.selfcheck import *  # noqa: F403

@@ -1,2 +1,2 @@
 """Moved to autograder.plan.intake; this alias goes in the next release."""
-from autograder.plan.intake import *  # noqa: F401,F403
+from autograder.plan.intake import *  # noqa: F403

@@ -92,8 +92,7 @@ def main() -> int:
     procs: list[subprocess.Popen] = []
     try:
         from autograder.core.coursedir import Course
-        from autograder.grading import grade_on_dask
-        from autograder.grading import grade
+        from autograder.grading import grade, grade_on_dask
 
         local = copy_course(src, assignment, tmp / "local")
         remote = copy_course(src, assignment, tmp / "dask")

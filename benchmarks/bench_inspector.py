@@ -24,11 +24,11 @@ import time
 
 os.environ.setdefault("COURSE_TF_THREADS", "1")
 
-import course  # noqa: E402,F401  (quiet, seeded TensorFlow)
-from course.data import load_data  # noqa: E402
-from autograder.coursework.reference import train_reference  # noqa: E402
-from course.widgets import ActivationInspector  # noqa: E402
-from course.widgets.canvas import figure_png  # noqa: E402
+import course  # noqa: F401  (quiet, seeded TensorFlow)
+from autograder.coursework.reference import train_reference
+from course.data import load_data
+from course.widgets import ActivationInspector
+from course.widgets.canvas import figure_png
 
 
 def median_ms(samples: list[float]) -> float:

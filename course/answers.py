@@ -207,7 +207,7 @@ def _compile_with_classes(model: Any) -> dict | None:
 
     def mark(item):
         if is_class(item):
-            for group, base in _KERAS_CLASSES.items():
+            for group in _KERAS_CLASSES:
                 if getattr(getattr(keras, group), item.__name__, None) is item:
                     return {"class": [group, item.__name__]}
             raise Unsupported(f"a model compiled with the class {item.__name__}")

@@ -72,7 +72,7 @@ def check_data(x: Any, expected: Sequence[int | None]) -> np.ndarray:
     try:
         data = np.asarray(x)
     except (TypeError, ValueError) as error:
-        raise TraceTypeError(f"x should be an array of numbers, such as x from x, y = load_data(): {error}")
+        raise TraceTypeError(f"x should be an array of numbers, such as x from x, y = load_data(): {error}")  # noqa: B904
     if data.dtype.kind not in "biuf":
         raise TraceTypeError(f"x should be an array of numbers, such as x from x, y = load_data(); "
                              f"it holds {data.dtype} values.")

@@ -177,7 +177,7 @@ def call_student(exercise: str, function: Callable, *args: Any, **kwargs: Any) -
                                      f"{STUB_HELP}") from None
     except CheckFailed:
         raise
-    except Exception as error:  # the student's code failed: explain it, don't crash the check
+    except Exception as error:  # noqa: BLE001 - the student's code failed: explain it, don't crash the check
         raise CheckFailed(exercise, [f"calling `{function.__name__}` failed: "
                                      f"{errors.explain(error)}"]) from None
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.pipeline import STAGES
 from course.formatting import preview_rows, shape_text
+from course.pipeline import STAGES
 
 
 def stage_picture(number: int, before, after=None, rows: int = 2) -> str:

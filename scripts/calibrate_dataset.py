@@ -6,10 +6,10 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-import numpy as np  # noqa: E402
+import numpy as np
 
-from course import data  # noqa: E402
-from autograder.coursework.reference import SEED_EPOCH_TABLE, train_reference  # noqa: E402
+from autograder.coursework.reference import SEED_EPOCH_TABLE, train_reference
+from course import data
 
 
 def score(scale, informative, interaction, seeds):

@@ -11,9 +11,9 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from course.data import load_data  # noqa: E402
+from course.data import load_data
 
 
 def make_normalizer(features):

@@ -20,8 +20,18 @@ import nbformat
 import pytest
 
 from tests.course_copy import grades
-from tests.test_browser import (ARTIFACTS, CELLS_SECONDS, QUIZ, WRONG_ANSWERS, CourseLab, _assignment_list,
-                                _fetch_answer_submit, _screenshot, _wait_for, chromium_page)  # noqa: F401 - fixture
+from tests.test_browser import (
+    ARTIFACTS,
+    CELLS_SECONDS,
+    QUIZ,
+    WRONG_ANSWERS,
+    CourseLab,
+    _assignment_list,
+    _fetch_answer_submit,
+    _screenshot,
+    _wait_for,
+    chromium_page,  # noqa: F401 - fixture
+)
 from tests.test_student_flow import git, nbgrader
 
 SCRIPTS = Path(sys.executable).parent
@@ -63,7 +73,7 @@ def quiz_scores(course: Path, student: str) -> dict[str, float]:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_submit_resubmit_collect_grade_and_fetch_feedback_with_the_quiz_graded_by_the_course_config(
-        graded_class_lab, chromium_page):
+        graded_class_lab, chromium_page):  # noqa: F811 - the fixture
     page, lab = chromium_page, graded_class_lab
     course = lab.course
     try:

@@ -6,9 +6,9 @@ training seeds.
 """
 import pytest
 
+from autograder.coursework.reference import SEED_EPOCH_TABLE, train_reference
 from course import reference_epochs
 from course.data import load_data
-from autograder.coursework.reference import SEED_EPOCH_TABLE, train_reference
 
 TRAINING_SEEDS = [1, 2, 3, 4, 5]
 BANDS = {key: reference_epochs.band(*key) for key in reference_epochs.TOLERANCES}

@@ -22,9 +22,9 @@ import nbformat
 import nbgrader
 import pytest
 
+from tests.autograder.executors.test_dask import cluster  # noqa: F401  (a fixture: a real scheduler and 2 workers)
 from tests.course_copy import nbgrader as run_nbgrader
 from tests.fixtures.autograder.fixture_course import autograder
-from tests.autograder.executors.test_dask import cluster  # noqa: F401  (a fixture: a real scheduler and 2 workers)
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,18 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
-from tests.course_copy import (ASSIGNMENTS, ROOT, copy_course, grades, graded_cell_outputs,
-                               nbgrader, notebook_of, partial_dense_layers, register, submit)
+from tests.course_copy import (
+    ASSIGNMENTS,
+    ROOT,
+    copy_course,
+    graded_cell_outputs,
+    grades,
+    nbgrader,
+    notebook_of,
+    partial_dense_layers,
+    register,
+    submit,
+)
 
 REFERENCE_RUNS = ["reference-1", "reference-2", "reference-3"]
 

@@ -130,7 +130,7 @@ def test_graded_mode_records_without_a_verdict(monkeypatch, capsys):
         lines[letters] = capsys.readouterr().out.splitlines()
     for right, wrong, question in zip(lines[RIGHT], lines[WRONG], quiz.QUESTIONS):
         assert "recorded" in right and not VERDICT_WORDS.search(right + wrong), (right, wrong)
-        strip = lambda line, letter: line.replace(f"{letter} ({question.options[letter]})", "<answer>")  # noqa: E731
+        strip = lambda line, letter: line.replace(f"{letter} ({question.options[letter]})", "<answer>")  # noqa: E731, B023
         assert strip(right, RIGHT[question.number - 1]) == strip(wrong, WRONG[question.number - 1])
     # the hidden test grades: wrong fails with the explanation, right passes with it
     with pytest.raises(CheckFailed) as failure:

@@ -7,9 +7,9 @@ import numpy as np
 
 
 def test_seeding_makes_training_repeatable():
+    from autograder.coursework.reference import train_reference
     from course import runtime
     from course.data import load_data
-    from autograder.coursework.reference import train_reference
 
     x, y = load_data()
     runtime.seed_everything(7)

@@ -233,10 +233,10 @@ def test_the_trusted_grader_sees_the_second_fit_too():
 
 def test_in_a_real_notebook_running_fit_again_is_caught_and_the_table_says_so():
     """The student's path in lesson 5: the answer cell runs twice (8 epochs in all)."""
-    from nbclient import NotebookClient
+    from pathlib import Path
 
     import nbformat
-    from pathlib import Path
+    from nbclient import NotebookClient
 
     source = Path(__file__).resolve().parents[1] / "source" / "05_training" / "05_training.ipynb"
     notebook = nbformat.read(str(source), as_version=4)

@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 import course  # noqa: F401  (quiet, seeded TensorFlow before keras loads)
+
+# isort: split
 import keras
 from PIL import Image
 
-from course.data import load_data
 from course.arguments import TraceError
-from course.widgets import ActivationInspector, LiveCurves, QuizQuestion, answer_of, is_headless
-from course.widgets import frontend
+from course.data import load_data
+from course.widgets import ActivationInspector, LiveCurves, QuizQuestion, answer_of, frontend, is_headless
 
 DEAD = [0, 5, 9]  # units of the first Dense layer made dead in the test model
 

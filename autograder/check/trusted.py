@@ -445,7 +445,7 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
         names = tuple(exercise.names) + tuple(getattr(exercise, "optional", ()))
         captured = io.StringIO()
         # What the cell printed before a check failed stays above the error, as in the notebook.
-        before = lambda: {"stdout": one_verdict(printed + [captured.getvalue()])}  # noqa: E731
+        before = lambda: {"stdout": one_verdict(printed + [captured.getvalue()])}  # noqa: E731, B023 - called in this iteration
         try:
             if all(name in namespace for name in exercise.names):  # the check reads them all
                 bad = namespace.unreadable(names)
@@ -552,6 +552,7 @@ def serve(proto_in, proto_out) -> int:
 
     warnings.simplefilter("ignore")
     import course  # noqa: F401 - quiet TensorFlow, COURSE_TF_THREADS threads
+    # isort: split
     import matplotlib
 
     matplotlib.use("Agg")

@@ -17,14 +17,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from textwrap import fill
 from pathlib import Path
+from textwrap import fill
 from typing import Any, Sequence
 
 from traitlets import Bool, Enum, List, TraitError, Unicode
-from traitlets.utils.importstring import import_item
 from traitlets.config import Application, ArgumentError
 from traitlets.config.loader import DeferredConfigList, DeferredConfigString, KVArgParseConfigLoader
+from traitlets.utils.importstring import import_item
 
 from autograder.core.coursedir import Course, CourseError
 from autograder.core.options import ALIASES, FLAGS, Autograder, Seconds
@@ -98,7 +98,7 @@ class CommandLineLoader(KVArgParseConfigLoader):
                 for text in [rhs] if isinstance(rhs, DeferredConfigString) else rhs:
                     trait.from_string(str(text))
             super()._exec_config_str(lhs, rhs, trait)
-        except Exception as exc:  # a trait's from_string refused the value
+        except Exception as exc:  # noqa: BLE001 - a trait's from_string refused the value
             raise UsageError(f"{self._typed('--' + lhs)}: {exc}") from None
 
     def _convert_to_config(self) -> None:

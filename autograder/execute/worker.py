@@ -88,7 +88,7 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
     for path in folder.glob("*.ipynb"):
         try:
             nb = nbformat.read(str(path), as_version=4)
-        except Exception:
+        except Exception:  # noqa: BLE001
             continue
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -159,7 +159,7 @@ def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
         status, reason = Status.GRADED, ""
     try:
         cells = read_back(api, course, assignment, student, flagged=status in (Status.CRASHED, Status.TIMED_OUT))
-    except Exception as exc:  # the grade is in the gradebook; do not lose the job over a summary
+    except Exception as exc:  # noqa: BLE001 - the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"
     reply = Result(
@@ -264,7 +264,7 @@ def main() -> int:
     if setup.get("warm", True):
         try:  # the zygote imports TensorFlow while this process imports nbgrader
             zyg = Zygote(setup.get("preload", []), setup.get("forget", []), memory_limit=setup.get("memory_limit"))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             warning = f"warm kernels unavailable, using stock kernels: {exc}"
     from autograder.core.coursedir import Course, working_directory
 
@@ -288,7 +288,7 @@ def main() -> int:
                 warning = f"warm kernels unavailable here, using stock kernels ({zyg.info})"
                 zyg.close()
                 zyg = None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             warning = f"warm kernels unavailable, using stock kernels: {exc}"
             zyg.close()
             zyg = None
@@ -311,7 +311,7 @@ def main() -> int:
                 else:
                     reply(grade_job(api, course, job, sandboxed))
             reap_orphans(zyg)
-        except Exception:
+        except Exception:  # noqa: BLE001
             reply({"id": job.get("id"), "assignment": job.get("assignment"), "student": job.get("student"),
                    "status": "failed", "reason": first_line(traceback.format_exc().splitlines()[-1]),
                    "log": traceback.format_exc(), "cells": [], "notebooks": []})

@@ -29,6 +29,7 @@ from autograder.execute.setup import grader_setup
 from autograder.executors import bundle
 from autograder.plan.planner import Plan
 from autograder.record.runlog import OnResult, Recorder, past_timings
+
 #: Results recorded in one gradebook transaction at most (those that arrived while the last batch was recorded).
 MAX_BATCH = 64
 #: Submitted files above this size are not sent (nbgrader would grade them; they are reported).
@@ -62,8 +63,15 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     The sandbox is checked by each worker (the grader refuses to run unsandboxed
     kernels unless ``--unsandboxed``), not on this machine.
     """
-    from autograder.executors.plugin import (PLUGIN_NAME, GraderPlugin, alembic_version, course_root_files,
-                                             describe_worker, grade_submission, scratch_gradebook)
+    from autograder.executors.plugin import (
+        PLUGIN_NAME,
+        GraderPlugin,
+        alembic_version,
+        course_root_files,
+        describe_worker,
+        grade_submission,
+        scratch_gradebook,
+    )
     from autograder.executors.replay import Recording
 
     summary = plan.summary()
@@ -142,7 +150,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                 # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
                 try:
                     exc = future.exception()
-                except BaseException as cancelled:  # CancelledError
+                except BaseException as cancelled:  # noqa: BLE001 - CancelledError
                     exc = cancelled
                 why = f"{type(exc).__name__}: {exc}".strip()
                 if attempts[job.id] <= options.retries:
@@ -154,7 +162,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                 continue
             try:
                 recorded = [Result.from_dict(r) for r in recording.record([remote for _, remote in batch])]
-            except Exception as exc:  # the grades may be missing: the next run grades them again
+            except Exception as exc:  # noqa: BLE001 - the grades may be missing: the next run grades them again
                 recorded = [Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
                                            sandboxed=sandboxed) for job, _ in batch]
             for (job, _), result in zip(batch, recorded):
@@ -168,11 +176,11 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
             try:
                 infos = client.run(describe_worker, wait=True)
                 summary.workers = [{"address": address, **info} for address, info in infos.items()]
-            except Exception:
+            except Exception:  # noqa: BLE001
                 pass
         try:
             client.unregister_worker_plugin(PLUGIN_NAME)
-        except Exception:
+        except Exception:  # noqa: BLE001
             pass
         if owns_client:
             client.close()

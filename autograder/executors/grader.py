@@ -179,5 +179,5 @@ class GraderProcess:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
             self.proc.wait(timeout=10)
-        except Exception:
+        except Exception:  # noqa: BLE001
             self.kill()

@@ -363,7 +363,7 @@ def notebook_imports(paths: list[Path]) -> list[str]:
     for path in paths:
         try:
             cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
-        except Exception:
+        except Exception:  # noqa: BLE001
             continue
         for cell in cells:
             if not isinstance(cell, dict) or cell.get("cell_type") != "code":

@@ -157,7 +157,7 @@ def available(cold: bool = False) -> tuple[bool, str]:
         try:
             unshare_namespaces()
             os._exit(0)
-        except BaseException:
+        except BaseException:  # noqa: BLE001
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:

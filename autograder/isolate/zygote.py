@@ -59,7 +59,7 @@ def tensorflow_context_initialized() -> bool:
         from tensorflow.python.eager import context
 
         return context.context()._context_handle is not None
-    except Exception:  # pragma: no cover - private API moved: be safe, say yes
+    except Exception:  # noqa: BLE001  # pragma: no cover - private API moved: be safe, say yes
         return True
 
 
@@ -75,7 +75,7 @@ def preload(modules: list[str], forget: list[str]) -> tuple[list[str], dict[str,
         try:
             importlib.import_module(name)
             loaded.append(name)
-        except BaseException as exc:  # a missing optional library is not fatal
+        except BaseException as exc:  # noqa: BLE001 - a missing optional library is not fatal
             failed[name] = f"{type(exc).__name__}: {exc}"
     for name in list(sys.modules):
         if name.split(".")[0] in forget:
@@ -110,7 +110,7 @@ def _become_kernel(request: dict) -> None:
     if box:
         try:
             sandbox.enter(sandbox.Spec.from_dict(box))  # returns in the sandboxed kernel process
-        except BaseException:
+        except BaseException:  # noqa: BLE001
             traceback.print_exc()
             os._exit(71)
     _reset_signals()
@@ -142,7 +142,7 @@ def _become_kernel(request: dict) -> None:
         kernelapp.launch_new_instance(argv=argv[3:])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except BaseException:
+    except BaseException:  # noqa: BLE001
         traceback.print_exc()
         code = 1
     finally:
@@ -174,7 +174,7 @@ def _double_fork(become: Callable[[], None], before: Callable[[], None] = lambda
                 become()
             os.write(write_fd, str(child).encode())
             os._exit(0)
-        except BaseException:
+        except BaseException:  # noqa: BLE001
             traceback.print_exc()
             os._exit(1)
     os.close(write_fd)
@@ -352,7 +352,7 @@ def main() -> int:
     start = time.perf_counter()
     loaded, failed = preload(setup.get("preload", []), setup.get("forget", []))
     # The kernel machinery itself: every stock kernel imports it before any user code.
-    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.ipkernel
     import ipykernel.kernelapp  # noqa: F401
 
     # And the sandbox, which each sandboxed kernel's first child would otherwise import (8 ms).
@@ -363,7 +363,7 @@ def main() -> int:
     for request in channel:
         try:
             reply({"pid": spawn_server(request) if "server" in request else spawn(request)})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             reply({"error": f"{type(exc).__name__}: {exc}"})
     return 0
 

@@ -47,7 +47,7 @@ def cell_order(course: Course, assignment: str, notebook: str, names: list[str])
     try:
         nb = nbformat.read(str(course.folder("source") / assignment / f"{notebook}.ipynb"), as_version=4)
         order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-    except Exception:
+    except Exception:  # noqa: BLE001
         pass
     position = {name: i for i, name in enumerate(order) if name}
     return sorted(names, key=lambda n: (position.get(n, len(position)), n))

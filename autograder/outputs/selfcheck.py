@@ -74,7 +74,7 @@ def _course_timeout(path: Path) -> int | None:
 
     try:
         config = load_config(find_course_root(path.parent))
-    except Exception:
+    except Exception:  # noqa: BLE001
         return None
     value = config.Execute.get("timeout")
     return value if isinstance(value, int) else None
@@ -144,7 +144,7 @@ def self_check(path: Path | str, timeout: int | None = None) -> CheckResult:
         raise CourseError(f"{path} is not a notebook (.ipynb).")
     try:
         nb = nbformat.read(str(path), as_version=4)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise CourseError(f"{path} cannot be read as a notebook: {exc}") from None
     timeout = timeout or _course_timeout(path) or 120
     client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
@@ -155,7 +155,7 @@ def self_check(path: Path | str, timeout: int | None = None) -> CheckResult:
     error = ""
     try:
         client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter
-    except Exception as exc:  # the kernel died or hung: score what ran
+    except Exception as exc:  # noqa: BLE001 - the kernel died or hung: score what ran
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
     finally:
         if old is None:

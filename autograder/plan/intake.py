@@ -121,12 +121,12 @@ def check_notebook(path: Path, expected_ids: set[str] | None = None) -> str | No
         return "empty file (0 bytes): the notebook was not saved before submitting"
     try:
         nb = nbformat.read(str(path), as_version=4)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         return f"corrupt notebook, not valid JSON/nbformat: {text}"
     try:
         nbformat.validate(nb)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         return f"corrupt notebook, invalid structure: {str(exc).strip().splitlines()[0][:160]}"
     if expected_ids and not (expected_ids & _graded_ids(nb)):
         return "none of its graded cells belong to this notebook: is it another assignment's notebook?"
@@ -165,7 +165,7 @@ class Importer:
         for name, path in self.sources.items():
             try:
                 self.expected_ids[name] = _graded_ids(nbformat.read(str(path), as_version=4))
-            except Exception:
+            except Exception:  # noqa: BLE001
                 pass
 
     # -- naming ---------------------------------------------------------------
@@ -325,7 +325,7 @@ class Importer:
         shutil.copy(archive, incoming / archive.name)
         try:
             ExtractorPlugin(force=True).extract(str(incoming), str(extracted))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             raise CourseError(f"Could not unpack {archive}: {exc}") from None
         return extracted
 

@@ -11,11 +11,9 @@ someone else: they are reported and not graded unless ``force``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable
 
 from autograder.core.coursedir import Course
-from autograder.core.options import Autograder
 from autograder.core.results import Job, Summary
 from autograder.record.runlog import RunLog
 
@@ -96,8 +94,7 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
               force: bool = False) -> Plan:
     """The gradebook made ready for ``assignments``, then the plan of what to grade and why."""
     from autograder.plan.exchange import collected_from
-    from autograder.plan.intake import (Importer, fingerprint, known_fingerprints, record_fingerprints,
-                                        unsafe_entries)
+    from autograder.plan.intake import Importer, fingerprint, known_fingerprints, record_fingerprints, unsafe_entries
 
     plan = Plan(list(assignments))
     for assignment in plan.assignments:

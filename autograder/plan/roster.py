@@ -228,7 +228,7 @@ def _read_moodle(records: list[tuple[int, list[str]]], columns: dict[str, int], 
     seen: dict[str, int] = {}
     for line, cells in records[1:]:
         def cell(name: str) -> str | None:
-            return _none(cells[columns[name]]) if name in columns and columns[name] < len(cells) else None
+            return _none(cells[columns[name]]) if name in columns and columns[name] < len(cells) else None  # noqa: B023 - this row's
 
         first, last = cell("first_name"), cell("last_name")
         if first is None and last is None and cell("full_name"):

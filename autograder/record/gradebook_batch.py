@@ -64,7 +64,7 @@ def copy_assignments(gb, path: Path) -> str:
 
     try:
         version = gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception:
+    except Exception:  # noqa: BLE001
         gb.db.rollback()
         version = None
     tables = [t for t in Base.metadata.sorted_tables if t.name not in SUBMISSION_TABLES]
@@ -305,9 +305,9 @@ class Batches:
         rows = [r for _, _, r, _ in batch if r is not None]
         try:
             write_batch(self.gb, rows)
-        except Exception as exc:  # the grades are not in the gradebook: the next run grades them again
+        except Exception as exc:  # noqa: BLE001 - the grades are not in the gradebook: the next run grades them again
             why = f"recording failed: {type(exc).__name__}: {exc}"[:500]
-            for job, result, r, attempt in batch:
+            for _job, result, r, _attempt in batch:
                 if r is not None:
                     result.status, result.reason = Status.FAILED, why
         for job, result, _, attempt in batch:

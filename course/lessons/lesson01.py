@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.data import Dataset, generate, load_data
 from course import errors
+from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
 
 notebook = Notebook()

@@ -5,8 +5,7 @@ import numpy as np
 
 from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
-from course.model_checks import (check_compiled, check_dense_stage, check_is_sequential,
-                                 check_pipeline_model)
+from course.model_checks import check_compiled, check_dense_stage, check_is_sequential, check_pipeline_model
 from course.pipeline import STAGES
 from course.prediction import probabilities_of, scores
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
 from course.feedback import CheckFailed
 from course.training_checks import check_history, history_dict

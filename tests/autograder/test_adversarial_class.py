@@ -24,9 +24,9 @@ import nbformat
 import psutil
 import pytest
 
+from autograder.isolate import sandbox
 from tests.fixtures.autograder import fixture_course
 from tests.fixtures.autograder.fixture_course import autograder
-from autograder.isolate import sandbox
 
 pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason="needs Linux namespaces (root)")
 
@@ -245,7 +245,7 @@ class Server(http.server.ThreadingHTTPServer):
 
 def start_server() -> Server:
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.server.hits.append(self.path)
             self.send_response(200)
             self.end_headers()

@@ -16,8 +16,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.course_copy import (ROOT, copy_course, grades, graded_cell_outputs, nbgrader, notebook_of,
-                               partial_dense_layers, register, submit)
+from tests.course_copy import (
+    copy_course,
+    graded_cell_outputs,
+    grades,
+    nbgrader,
+    notebook_of,
+    partial_dense_layers,
+    register,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 

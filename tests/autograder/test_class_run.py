@@ -100,11 +100,11 @@ def test_grade_reports_every_student_with_status(graded):
     hal = (root / "autograded" / "hal" / "ps1" / "ps1.ipynb").read_text()
     assert "this cell ran longer than 10 s and was stopped" in hal and "KeyboardInterrupt" not in hal
     log = {json.loads(l)["student"]: json.loads(l) for l in (root / ".autograder" / "tf1.jsonl").read_text().splitlines()}
-    for student, (cells, status) in EXPECTED_TF.items():
+    for student, (_cells, status) in EXPECTED_TF.items():
         assert log[student]["status"] == status, (student, log[student])
     assert "kernel died" in log["dave"]["reason"]
     ps_log = {json.loads(l)["student"]: json.loads(l) for l in (root / ".autograder" / "ps1.jsonl").read_text().splitlines()}
-    for student, (cells, status) in EXPECTED_PS.items():
+    for student, (_cells, status) in EXPECTED_PS.items():
         assert ps_log[student]["status"] == status, (student, ps_log[student])
     assert "exit code 3" in ps_log["ike"]["reason"]
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.fixtures.autograder import fixture_course
 from tests.fixtures.autograder.fixture_course import autograder as run
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     return fixture_course.prepare(tmp_path_factory.mktemp("cli") / "course")

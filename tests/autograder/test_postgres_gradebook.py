@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.autograder.executors.test_dask import cluster  # noqa: F401 - the real Dask cluster fixture
 from tests.fixtures.autograder import fixture_course
 from tests.fixtures.autograder.fixture_course import autograder
 from tests.postgres_server import postgres_server
-from tests.autograder.executors.test_dask import cluster  # noqa: F401 - the real Dask cluster fixture
 
 CLASS = {"alice": "correct", "bob": "partial", "carol": "blank", "dan": "wrong", "eve": "correct"}
 
@@ -187,13 +187,12 @@ def export_rows(root: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it(tmp_path, cluster):
+def test_a_dask_run_records_into_postgres_in_batches_and_stock_nbgrader_reads_it(tmp_path, cluster):  # noqa: F811
     """A real Dask cluster grades into a real PostgreSQL gradebook: the instructor side records
     replayed submissions a batch per transaction (far fewer commits than submissions x graded
     cells), and stock `nbgrader export` reads the same grades as the SQLite gradebook's."""
     from autograder.core.coursedir import Course
-    from autograder.grading import grade_on_dask
-    from autograder.grading import grade
+    from autograder.grading import grade, grade_on_dask
     from tests.autograder.executors.test_dask import scores, submit
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
@@ -273,13 +272,13 @@ def test_a_local_run_writes_a_postgres_gradebook_in_batches_as_nbgrader_writes_s
     import shutil
     import subprocess
 
-    from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
     from sqlalchemy import create_engine, text
 
     from autograder.core.coursedir import Course
     from autograder.grading import grade
     from autograder.record.runlog import RunLog
     from tests.autograder.executors.test_dask import scores
+    from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
 
     sqlite_root = fixture_course.prepare(tmp_path / "sqlite", assignments=("ps1",))
     class_with_history(sqlite_root)

@@ -54,7 +54,7 @@ def test_the_known_errors_are_one_table_of_data():
 
     rows = tomllib.loads(Path(errors.__file__).with_name("known_errors.toml").read_text())["error"]
     assert len(rows) == len(errors.KNOWN_ERRORS) >= 30
-    for row, (kind, pattern, advice) in zip(rows, errors.KNOWN_ERRORS):
+    for row, (_kind, _pattern, advice) in zip(rows, errors.KNOWN_ERRORS):
         re.compile(row["type"]), re.compile(row["pattern"])
         assert ("advice" in row) != ("explain" in row), row
         assert callable(advice) if "explain" in row else advice == row["advice"] and advice.strip()

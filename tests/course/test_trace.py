@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 import course  # noqa: F401  (quiet TensorFlow before Keras loads)
+
+# isort: split
 import keras
 
-from course.data import load_data
 from autograder.coursework.reference import train_reference
 from autograder.coursework.trace_command import main
+from course.data import load_data
 from course.trace import PipelineTrace, TraceError, trace
 from course.training_trace import loss_chart
-
 
 # ----------------------------------------------------------------------------- fixtures
 

@@ -4,8 +4,16 @@ import pytest
 
 from course import reference_epochs
 from course import training_trace as tt
-from course.training_trace import (CONTINUED, EPOCH_HEADERS, assess, curves_figure, epoch_cells, epoch_table,
-                                   loss_chart, observe)
+from course.training_trace import (
+    CONTINUED,
+    EPOCH_HEADERS,
+    assess,
+    curves_figure,
+    epoch_cells,
+    epoch_table,
+    loss_chart,
+    observe,
+)
 
 LOSSES = reference_epochs.column("loss")
 ACCURACIES = reference_epochs.column("accuracy")

@@ -39,11 +39,10 @@ def test_sandbox_and_output_limit_reach_the_kernel_manager_as_config():
 def test_a_job_for_a_server_gradebook_records_into_the_workers_own_scratch(tmp_path):
     """The worker's scratch: a private copy of the run's template, made once, and an NbGraderAPI
     recording into it (not into the course's gradebook)."""
-    from tests.fixtures.autograder import fixture_course
-
     from autograder.core.coursedir import Course
     from autograder.execute.worker import ScratchGradebooks
     from autograder.record.gradebook_batch import copy_assignments
+    from tests.fixtures.autograder import fixture_course
 
     course = Course(fixture_course.prepare(tmp_path / "course", assignments=("ps1",)))
     with course.gradebook() as gb:

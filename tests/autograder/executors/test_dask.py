@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import find_free_port
 from tests.fixtures.autograder import fixture_course
 from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
-from tests.conftest import find_free_port
 
 pytestmark = pytest.mark.slow
 
@@ -176,8 +176,7 @@ def test_recording_replays_what_the_worker_executed(tmp_path):
 def graded(cluster, tmp_path_factory):
     """The class graded by the dask executor, the local executor and stock nbgrader."""
     from autograder.core.coursedir import Course
-    from autograder.grading import grade_on_dask
-    from autograder.grading import grade
+    from autograder.grading import grade, grade_on_dask
 
     base = tmp_path_factory.mktemp("courses")
     roots = {"dask": fixture_course.prepare(base / "dask")}

@@ -13,6 +13,7 @@ import pytest
 
 from tests.fixtures.autograder import fixture_course
 from tests.fixtures.autograder.fixture_course import SCRIPTS, cli_env
+
 pytestmark = pytest.mark.slow
 STUDENTS = {"ann": "partial", "bob": "correct", "cy": "wrong"}
 

@@ -19,7 +19,7 @@ from traitlets.config import Config
 
 from autograder.core.options import notebook_config_text
 from course import quiz
-from tests.course_copy import copy_course, grades, nbgrader, register, submit
+from tests.course_copy import copy_course, grades, register, submit
 from tests.test_quiz import ASSIGNMENT, RIGHT, WRONG, answered
 
 SCRIPTS = str(Path(sys.executable).parent)
@@ -33,7 +33,7 @@ def test_only_the_named_sections_reach_the_kernel():
     text = notebook_config_text(config)
     assert "c.CourseQuiz.mode = 'graded'" in text and "secret" not in text and "db_url" not in text
     namespace = {"get_config": lambda: Config()}
-    exec(text, namespace)  # a valid config file
+    exec(text, namespace)  # noqa: S102 - a valid config file
     assert namespace["c"].CourseQuiz.mode == "graded"
     assert notebook_config_text(Config()) == ""
     config.CourseQuiz.answer_key = {"1": "C"}  # a setting the notebook must not see

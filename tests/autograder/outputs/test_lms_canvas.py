@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.autograder import lms_class
-from tests.fixtures.autograder.lms_rules import canvas_import
-
 from autograder.core.coursedir import Course, CourseError
 from autograder.outputs import lms_canvas
+from tests.fixtures.autograder import lms_class
+from tests.fixtures.autograder.lms_rules import canvas_import
 
 
 @pytest.mark.parametrize("text, message", [

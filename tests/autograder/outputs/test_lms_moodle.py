@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.autograder import lms_class
-from tests.fixtures.autograder.lms_rules import moodle_import
-
 from autograder.core.coursedir import Course, CourseError
 from autograder.outputs import lms_moodle
+from tests.fixtures.autograder import lms_class
+from tests.fixtures.autograder.lms_rules import moodle_import
 
 
 @pytest.mark.parametrize("text, message", [

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.autograder import lms_class
-
 from autograder.core.coursedir import Course
 from autograder.outputs.exports import export_grades
 from autograder.outputs.scores import class_scores, format_duration, format_points
+from tests.fixtures.autograder import lms_class
 
 
 @pytest.fixture(scope="module")

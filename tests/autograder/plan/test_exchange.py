@@ -10,7 +10,6 @@ These run nbgrader's real release, fetch, submit and collect commands (no gradin
 from __future__ import annotations
 
 import getpass
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -13,8 +13,6 @@ import pytest
 
 from autograder.core.coursedir import Course
 from autograder.plan.intake import fingerprint, import_submissions, unsafe_entries, walk_files
-
-
 from tests.fixtures.autograder import fixture_course
 
 

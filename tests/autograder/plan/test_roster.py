@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.autograder import fixture_course, lms_class
-
 from autograder.core.coursedir import Course, CourseError
 from autograder.plan.roster import import_roster, read_roster, student_id_problem
+from tests.fixtures.autograder import fixture_course, lms_class
 
 
 @pytest.fixture
