@@ -181,6 +181,7 @@ class TrustedChecks:
             if cell.module not in self._names:
                 self.start()
                 self._send({"names": cell.module})
+                assert self.process is not None  # start() started it
                 answer = JsonLines(self.process.stdout, None).receive()
                 self._names[cell.module] = answer["names"] if answer else {}
         except (OSError, ValueError):
@@ -230,6 +231,7 @@ class TrustedChecks:
         self.start()
         request = {"module": cell.module, "calls": cell.calls, "export": export}
         self._send(request)
+        assert self.process is not None  # start() started it
         replies = JsonLines(self.process.stdout, None)
         while True:
             message = replies.receive()
@@ -240,6 +242,7 @@ class TrustedChecks:
             self._send(kernel_call(message["call"]))
 
     def _send(self, obj: dict) -> None:
+        assert self.process is not None  # start() started it
         JsonLines(None, self.process.stdin).send(obj)
 
     def close(self) -> None:
@@ -249,6 +252,7 @@ class TrustedChecks:
             shutil.rmtree(self.config_dir, ignore_errors=True)
             self.config_dir = None
         if self.process is not None:
+            assert self.process.stdin is not None  # both kinds of process are started with a stdin
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
             if isinstance(self.process, ForkedChecks):
@@ -284,11 +288,11 @@ class ForkedChecks:
 
     def wait(self, timeout: float | None = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+        while (code := self.poll()) is None:
+            if timeout is not None and deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired("trusted checks", timeout)
             time.sleep(0.01)
-        return self.returncode
+        return code
 
     def kill(self) -> None:
         if self.poll() is None:
@@ -375,7 +379,7 @@ def _rebuild_error(info: dict) -> BaseException:
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs 5 arguments
             pass
     # str() would differ (e.g. a KeyError whose key was not plain data): keep the type's name and text
-    same = type(cls.__name__, (cls,), {"__str__": lambda self: message, "__module__": cls.__module__})
+    same: type[BaseException] = type(cls.__name__, (cls,), {"__str__": lambda self: message, "__module__": cls.__module__})
     try:
         return same.__new__(same, message)  # without __init__: e.g. UnicodeDecodeError needs 5 arguments
     except Exception:  # noqa: BLE001
