@@ -25,6 +25,7 @@ from traitlets import Unicode
 from traitlets.config import Config
 
 from autograder.core.coursedir import Course, working_directory
+from autograder.core.results import Status
 from autograder.record.gradebook_batch import Scratch, course_state, write_batch
 
 
@@ -152,7 +153,7 @@ class Recording:
         base["worker"] = f"{remote.get('host')}:{remote.get('dask_worker_pid')}"
         base["seconds"] = remote.get("seconds", remote.get("remote_seconds", 0.0))
         if not notebooks:  # the worker could not grade it (its grader died or overran the hard limit)
-            return {**base, "status": status if status in ("failed", "timed_out") else "failed",
+            return {**base, "status": status if status in (Status.FAILED, Status.TIMED_OUT) else "failed",
                     "reason": reason or "the worker returned no notebook", "cells": [], "score": 0.0,
                     "max_score": 0.0, "log": remote.get("log", "")}
         self.scratch.prepare(assignment, student, state)
@@ -176,11 +177,11 @@ class Recording:
                 return {**base, "status": "failed", "reason": "recording failed: " + first_line(line),
                         "cells": [], "score": 0.0, "max_score": 0.0, "log": log[-4000:]}
             _write_extra_files(self.course, assignment, student, files)
-            cells = read_back(api, self.course, assignment, student, flagged=status in ("crashed", "timed_out"))
+            cells = read_back(api, self.course, assignment, student, flagged=status in (Status.CRASHED, Status.TIMED_OUT))
         return {**base, "status": status, "reason": reason, "cells": cells,
                 "score": sum(c["points"] or 0 for c in cells), "max_score": sum(c["max_points"] for c in cells),
                 "record_seconds": round(time.monotonic() - start, 3),
-                "log": "" if status == "graded" else remote.get("log", ""),
+                "log": "" if status == Status.GRADED else remote.get("log", ""),
                 "_replayed": True}
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.core.results import Job, Result
+from autograder.core.results import Job, Result, Status
 
 STYLE = {"graded": "green", "crashed": "red", "timed_out": "yellow", "failed": "bold red"}
 LABEL = {"graded": "graded", "crashed": "crashed", "timed_out": "timed out", "failed": "FAILED"}
@@ -152,7 +152,7 @@ class GradingDisplay:
     def result(self, result: Result, done: int, total: int) -> None:
         self.counts[result.status.value] += 1
         self.left[result.assignment] = max(0, self.left[result.assignment] - 1)
-        if result.status == "graded" and result.seconds:
+        if result.status == Status.GRADED and result.seconds:
             self.seconds.setdefault(result.assignment, []).append(result.seconds)
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=done, total=total,
@@ -187,7 +187,7 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
     table = Table(title="summary", title_justify="left", show_header=False)
     table.add_column()
     table.add_column(justify="right")
-    for status in ("graded", "crashed", "timed_out", "failed"):
+    for status in Status:
         table.add_row(f"[{STYLE[status]}]{LABEL[status]}[/]", str(counts.get(status, 0)))
     if summary.skipped:
         table.add_row("already graded (skipped)", str(len(summary.skipped)))
@@ -235,7 +235,7 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
     if summary.isolation().get("unsandboxed"):
         out.print("[bold yellow]unsandboxed:[/] student code ran with your rights (--unsandboxed); "
                   "these grades are only as trustworthy as the submissions.")
-    problems = [r for r in summary.results if r.status != "graded"]
+    problems = [r for r in summary.results if r.status != Status.GRADED]
     if problems:
         detail = Table(title="needs a look (crashed and timed-out notebooks are flagged in the formgrader)",
                        title_justify="left")

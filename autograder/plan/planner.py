@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from autograder.core.coursedir import Course
-from autograder.core.results import Job, Summary
+from autograder.core.results import Job, Status, Summary
 from autograder.record.runlog import RunLog
 
 
@@ -146,7 +146,7 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
                 reason = "regrade requested (--force)"
             elif record is None:
                 reason = "not graded yet" if student not in in_book else "graded outside autograder (not in its run log)"
-            elif record.status == "failed":
+            elif record.status == Status.FAILED:
                 reason = f"the last attempt failed ({record.reason})".replace(" ()", "")
             elif record.fingerprint != stamp:
                 reason = "re-submitted since it was graded"

@@ -15,7 +15,7 @@ import time
 from typing import Callable
 
 from autograder.core.coursedir import Course
-from autograder.core.results import Job, Result, Summary
+from autograder.core.results import Job, Result, Status, Summary
 
 
 class RunLog:
@@ -41,7 +41,7 @@ class RunLog:
 
     def graded_seconds(self) -> list[float]:
         """Grading time of each submission this log recorded as graded (its latest record)."""
-        return [r.seconds for r in self.latest().values() if r.status == "graded" and r.seconds]
+        return [r.seconds for r in self.latest().values() if r.status == Status.GRADED and r.seconds]
 
     def seconds_per_submission(self) -> float | None:
         """Mean grading time of the submissions this log recorded as graded (None: none yet)."""
