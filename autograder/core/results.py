@@ -139,11 +139,11 @@ class Summary:
 
     def not_graded(self) -> list[tuple[str, str, str]]:
         """(assignment, student, reason) of every submission this run was asked to grade and did
-        not: it failed, its files changed outside an import or a collect, it holds no notebook,
-        or its notebook cannot be read."""
+        not: it failed, its files changed outside an import or a collect, or its notebook cannot
+        be read. (A folder with no notebook at all holds nothing to grade: listed, not counted,
+        as stock nbgrader skips it.)"""
         return ([(r.assignment, r.student, r.reason) for r in self.results if r.status == Status.FAILED]
-                + [(t["assignment"], t["student"], t["reason"]) for t in self.tampered + self.unreadable]
-                + [(a, s, "no notebook submitted") for a, s in self.empty])
+                + [(t["assignment"], t["student"], t["reason"]) for t in self.tampered + self.unreadable])
 
     def to_dict(self) -> dict:
         """The ``--summary-json`` file."""

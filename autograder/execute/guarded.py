@@ -252,10 +252,8 @@ class GuardedExecute(Execute):
         of the KeyboardInterrupt the interrupt raised: same error, same score), and the
         submission's outcome is ``timed_out``."""
         timeout, at = self._timed_out
-        ename, text = self._timeout_text(timeout, at)
-        outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
-        cell.outputs = outputs + [NotebookNode(output_type="error", ename=ename, evalue=text,
-                                               traceback=[f"\x1b[0;31m{ename}\x1b[0m: {text}"])]
+        _, text = self._timeout_text(timeout, at)
+        # The cell's own error output stays as stock nbgrader writes it (the same autograded files).
         if self._outcome["status"] == "ok":
             self._outcome.update(status="timed_out", reason=f"cell {index + 1}: {text}")
 

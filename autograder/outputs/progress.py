@@ -198,7 +198,7 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
     if summary.tampered:
         table.add_row("[bold red]not graded: files changed or unsafe[/]", str(len(summary.tampered)))
     if summary.empty:
-        table.add_row("no notebook submitted (not graded)", str(len(summary.empty)))
+        table.add_row("no notebook submitted (nothing to grade)", str(len(summary.empty)))
     if summary.unreadable:
         table.add_row("[bold red]not graded: notebook unreadable or misnamed[/]", str(len(summary.unreadable)))
     if summary.not_graded():
