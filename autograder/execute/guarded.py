@@ -168,9 +168,7 @@ class GuardedExecute(Execute):
                 run_sync(self.km.interrupt_kernel)()
             except Exception:  # noqa: BLE001
                 pass
-            ename, text = self._timeout_text(timeout, time.monotonic())
-            if self._outcome["status"] == "ok":
-                self._outcome.update(status="timed_out", reason=f"a check's call into the notebook: {text}")
+            self._record_timeout("a check's call into the notebook", self._timeout_text(timeout, time.monotonic()))
             return {"error": f"the notebook did not answer within {timeout} s and was stopped"}
         result = reply.get("content", {}).get("user_expressions", {}).get("r", {})
         if result.get("status") != "ok":
@@ -240,22 +238,18 @@ class GuardedExecute(Execute):
         self._timed_out = (timeout, time.monotonic())
         return await super()._async_handle_timeout(timeout, cell)
 
-    def _timeout_text(self, timeout: int, at: float) -> tuple[str, str]:
-        """(ename, what the student reads) for a cell stopped by a time limit."""
+    def _timeout_text(self, timeout: int, at: float) -> str:
+        """What stopped a cell at ``at``: the notebook's time limit, or the per-cell one."""
         if self._deadline is not None and at >= self._deadline - 0.5:
-            return "NotebookTimeout", (f"this cell was still running when the notebook reached its "
-                                       f"{self.notebook_timeout} s time limit, and was stopped")
-        return "CellTimeout", f"this cell ran longer than {timeout} s and was stopped"
+            return (f"this cell was still running when the notebook reached its "
+                    f"{self.notebook_timeout} s time limit, and was stopped")
+        return f"this cell ran longer than {timeout} s and was stopped"
 
-    def _say_timeout(self, cell: NotebookNode, index: int) -> None:
-        """A cell stopped by the per-cell limit is a timeout everywhere: its error says so (in place
-        of the KeyboardInterrupt the interrupt raised: same error, same score), and the
-        submission's outcome is ``timed_out``."""
-        timeout, at = self._timed_out
-        _, text = self._timeout_text(timeout, at)
-        # The cell's own error output stays as stock nbgrader writes it (the same autograded files).
+    def _record_timeout(self, where: str, text: str) -> None:
+        """A cell stopped by a time limit makes the submission ``timed_out`` (the summary, the run log,
+        the formgrader flag). The cell's own error output stays as stock nbgrader writes it."""
         if self._outcome["status"] == "ok":
-            self._outcome.update(status="timed_out", reason=f"cell {index + 1}: {text}")
+            self._outcome.update(status="timed_out", reason=f"{where}: {text}")
 
     def _preprocess_code_cell(self, cell: NotebookNode, resources: Any, index: int):
         self._check_deadline()
@@ -267,7 +261,7 @@ class GuardedExecute(Execute):
             result = super().preprocess_cell(cell, resources, index)
             self._outcome["cells_run"] += 1
             if self._timed_out is not None:
-                self._say_timeout(cell, index)
+                self._record_timeout(f"cell {index + 1}", self._timeout_text(*self._timed_out))
             return result
         except DeadKernelError:
             exit_text = describe_exit(self._kernel_exit())

@@ -54,13 +54,14 @@ def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str 
                for pp in pipeline]
     config.Autograde.autograde_preprocessors = swapped
     config.GuardedExecute.notebook_timeout = int(notebook_timeout or 0)
-    config.GuardedExecute.notebook_config = notebook_config_text(config)
+    settings = notebook_config_text(config)  # what graded notebooks (and so the trusted checks) may read
+    config.GuardedExecute.notebook_config = settings
     limits = dict(limits or {})
     config.WarmKernelManager.output_limit = int(limits.get("output") or 0)
     if sandbox_course:
         config.WarmKernelManager.sandbox_course = sandbox_course
         config.WarmKernelManager.sandbox_limits = limits
-        config.WarmKernelManager.sandbox_home_config = notebook_config_text(config)
+        config.WarmKernelManager.sandbox_home_config = settings
     url = config.CourseDirectory.get("db_url", "")
     if url.startswith("sqlite") and "?" not in url:
         # Several workers write to one sqlite gradebook: wait for the lock, do not fail.

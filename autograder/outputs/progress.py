@@ -64,7 +64,7 @@ def spread(times: list[float]) -> tuple[float, float, float]:
     (never below the fastest or above the slowest seen)."""
     mean = statistics.fmean(times)
     sd = statistics.stdev(times) if len(times) > 1 else 0.0
-    return max(min(times), mean - sd), mean, min(max(times), mean + sd) if len(times) > 1 else mean
+    return max(min(times), mean - sd), mean, min(max(times), mean + sd)
 
 
 def projection(left: Counter, timings: dict[str, list[float]], workers: int, elapsed: float,

@@ -121,11 +121,14 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
             if not any(folder.glob("*.ipynb")):
                 plan.empty.append((assignment, student))  # stock nbgrader warns and skips it too
                 continue
-            problem = reader.submitted_problem(folder)
+            stamp = fingerprint(course, assignment, student)
+            record = done.get(student)
+            graded_as_is = (record is not None and record.status != Status.FAILED and record.fingerprint == stamp
+                            and student in in_book)  # nbgrader read these very files: no need to read them again
+            problem = None if graded_as_is else reader.submitted_problem(folder)
             if problem:  # stock nbgrader fails on it with no reason
                 plan.unreadable.append({"assignment": assignment, "student": student, "reason": problem})
                 continue
-            stamp = fingerprint(course, assignment, student)
             known = trusted.get(student)
             if known is None:
                 first_seen[student] = stamp
@@ -141,7 +144,6 @@ def make_plan(course: Course, assignments: Iterable[str], students: list[str] | 
                         "files as they are")})
                     continue
                 accepted[student] = stamp
-            record = done.get(student)
             if force:
                 reason = "regrade requested (--force)"
             elif record is None:
