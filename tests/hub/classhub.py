@@ -219,16 +219,20 @@ def remove_accounts(names) -> None:
 
 
 def leftover_processes(users, state_dir: Path) -> list:
-    """Processes of the test accounts, and the hub's or proxy's own, still alive."""
+    """Processes of the test accounts, and the hub's or proxy's own, still alive (zombies are
+    dead: they only wait for their parent to read their exit status, and are left out).
+    Each process's ``info["cmdline"]`` holds its command line as read here."""
     import psutil
 
     uids = set()
     for name in accounts_exist(users):
         uids.add(pwd.getpwnam(name).pw_uid)
     found = []
-    for process in psutil.process_iter(["pid", "uids", "cmdline", "cwd"]):
+    for process in psutil.process_iter(["pid", "uids", "cmdline", "cwd", "status"]):
         try:
             info = process.info
+            if info["status"] == psutil.STATUS_ZOMBIE:
+                continue
             command = " ".join(info["cmdline"] or [])
             if (info["uids"] and info["uids"].real in uids) or str(state_dir) in command \
                     or (info["cwd"] or "") == str(state_dir):

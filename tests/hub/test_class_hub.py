@@ -391,8 +391,8 @@ def test_sigterm_stops_the_hub_proxy_servers_and_services(hub, browser):
     import psutil
 
     running = leftover_processes(hub.plan.users, hub.state_dir)
-    servers = [p for p in running if "jupyterhub-singleuser" in " ".join(p.cmdline())]
-    assert len(servers) >= 4, [p.cmdline() for p in running]  # 2 formgraders + user servers
+    servers = [p for p in running if "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or [])]
+    assert len(servers) >= 4, [p.info["cmdline"] for p in running]  # 2 formgraders + user servers
     proxy_pid = int((hub.state_dir / "proxy.pid").read_text())
     assert psutil.pid_exists(proxy_pid)
     hub_pid = hub.process.pid
