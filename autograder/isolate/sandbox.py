@@ -24,7 +24,13 @@ kernel); cold kernels (``--cold``) are started under Debian's ``bubblewrap``
 After the kernel ends the worker copies back the regular files the notebook created
 or changed (:func:`copy_back`), so ``autograded/`` looks as under stock nbgrader.
 
-Where namespaces are missing (macOS, Windows, a locked-down container, not root),
+A grader who is not root (an instructor in their JupyterHub server) gets the same sandbox
+from a user namespace of its own (:func:`enter_user_namespace`): the worker becomes root of
+that namespace, with the subordinate user and group ids ``/etc/subuid`` and ``/etc/subgid``
+grant the instructor (mapped by Debian's setuid ``newuidmap``/``newgidmap``, package
+``uidmap``), so each kernel still runs as a user id of its own that owns nothing outside.
+
+Where namespaces are missing (macOS, Windows, a locked-down container, no subordinate ids),
 :func:`available` says why and ``autograder grade`` refuses unless ``--unsandboxed``.
 Setting ``AUTOGRADER_NO_NAMESPACES=1`` makes this machine count as one without.
 """
@@ -40,6 +46,7 @@ import resource
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -147,22 +154,133 @@ def available(cold: bool = False) -> tuple[bool, str]:
         return False, f"namespaces are declared unavailable ({DISABLE_ENV} is set)"
     if not sys.platform.startswith("linux"):
         return False, f"{sys.platform} has no Linux namespaces"
-    if os.geteuid() != 0:
-        return False, ("the sandbox needs root (mount, network and PID namespaces, a uid per kernel); "
-                       "unprivileged user namespaces are not supported yet")
+    rootless = os.geteuid() != 0
+    if rootless:
+        why = _subordinate_ids_missing()
+        if why:
+            return False, why
+        if cold:
+            return False, "--cold kernels need root (bubblewrap's privileges); warm kernels work without"
     if cold and not shutil.which("bwrap"):
         return False, "--cold kernels need bubblewrap (`apt-get install bubblewrap`)"
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
         try:
+            if rootless:
+                enter_user_namespace()
             unshare_namespaces()
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        return False, "this system refuses new mount/network/PID namespaces (a locked-down container?)"
+        return False, ("this system refuses new user/mount/network/PID namespaces (a locked-down container?)"
+                       if rootless else
+                       "this system refuses new mount/network/PID namespaces (a locked-down container?)")
     return True, ""
+
+
+# -- a grader who is not root: a user namespace with subordinate ids ----------------------
+CLONE_NEWUSER = 0x10000000
+#: Fewest subordinate ids a grader needs: kernel uids are picked among them.
+MIN_SUBORDINATE_IDS = 256
+SUBORDINATE_FILES = {"uid": "/etc/subuid", "gid": "/etc/subgid"}
+
+
+def subordinate_range(kind: str, name: str, number: int, path: str | None = None) -> tuple[int, int] | None:
+    """(first, count) of the largest range ``/etc/subuid`` (kind "uid") or ``/etc/subgid``
+    grants the user ``name`` (or ``number``), or None."""
+    best = None
+    try:
+        with open(path or SUBORDINATE_FILES[kind]) as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        owner, _, rest = line.strip().partition(":")
+        first, _, count = rest.partition(":")
+        if owner not in (name, str(number)) or not (first.isdigit() and count.isdigit()):
+            continue
+        if best is None or int(count) > best[1]:
+            best = (int(first), int(count))
+    return best
+
+
+def _me() -> tuple[str, int, int]:
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = str(uid)
+    return name, uid, os.getegid()
+
+
+def _subordinate_ids_missing() -> str:
+    """Why this user cannot map subordinate ids ("" if it can)."""
+    name, uid, gid = _me()
+    tools = [t for t in ("newuidmap", "newgidmap") if not _tool(t)]
+    grant = (f"as root: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {name}`")
+    if tools:
+        return (f"the sandbox needs root, or subordinate user ids for you ({' and '.join(tools)} missing: "
+                f"as root, `apt-get install uidmap`, then {grant.removeprefix('as root: ')})")
+    for kind, number in (("uid", uid), ("gid", gid)):
+        found = subordinate_range(kind, name, number)
+        if found is None or found[1] < MIN_SUBORDINATE_IDS:
+            return (f"the sandbox needs root, or subordinate user ids for you: {SUBORDINATE_FILES[kind]} "
+                    f"grants {name} {'none' if found is None else found[1]} (at least "
+                    f"{MIN_SUBORDINATE_IDS} needed); {grant}")
+    return ""
+
+
+def _tool(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
+
+
+def enter_user_namespace() -> None:
+    """Become root of a new user namespace whose other ids are this user's subordinate ids.
+
+    Outside, every file this process writes still belongs to the user; inside, it may make
+    the mount, network and PID namespaces of a sandbox and give each kernel an id of its own
+    (see :func:`kernel_uid`). The map is written by the setuid ``newuidmap``/``newgidmap``
+    from a helper process, as a process cannot map ids it does not own. Call before any thread.
+    """
+    name, uid, gid = _me()
+    ranges = {kind: subordinate_range(kind, name, number) for kind, number in (("uid", uid), ("gid", gid))}
+    if None in ranges.values():
+        raise OSError(errno.EPERM, _subordinate_ids_missing() or "no subordinate ids")
+    go_read, go_write = os.pipe()
+    done_read, done_write = os.pipe()
+    helper = os.fork()
+    if helper == 0:  # pragma: no cover - child: waits for the unshare, then maps the parent's ids
+        os.close(go_write)
+        os.close(done_read)
+        os.read(go_read, 1)
+        target, report = str(os.getppid()), b""
+        for kind, own in (("uid", uid), ("gid", gid)):
+            first, count = ranges[kind]  # type: ignore[misc]
+            result = subprocess.run([_tool(f"new{kind}map") or f"new{kind}map", target,
+                                     "0", str(own), "1", "1", str(first), str(count)],
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                report += f"new{kind}map: {(result.stderr or result.stdout).strip()}\n".encode()
+        os.write(done_write, report or b"ok")
+        os._exit(0)
+    os.close(go_read)
+    os.close(done_write)
+    try:
+        unshare_namespaces(CLONE_NEWUSER)
+    finally:
+        os.write(go_write, b"x")
+        os.close(go_write)
+        answer = os.read(done_read, 4096)
+        os.close(done_read)
+        os.waitpid(helper, 0)
+    if answer != b"ok":
+        raise OSError(errno.EPERM, f"cannot map subordinate ids: {answer.decode(errors='replace').strip()}")
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
 
 
 # -- what the kernel may see -------------------------------------------------------
@@ -229,9 +347,27 @@ def hidden_paths(course_root: str | Path) -> list[str]:
 _UIDS = iter(range(1 << 20))
 
 
+def _mapped_ids() -> tuple[int, int]:
+    """(first, count) of the ids this user namespace maps besides its root (the largest range)."""
+    best = (1, 0)
+    with open("/proc/self/uid_map") as handle:
+        for line in handle:
+            inside, _, count = (int(x) for x in line.split())
+            if inside == 0:
+                inside, count = 1, count - 1
+            if count > best[1]:
+                best = (inside, count)
+    return best
+
+
 def kernel_uid() -> int:
-    """A user id no other process uses: one per kernel (so process limits count per kernel)."""
-    return 1_000_000 + ((os.getpid() % (1 << 22)) << 8) + next(_UIDS) % 256
+    """A user id no other process uses: one per kernel (so process limits count per kernel).
+    In a grader's own user namespace (not root), one of its subordinate ids."""
+    serial = ((os.getpid() % (1 << 22)) << 8) + next(_UIDS) % 256
+    first, count = _mapped_ids()
+    if count >= 1 << 31:  # the initial namespace: every id is mapped
+        return 1_000_000 + serial
+    return first + serial % count
 
 
 def plan(course_root: str | Path, cwd: str, work: str, ipc: str, limits: Limits, home_config: str = "") -> Spec:
@@ -245,8 +381,11 @@ def private_scratch(size: str = "2g") -> Path:
 
     It lives in a mount namespace of the worker's own, so it vanishes with the worker:
     even a ``kill -9`` of the run leaves no kernel copy or socket behind.
-    Call before the process starts any thread.
+    Call before the process starts any thread. A worker that is not root first enters a user
+    namespace of its own (:func:`enter_user_namespace`).
     """
+    if os.geteuid() != 0:
+        enter_user_namespace()
     unshare_namespaces(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     SCRATCH.mkdir(mode=0o755, exist_ok=True)

@@ -11,13 +11,18 @@ and last that SIGTERM leaves nothing running.
 """
 from __future__ import annotations
 
+import json
+import pwd
 import re
+import subprocess
 import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
+from autograder.isolate import sandbox
 from tests.hub.classhub import (SCORE, SECOND_COURSE, Browser, ClassHub, leftover_processes,
                                 require_root_and_chromium, screenshot, wait_for)
 
@@ -29,8 +34,12 @@ LESSON = "01_input_data"
 ANSWERS = {
     "student1": {"l01-q1-answer": "x, y = load_data()",
                         "l01-q2-answer": "n_samples, n_features = x.shape"},
-    "student2": {"l01-q1-answer": "x, y = load_data()"},
+    # Student 2's answer also looks around: from the grader's working folder
+    # (autograded/<student>/<lesson>) the course's source/ is three levels up, unless sandboxed.
+    "student2": {"l01-q1-answer": "x, y = load_data(); import os; "
+                                  "print('probe', os.getuid(), os.path.isdir('../../../source'))"},
 }
+PROBE = re.compile(r"probe (\d+) (True|False)")
 
 
 @pytest.fixture(scope="module")
@@ -187,9 +196,8 @@ def _grade_in_a_terminal(hub: ClassHub, browser: Browser) -> str:
         page.locator(".jp-Terminal .xterm-screen").wait_for(timeout=60_000)
         page.locator(".jp-Terminal .xterm-screen").click()
         time.sleep(1)
-        # --unsandboxed: the sandbox needs root (a uid per kernel) and the instructor is not;
-        # see the README's hub section.
-        page.keyboard.type(f"cd ~/{COURSE} && (autograder grade {LESSON} --workers 1 --unsandboxed && "
+        # Sandboxed, as the instructor (not root): a user namespace with their subordinate ids.
+        page.keyboard.type(f"cd ~/{COURSE} && (autograder grade {LESSON} --workers 1 && "
                            f"autograder feedback {LESSON} && nbgrader release_feedback {LESSON}) "
                            f"> ~/grading.log 2>&1; echo $? > ~/grading.done\n")
         wait_for(done.exists, 420, "the grading commands in the instructor's terminal")
@@ -226,7 +234,13 @@ def test_the_whole_class_cycle_in_the_browser(hub, browser):
     for student in ANSWERS:
         _fetch_answer_submit(hub, browser, student)
     _collect_in_the_formgrader(hub, browser)
-    _grade_in_a_terminal(hub, browser)
+    output = _grade_in_a_terminal(hub, browser)
+    assert "unsandboxed" not in output, output
+    graded = hub.course_copy() / "autograded" / hub.user("student2") / LESSON / f"{LESSON}.ipynb"
+    probe = PROBE.findall(graded.read_text())
+    instructor_uid = pwd.getpwnam(hub.user("instructor")).pw_uid
+    # Graded in the sandbox: another user id than the instructor's, and the course out of sight.
+    assert probe and all(int(uid) != instructor_uid and seen == "False" for uid, seen in probe), probe
     first, total = _student_sees_feedback(hub, browser, hub.user("student1"))
     second, total_2 = _student_sees_feedback(hub, browser, hub.user("student2"))
     assert total == total_2 > 0
@@ -385,11 +399,55 @@ def test_a_student_cannot_submit_under_another_name(hub):
             in output), output
 
 
+# --------------------------------------------------------------------------- grading as the instructor
+
+def test_the_instructors_sandbox_holds_against_a_class_of_cheats(hub, tmp_path):
+    """The instructor is not root: ``autograder grade`` sandboxes in a user namespace of theirs.
+    The cheats of tests/autograder/test_adversarial_class.py (read the hidden tests, write the
+    gradebook, overwrite classmates, edit the course, leave startup files, fork bombs, detached
+    processes, the network) earn only their honest point, and nothing of the course changes."""
+    from tests.autograder.test_adversarial_class import ADD, cheats, digest_tree, outputs_text, write_ps1
+    from tests.fixtures.autograder import fixture_course
+
+    instructor = hub.user("instructor")
+    account = pwd.getpwnam(instructor)
+    base = hub.home(instructor) / "cheats"
+    root = fixture_course.prepare(base / "course", assignments=("ps1",))
+    marker = base / "detached-marker"
+    attacks = {name: code for name, code in cheats(root, 9, marker).items()
+               if name not in ("c_huge_file", "c_huge_output")}  # limits: tested as root
+    for student, code in attacks.items():
+        write_ps1(root, base / "attackers" / f"{student}.ipynb", "import os, json, subprocess\n" + code + "\n" + ADD)
+    write_ps1(root, base / "attackers" / "alice.ipynb", ADD, fixture_course.SOLUTIONS[("ps1", "mean")])
+    subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(base)], check=True)
+    before = digest_tree(root, skip=("gradebook.db", ".autograder", "submitted", "autograded"))
+
+    graded = hub.run_as(instructor, ["autograder", "grade", "ps1", "--from", str(base / "attackers"),
+                                     "--workers", "1", "--no-progress", "--summary-json", str(base / "summary.json")],
+                        cwd=root, COURSE_TF_THREADS="1")
+    out = graded.stdout + graded.stderr
+    assert graded.returncode == 0, out
+    result = json.loads((base / "summary.json").read_text())
+    assert {r["student"]: r["score"] for r in result["results"]} == {**{s: 1.0 for s in attacks}, "alice": 3.0}, out
+    assert result["isolation"] == {"sandboxed": len(attacks) + 1}, out
+    for student in attacks:
+        text = outputs_text(root, student)
+        for word in ("LEAK", "WRITTEN", "DELETED", "OVERWROTE", "EDITED", "NETWORK"):
+            assert word not in text, (student, text[:3000])
+    assert digest_tree(root, skip=("gradebook.db", ".autograder", "submitted", "autograded")) == before
+    assert not (hub.home(instructor) / ".ipython" / "profile_default" / "startup" / "00-cheat.py").exists()
+    time.sleep(4)
+    assert not marker.exists() and not (root / "pwned").exists()
+    # No process of the run is left: kernels ran as the instructor's subordinate ids.
+    first, count = sandbox.subordinate_range("uid", instructor, account.pw_uid)
+    left = [p.info for p in psutil.process_iter(["pid", "uids", "cmdline"])
+            if p.info["uids"] and first <= p.info["uids"].real < first + count]
+    assert left == [], left
+
+
 # --------------------------------------------------------------------------- stopping
 
 def test_sigterm_stops_the_hub_proxy_servers_and_services(hub, browser):
-    import psutil
-
     running = leftover_processes(hub.plan.users, hub.state_dir)
     servers = [p for p in running if "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or [])]
     assert len(servers) >= 4, [p.info["cmdline"] for p in running]  # 2 formgraders + user servers

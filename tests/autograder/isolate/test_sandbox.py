@@ -64,3 +64,44 @@ def test_no_namespaces_is_explained(monkeypatch):
     monkeypatch.setenv(sandbox.DISABLE_ENV, "1")
     ok, why = sandbox.available()
     assert not ok and sandbox.DISABLE_ENV in why
+
+
+def test_subordinate_ids_are_read_by_name_or_number_largest_range_first(tmp_path):
+    from autograder.isolate import sandbox
+
+    table = tmp_path / "subuid"
+    table.write_text("alice:100000:65536\n1001:300000:131072\nbob:165536:65536\nbroken line\nalice:x:y\n")
+    assert sandbox.subordinate_range("uid", "alice", 1001, str(table)) == (300000, 131072)
+    assert sandbox.subordinate_range("uid", "bob", 1002, str(table)) == (165536, 65536)
+    assert sandbox.subordinate_range("uid", "carol", 1003, str(table)) is None
+    assert sandbox.subordinate_range("uid", "carol", 1003, str(tmp_path / "missing")) is None
+
+
+def test_a_grader_who_is_not_root_without_subordinate_ids_is_told_how_to_get_them(tmp_path, monkeypatch):
+    from autograder.isolate import sandbox
+
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 4242)
+    monkeypatch.setattr(sandbox, "_me", lambda: ("teacher", 4242, 4242))
+    empty = tmp_path / "empty"
+    empty.write_text("someone:100000:65536\n")
+    monkeypatch.setattr(sandbox, "SUBORDINATE_FILES", {"uid": str(empty), "gid": str(empty)})
+    ok, why = sandbox.available()
+    assert not ok and "usermod --add-subuids" in why and "teacher" in why, why
+    ok, why = sandbox.available(cold=True)
+    assert not ok
+    granted = tmp_path / "granted"
+    granted.write_text("teacher:200000:65536\n")
+    monkeypatch.setattr(sandbox, "SUBORDINATE_FILES", {"uid": str(granted), "gid": str(granted)})
+    assert sandbox._subordinate_ids_missing() == ""
+    ok, why = sandbox.available(cold=True)
+    assert not ok and "--cold" in why, why
+
+
+def test_kernel_uids_of_a_rootless_grader_come_from_its_mapped_range(monkeypatch):
+    from autograder.isolate import sandbox
+
+    monkeypatch.setattr(sandbox, "_mapped_ids", lambda: (1, 65536))
+    uids = {sandbox.kernel_uid() for _ in range(300)}
+    assert all(1 <= uid <= 65536 for uid in uids) and len(uids) == 256
+    monkeypatch.setattr(sandbox, "_mapped_ids", lambda: (1, 4294967294))
+    assert sandbox.kernel_uid() >= 1_000_000
