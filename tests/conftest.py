@@ -1,9 +1,12 @@
 """Shared pytest fixtures: repository paths, free ports, quiet TensorFlow."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Jupyter's data folder (nbgrader's submission cache, kernels' connection files, JupyterLab's
+# workspaces) is a private one for the tests: a learner who runs them and then opens the lab
+# must not find the tests' submissions listed as their own in the Assignment List.
+if "JUPYTER_DATA_DIR" not in os.environ:
+    _data = tempfile.mkdtemp(prefix="course-tests-jupyter-data-")
+    os.environ["JUPYTER_DATA_DIR"] = _data
+    atexit.register(shutil.rmtree, _data, ignore_errors=True)
 
 # nbgrader runs the `alembic` script by name: the environment's scripts come first.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")

@@ -201,3 +201,16 @@ def test_released_lessons_carry_the_kernels_language_info_and_are_not_released_a
     notebook["cells"][0]["source"] = "changed"
     first.write_text(json.dumps(notebook))
     assert tasks.stale_releases() == ["01_input_data"]  # a real difference still counts
+
+
+def test_the_tests_keep_their_submissions_out_of_the_learners_jupyter_folders():
+    """nbgrader caches every submission under Jupyter's data folder, which the Assignment List
+    reads: the suite's submissions must land in a private one, never in the learner's."""
+    from jupyter_core.paths import jupyter_data_dir
+    from nbgrader.exchange.default.exchange import Exchange
+
+    learners = Path.home() / ".local" / "share" / "jupyter"
+    private = Path(jupyter_data_dir()).resolve()
+    assert learners.resolve() not in (private, *private.parents), private
+    cache = Path(Exchange().cache).resolve()
+    assert private in cache.parents, cache
