@@ -8,6 +8,7 @@ JSON object per line): the worker dies with the thread that started it
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import queue
@@ -55,12 +56,15 @@ class GraderProcess:
         self.log = log
         self._spawned = threading.Event()
         self._args = (setup, env, cwd)
+        #: Without a log file: the last lines the grader wrote to stderr (why it could not start).
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._stderr_reader: threading.Thread | None = None
         threading.Thread(target=self._run, daemon=True, name="autograder-grader").start()
         self._spawned.wait()
 
     def _run(self) -> None:
         setup, env, cwd = self._args
-        err: IO | int = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        err: IO | int = open(self.log, "ab") if self.log else subprocess.PIPE
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "autograder.execute.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -75,6 +79,10 @@ class GraderProcess:
             if not isinstance(err, int):
                 err.close()
         self._spawned.set()
+        if self.proc.stderr is not None:
+            self._stderr_reader = threading.Thread(target=self._keep_stderr_tail, args=(self.proc.stderr,),
+                                                   daemon=True, name="autograder-grader-stderr")
+            self._stderr_reader.start()
         try:
             self.send(setup)
             assert self.proc.stdout is not None
@@ -148,10 +156,18 @@ class GraderProcess:
             if reply is None or not reply.get("ready"):
                 return reply
 
+    def _keep_stderr_tail(self, stream: IO) -> None:
+        for line in stream:
+            if line.strip():
+                self._stderr_tail.append(line.rstrip())
+
     def last_words(self) -> str:
-        """The last line the grader wrote to its log (why it could not start)."""
+        """The last line the grader wrote to its log or stderr (why it could not start)."""
+        if self._stderr_reader is not None and not self.alive():
+            self._stderr_reader.join(timeout=2)  # what it wrote before exiting
         try:
-            lines = [l for l in self.log.read_text(errors="replace").splitlines() if l.strip()] if self.log else []
+            lines = ([l for l in self.log.read_text(errors="replace").splitlines() if l.strip()] if self.log
+                     else list(self._stderr_tail))
         except OSError:
             return ""
         return f": {lines[-1][:300]}" if lines else ""

@@ -159,7 +159,8 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
                 if worker.job is not None:
                     lost(worker, Status.FAILED, f"the grading worker died (exit code {worker.exit_code()})")
                 elif not worker.info:
-                    raise CourseError("A grading worker failed to start (try `autograder check`).")
+                    raise CourseError(f"A grading worker failed to start (exit code {worker.exit_code()})"
+                                      f"{worker.last_words()}. Try `autograder check` on one notebook.")
                 continue
             if message.get("ready"):
                 dispatch(worker)

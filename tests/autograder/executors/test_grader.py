@@ -27,3 +27,10 @@ def test_thread_settings():
         assert grader_env(2, force=True)["OMP_NUM_THREADS"] == "2"  # a Dask worker's is not
     finally:
         del os.environ["OMP_NUM_THREADS"]
+
+
+def test_a_grader_without_a_log_file_still_says_why_it_could_not_start(tmp_path):
+    setup = {"course": str(tmp_path / "no-such-course"), "warm": False, "sandbox": False}
+    grader = GraderProcess(setup, grader_env(1), queue.Queue(), cwd=tmp_path)
+    reply, why = grader.ask(Job("ps1", "ann"), timeout=60)
+    assert reply is None and "nbgrader_config.py" in why, why
