@@ -35,7 +35,8 @@ c.CourseQuiz.mode = "self-study"
 # `autograder grade` hides this file from the sandboxed kernels: it gives each kernel's home an
 # nbgrader_config.py with just these settings, so graded notebooks show what they show here.
 # (Name single settings, never a whole section that may hold a key or a hidden value.)
-c.Autograder.notebook_config = ["CourseQuiz.mode"]
+# Execute.timeout: the course says a cell stopped by the per-cell limit ran longer than it.
+c.Autograder.notebook_config = ["CourseQuiz.mode", "Execute.timeout"]
 
 # Students work on copies, never on tracked files: nbgrader's own exchange, inside the
 # course folder and git-ignored. `python3 tasks.py lab` creates it and releases release/
@@ -50,7 +51,8 @@ c.Exchange.path_includes_course = False
 c.Exchange.assignment_dir = os.path.join(COURSE_ROOT, "workspace")
 
 # Training five epochs takes about a second here; 120 s per cell leaves room for
-# slow laptops without letting a runaway cell hold a grader for long.
+# slow laptops without letting a runaway cell hold a grader for long. A cell stopped by it
+# says "This cell ran longer than the 120 s limit for one cell ..." (course/errors.py reads this).
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 

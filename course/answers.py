@@ -288,16 +288,21 @@ def export(names: list[str], namespace: dict | None = None) -> Payload:
         except Exception as error:  # noqa: BLE001 - saving a broken object failed: report it
             answers[name] = {"t": "unsupported", "what": f"an object the grader could not read "
                                                         f"({type(error).__name__}: {str(error)[:200]})"}
+    timing: tuple = (None, None)
     try:
-        from course.errors import recent_error
+        from course.errors import cell_timing, recent_error
 
         last = recent_error()  # the error of the cell before the test cell, as the checks read it
+        timing = cell_timing(last)  # how long that cell ran, and the time limit: did the limit stop it?
     except Exception:  # noqa: BLE001
         last = getattr(sys, "last_value", None)
     defined = {name: _kind(value) for name, value in list(namespace.items())[:5000]
                if isinstance(name, str) and not name.startswith("_")}
-    return Payload({"answers": answers, "last_error": _error(last) if last is not None else None,
-                    "defined": defined})
+    last_error = _error(last) if last is not None else None
+    if last_error is not None:
+        last_error.update({key: round(value, 3) for key, value in zip(("seconds", "limit"), timing)
+                           if value is not None})
+    return Payload({"answers": answers, "last_error": last_error, "defined": defined})
 
 
 def _kind(value: Any) -> str:

@@ -7,8 +7,10 @@ below it (whole sentences, never cut mid-word) for the curious.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -153,6 +155,48 @@ def _ndim(match: re.Match, error: BaseException) -> str:
             "(rows), so keep it 2-D with x[0:1] or x[None] — or pass the whole array.")
 
 
+# ---------------------------------------------------------------- a cell stopped before it finished
+
+#: A cell that stopped this many seconds short of the per-cell limit was still stopped by it: the
+#: grader's clock starts when it sends the cell, the kernel's a moment later, when the cell starts.
+LIMIT_MARGIN = 2.0
+#: Set by nbgrader (and autograder) in the kernels it runs notebooks in: "autograde" or "validate".
+GRADER_VARIABLE = "NBGRADER_EXECUTION"
+
+
+def cell_limit(start: Path | None = None) -> float | None:
+    """Seconds one cell may run when graded: nbgrader's ``c.Execute.timeout`` in the course's config
+    (:mod:`course.settings`), or None when none is set (or it is not a positive number)."""
+    from course import settings
+
+    value = settings.setting("Execute.timeout", start)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        return None
+    return float(value)
+
+
+def applied_limit() -> float | None:
+    """The per-cell limit when nbgrader or autograder runs this notebook (autograde, Validate,
+    ``autograder check``); None in the student's own session, where no time limit stops a cell."""
+    return cell_limit() if os.environ.get(GRADER_VARIABLE) else None
+
+
+def interruption(seconds: float | None, limit: float | None, cell: str = "this cell") -> str:
+    """Why a cell stopped with KeyboardInterrupt: the per-cell time limit when it ran (``seconds``)
+    about as long as ``limit``, else an interrupt by hand. States the configured limit, never a time
+    measured: a graded notebook reads the same from one run to the next."""
+    if seconds is not None and limit is not None and seconds >= limit - LIMIT_MARGIN:
+        return (f"{cell} ran longer than the {limit:g} s limit for one cell and was stopped: look for a "
+                "loop whose condition never turns false, or training with far more epochs or data than "
+                "the exercise asks. Fix it, then run the cell again.")
+    return (f"{cell} was interrupted (the ■ stop button, or Kernel → Interrupt) before it finished: "
+            "run it again to define what it should.")
+
+
+def _interrupted(match: re.Match, error: BaseException) -> str:
+    return interruption(*cell_timing(error), cell="that cell")
+
+
 def _known_errors() -> list[tuple[str, str, str | Callable[[re.Match, BaseException], str]]]:
     """The table in known_errors.toml: (exception type name, pattern in its message, advice),
     the advice being a sentence or, for ``explain = "name"``, the function ``_name`` here."""
@@ -171,7 +215,7 @@ def original(error: BaseException) -> str:
     text = ANSI.sub("", str(error)).split("\n\nArguments received by")[0].strip()
     if len(text) > ORIGINAL_LIMIT:
         text = text[:ORIGINAL_LIMIT].rsplit("\n", 1)[0].rstrip() + " …"
-    return f"{type(error).__name__}: {text}"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__  # KeyboardInterrupt has no text
 
 
 def advice(error: BaseException) -> str | None:
@@ -208,19 +252,47 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-# ---------------------------------------------------------------- which cell failed
+# ---------------------------------------------------------------- which cell failed, and how long it ran
 
+#: What the kernel knows of its cells: ``error`` and ``last_value`` (the error, or None, of the cell
+#: that ran last, and ``sys.last_value`` then), ``started`` (``time.monotonic()`` when the running
+#: cell started), ``seconds`` (how long the last cell ran) and ``limit`` (the per-cell limit in force
+#: when it stopped with KeyboardInterrupt). Kept by the hooks :func:`watch_cells` registers (in a
+#: grader's process, by :func:`remember_cell`).
 _previous_cell: dict[str, Any] = {}
 
 
+def _start(info: Any = None) -> None:
+    """IPython pre_run_cell hook: note when the cell starts, to know how long a failed cell ran."""
+    _previous_cell["started"] = time.monotonic()
+
+
 def _remember(result: Any = None) -> None:
-    """IPython post_run_cell hook: keep the error (or None) of the cell that just ran."""
+    """IPython post_run_cell hook: keep the error (or None) of the cell that just ran, and how long it ran."""
     _previous_cell["error"] = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
     _previous_cell["last_value"] = last_error()
+    started = _previous_cell.get("started")
+    _previous_cell["seconds"] = time.monotonic() - started if started is not None else None
+    _previous_cell["limit"] = applied_limit() if isinstance(_previous_cell["error"], KeyboardInterrupt) else None
+
+
+def _show_interrupted(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> None:
+    """IPython's handler for a KeyboardInterrupt in a cell: the usual traceback (still an error output
+    named KeyboardInterrupt, nothing written to stdout or stderr), ending with why the cell stopped."""
+    try:
+        started = _previous_cell.get("started")
+        seconds = time.monotonic() - started if started is not None else None
+        note = sentence(interruption(seconds, applied_limit()))
+        if note not in getattr(value, "__notes__", ()):
+            value.add_note(note)  # IPython's traceback prints an exception's notes below it
+    except Exception:  # noqa: BLE001 - the traceback is shown all the same
+        pass
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
 
 
 def watch_cells() -> None:
-    """In a notebook, start remembering whether each cell failed (once per kernel)."""
+    """In a notebook, start remembering whether each cell failed and how long it ran, and say why a
+    cell stopped with KeyboardInterrupt (once per kernel)."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -228,10 +300,33 @@ def watch_cells() -> None:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "events") or not hasattr(shell, "kernel"):
         return  # only a notebook kernel runs answer and test cells one after another
+    if _start not in shell.events.callbacks.get("pre_run_cell", []):
+        shell.events.register("pre_run_cell", _start)
     if _remember not in shell.events.callbacks.get("post_run_cell", []):
         shell.events.register("post_run_cell", _remember)
+    if not getattr(shell, "custom_exceptions", True):  # never replace another library's handler
+        shell.set_custom_exc((KeyboardInterrupt,), _show_interrupted)
     _previous_cell.setdefault("error", None)
     _previous_cell.setdefault("last_value", last_error())
+
+
+def _number(value: Any) -> float | None:
+    valid = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
+    return float(value) if valid else None
+
+
+def remember_cell(error: BaseException | None, seconds: Any = None, limit: Any = None) -> None:
+    """Outside the kernel (a grader's trusted checks, given what the kernel exported): the cell
+    before the test cell stopped with ``error`` after ``seconds``, under the per-cell ``limit``."""
+    _previous_cell.update(error=error, last_value=error, seconds=_number(seconds), limit=_number(limit))
+
+
+def cell_timing(error: BaseException | None) -> tuple[float | None, float | None]:
+    """``(seconds, limit)``: how long the cell that stopped with ``error`` ran, and the per-cell limit
+    then in force (for a KeyboardInterrupt), when it is the last cell the kernel timed; else Nones."""
+    if error is None or error is not _previous_cell.get("error"):
+        return None, None
+    return _previous_cell.get("seconds"), _previous_cell.get("limit")
 
 
 def recent_error() -> BaseException | None:

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from course import reference_epochs
+from course.settings import course_config as course_config  # re-exported: quiz.course_config
+from course.settings import setting
 
 SALT = "keras-sequential-course"
 GRADED, SELF_STUDY = "graded", "self-study"
@@ -169,37 +171,9 @@ def _normal_mode(value: Any) -> str | None:
     return None
 
 
-def course_config(start: Path | None = None) -> Path | None:
-    """The nbgrader_config.py of the course around ``start`` (default: the working folder)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "nbgrader_config.py").is_file():
-            return folder / "nbgrader_config.py"
-    # Then where nbgrader itself looks (~/.jupyter, /etc/jupyter ...): a class server's
-    # system-wide config, or the one a grader gives a sandboxed kernel's home.
-    from jupyter_core.paths import jupyter_config_path
-
-    for folder in map(Path, jupyter_config_path()):
-        if (folder / "nbgrader_config.py").is_file():
-            return folder / "nbgrader_config.py"
-    packaged = Path(__file__).resolve().parents[1] / "nbgrader_config.py"
-    return packaged if packaged.is_file() else None
-
-
 def mode(start: Path | None = None) -> str:
     """``graded`` or ``self-study``: ``COURSE_QUIZ_MODE``, else ``c.CourseQuiz.mode``, else self-study."""
-    chosen = _normal_mode(os.environ.get(MODE_VARIABLE))
-    if chosen:
-        return chosen
-    path = course_config(start)
-    if path is not None:
-        try:
-            from traitlets.config.loader import PyFileConfigLoader
-
-            config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-            chosen = _normal_mode(config.CourseQuiz.get("mode")) if "CourseQuiz" in config else None
-        except Exception:  # noqa: BLE001 - an unreadable config means the default, never a crash
-            chosen = None
+    chosen = _normal_mode(os.environ.get(MODE_VARIABLE)) or _normal_mode(setting("CourseQuiz.mode", start))
     return chosen or SELF_STUDY
 
 

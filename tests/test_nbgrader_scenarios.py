@@ -227,3 +227,65 @@ def test_the_autograded_files_are_identical(graded):
     assert sorted(actual) == sorted(expected)
     for key in expected:
         assert actual[key] == expected[key], key
+
+
+# ---------------------------------------------------------------- a cell stopped by the per-cell limit
+
+#: Seconds per cell: the first cell imports the course (TensorFlow) well within it, the loop reaches it.
+CELL_LIMIT = 12
+LIMITED_CONFIG = f"""\
+c = get_config()
+c.Execute.timeout = {CELL_LIMIT}
+c.Execute.interrupt_on_timeout = True
+c.Autograder.notebook_config = ["Execute.timeout"]
+"""
+
+
+def limited_course(root: Path) -> Path:
+    """One assignment whose first cell imports the course library, as a lesson's does; a student's
+    answer cell loops for ever; the next cell is a check that reports what is missing."""
+    from tests.fixtures.autograder.fixture_course import _answer, _notebook, _test
+
+    root.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text(LIMITED_CONFIG)
+    source = _notebook([
+        nbformat.v4.new_code_cell("import course\nimport course.errors  # what a lesson imports, through its lesson"),
+        _answer("answer", "### BEGIN SOLUTION\nx = 1\n### END SOLUTION"),
+        _test("check", "from course.feedback import Problems\nproblems = Problems('Exercise 1')\n"
+                       "problems.expect('x' in globals(), '`x` is not defined')\nproblems.raise_if_any()", 1),
+    ])
+    (root / "source" / "limit").mkdir(parents=True)
+    nbformat.write(source, str(root / "source" / "limit" / "limit.ipynb"))
+    ok(run_nbgrader(root, "generate_assignment", "limit"))
+    submission = nbformat.read(str(root / "release" / "limit" / "limit.ipynb"), as_version=4)
+    submission.cells[1].source = "while True:\n    pass"
+    (root / "submitted" / "looper" / "limit").mkdir(parents=True)
+    nbformat.write(submission, str(root / "submitted" / "looper" / "limit" / "limit.ipynb"))
+    return root
+
+
+def test_a_cell_stopped_by_the_time_limit_says_so_under_both_tools(tmp_path):
+    """Stock ``nbgrader autograde`` and ``autograder grade`` (whose sandboxed kernel reads the limit
+    from ``notebook_config``) write the same autograded notebook: the loop keeps its KeyboardInterrupt
+    error, the course's sentence with the configured limit ends its traceback, and the check below
+    repeats it; autograder's summary says the submission timed out."""
+    stock = limited_course(tmp_path / "stock")
+    ours = Path(shutil.copytree(stock, tmp_path / "ours"))
+    ok(run_nbgrader(stock, "autograde", "limit"))
+    result = autograder("grade", "limit", "--workers", "1", "--no-progress", cwd=ours, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "timed out" in result.stdout, result.stdout
+    assert autograded_files(ours) == autograded_files(stock)
+    assert gradebook_of(ours) == gradebook_of(stock)
+    assert gradebook_of(stock)["limit", "looper"]["notebooks"]["limit"]["score"] == 0
+    stopped = f"ran longer than the {CELL_LIMIT} s limit for one cell and was stopped"
+    for course in (stock, ours):
+        notebook = nbformat.read(str(course / "autograded" / "looper" / "limit" / "limit.ipynb"), as_version=4)
+        _, loop, check = notebook.cells
+        # nbgrader's error outputs: the interrupt's KeyboardInterrupt, then its own CellTimeoutError
+        error, timeout = [o for o in loop.outputs if o.output_type == "error"]
+        assert (error.ename, error.evalue, timeout.ename) == ("KeyboardInterrupt", "", "CellTimeoutError"), course
+        assert f"This cell {stopped}" in ANSI.sub("", "\n".join(error.traceback)), (course, error.traceback)
+        (error,) = [o for o in check.outputs if o.output_type == "error"]
+        assert error.ename == "CheckFailed" and f"half-done: that cell {stopped}" in error.evalue, (course, error)
+        assert not [o for cell in notebook.cells for o in cell.get("outputs", []) if o.get("name") == "stderr"]

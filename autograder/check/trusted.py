@@ -399,7 +399,7 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     """Run a cell's check calls on exported answers; ``ask`` sends a function call to the kernel."""
     import importlib
 
-    from course import answers
+    from course import answers, errors
     from course.feedback import CheckFailed, NotAttempted
 
     module = request["module"]
@@ -442,6 +442,8 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     sys.last_value = _rebuild_error(last) if last else None
     if hasattr(sys, "last_exc"):
         sys.last_exc = sys.last_value
+    if last:  # how long its cell ran, and the limit: the course says whether the per-cell limit stopped it
+        errors.remember_cell(sys.last_value, last.get("seconds"), last.get("limit"))
     lesson.notebook.bind(namespace, reseed_tensorflow=False)  # no check draws random numbers; TF was seeded at start
     printed: list[str] = []
     for attribute, kwargs in request["calls"]:

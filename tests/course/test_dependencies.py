@@ -33,6 +33,8 @@ ONE_HOME = {
     "EPOCH_TABLE": "course/reference_epochs.py",  # one table of reference numbers
     "TraceError": "course/arguments.py",
     "check_model": "course/arguments.py",
+    "course_config": "course/settings.py",   # one reader of the course's nbgrader_config.py
+    "setting": "course/settings.py",
 }
 
 

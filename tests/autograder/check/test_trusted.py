@@ -181,6 +181,29 @@ def test_failures_missing_answers_and_errors_are_messages():
     assert verdict["status"] == "not_attempted"
 
 
+@pytest.mark.parametrize("seconds, said", [(2.9, "That cell ran longer than the 3 s limit for one cell"),
+                                           (0.3, "That cell was interrupted (the ■ stop button")])
+def test_an_answer_cell_stopped_by_the_time_limit_is_explained_as_in_the_kernel(monkeypatch, seconds, said):
+    """The kernel exports how long the interrupted answer cell ran and the per-cell limit then in
+    force; the trusted check then says what the same check said in the kernel: stopped by the
+    limit, or interrupted by hand."""
+    from course import errors
+    from course.feedback import CheckFailed
+    from course.lessons import lesson03
+
+    monkeypatch.setattr(errors, "_previous_cell", {})
+    interrupted = KeyboardInterrupt()
+    monkeypatch.setattr("sys.last_value", interrupted, raising=False)
+    errors.remember_cell(interrupted, seconds, 3)  # what the kernel's post_run_cell hook noted
+    export, ask = kernel({})
+    lesson03.bind({})
+    with pytest.raises(CheckFailed) as in_kernel:
+        lesson03.q3.check()
+    assert said in str(in_kernel.value)
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]], "export": export}, ask)
+    assert verdict["status"] == "failed" and verdict["text"] == in_kernel.value.render()
+
+
 def test_a_course_data_class_crosses_as_itself_and_a_look_alike_does_not():
     """``x = load_data()`` keeps a course Dataset: the grader gets a Dataset (the course's class,
     found by name in a course module), not "an object the grader cannot read"."""
