@@ -52,6 +52,10 @@ def load_config(root: Path) -> Config:
         app.load_config_file()
         config = Config(app.config)
     config.CourseDirectory.setdefault("root", str(root))
+    # autograder never uses nbgrader's exchange, and grading needs no login: with a hub's
+    # JupyterHubAuthPlugin, NbGraderAPI would demand the hub's JUPYTERHUB_USER and API token,
+    # so grading over SSH (which stock `nbgrader autograde` allows) would fail.
+    config.Authenticator.plugin_class = "nbgrader.auth.base.NoAuthPlugin"
     return config
 
 
