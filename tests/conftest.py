@@ -46,3 +46,19 @@ def find_free_port() -> int:
 @pytest.fixture
 def free_port() -> int:
     return find_free_port()
+
+
+#: Run beside the rest (`tasks.py test` uses two pytest-xdist workers, one per core): test files
+#: that never grade as root in the sandbox. Tests that do (and the adversarial ones, which check
+#: that no sandboxed process, mount or temporary folder is left) stay in one group, one at a time.
+SIDE_GROUP = ("hub/", "course/", "test_browser_student.py", "test_lab_command.py", "test_mistakes.py",
+              "test_calibration.py", "test_training_checks.py", "test_widgets.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put every test in the xdist group of its file: ``side`` or ``main`` (see SIDE_GROUP)."""
+    tests = ROOT / "tests"
+    for item in items:
+        where = Path(str(item.fspath)).resolve().relative_to(tests).as_posix()
+        group = "side" if where.startswith(SIDE_GROUP) else "main"
+        item.add_marker(pytest.mark.xdist_group(group))

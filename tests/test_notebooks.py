@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import runpy
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -23,6 +24,10 @@ from tests.course_copy import (
 )
 
 REFERENCE_RUNS = ["reference-1", "reference-2", "reference-3"]
+#: The lessons in two halves of about equal grading time, graded side by side on this machine's
+#: two cores (each half in a course copy of its own: one SQLite gradebook has one writer).
+HALVES = (["05_training", "01_input_data", "02_normalization"],
+          ["03_dense_layers", "04_output_layer", "06_prediction_trace", "07_quiz"])
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +41,33 @@ def test_nbgrader_config_lists_every_assignment_and_the_course():
     assert config.Execute.timeout >= 60  # training cells need more than nbgrader's 30 s default
 
 
+def side_by_side(work, halves) -> list:
+    """``work(half)`` for each half at once (threads: each waits on its own subprocesses)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(halves)) as pool:
+        return list(pool.map(work, halves))
+
+
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
-    """A course copy where the reference notebooks (3 times) and the blank release
-    notebooks were submitted and autograded by stock `nbgrader autograde`."""
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    register(course)
-    for assignment in ASSIGNMENTS:
-        for student in REFERENCE_RUNS:
-            submit(course, student, assignment, notebook_of("source", assignment))
-        submit(course, "blank", assignment, notebook_of("release", assignment))
-    for assignment in ASSIGNMENTS:
-        result = nbgrader(course, "autograde", assignment, "--create", "--force")
-        assert result.returncode == 0, result.stdout + result.stderr
-    return course
+def graded_course(tmp_path_factory) -> dict:
+    """{assignment: the course copy where the reference notebooks (3 times) and the blank
+    release notebook of that assignment were submitted and autograded by stock `nbgrader autograde`}."""
+    assert sorted(sum(HALVES, [])) == sorted(ASSIGNMENTS)
+
+    def grade_half(half: list[str]) -> Path:
+        course = copy_course(tmp_path_factory.mktemp("course"))
+        register(course, *half)
+        for assignment in half:
+            for student in REFERENCE_RUNS:
+                submit(course, student, assignment, notebook_of("source", assignment))
+            submit(course, "blank", assignment, notebook_of("release", assignment))
+            result = nbgrader(course, "autograde", assignment, "--create", "--force")
+            assert result.returncode == 0, result.stdout + result.stderr
+        return course
+
+    courses = side_by_side(grade_half, HALVES)
+    return {assignment: course for half, course in zip(HALVES, courses) for assignment in half}
 
 
 def stderr_texts(outputs) -> list[str]:
@@ -59,21 +77,23 @@ def stderr_texts(outputs) -> list[str]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_reference_scores_full_marks_three_runs_in_a_row(graded_course, assignment):
+    course = graded_course[assignment]
     for student in REFERENCE_RUNS:
-        scores = grades(graded_course, student, assignment)
+        scores = grades(course, student, assignment)
         assert scores, "no graded cells recorded"
         lost = {cell: score for cell, score in scores.items() if score[0] != score[1]}
         assert not lost, f"{student}: cells below full marks: {lost}"
-        outputs = graded_cell_outputs(graded_course, student, assignment)
+        outputs = graded_cell_outputs(course, student, assignment)
         noisy = {cell: stderr_texts(out) for cell, out in outputs.items() if stderr_texts(out)}
         assert not noisy, f"{student}: graded cells wrote to stderr: {noisy}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_blank_release_scores_zero_and_says_not_attempted(graded_course, assignment):
-    scores = grades(graded_course, "blank", assignment)
+    course = graded_course[assignment]
+    scores = grades(course, "blank", assignment)
     assert scores and all(score == 0 for score, _ in scores.values()), scores
-    outputs = graded_cell_outputs(graded_course, "blank", assignment)
+    outputs = graded_cell_outputs(course, "blank", assignment)
     for cell, cell_outputs in outputs.items():
         errors = [o for o in cell_outputs if o.get("output_type") == "error"]
         assert errors, f"{cell}: a failing test must show an error"
@@ -81,7 +101,7 @@ def test_blank_release_scores_zero_and_says_not_attempted(graded_course, assignm
         assert "not attempted yet" in text, f"{cell}: {text[:300]}"
         assert "Traceback" not in text and "File \"" not in text, f"{cell} shows a traceback"
     # The notebook ran to the end: the last cell was executed.
-    path = graded_course / "autograded" / "blank" / assignment / f"{assignment}.ipynb"
+    path = course / "autograded" / "blank" / assignment / f"{assignment}.ipynb"
     notebook = nbformat.read(str(path), as_version=4)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells[-1].get("execution_count") is not None
@@ -121,13 +141,17 @@ def test_validate_passes_on_source_and_fails_on_release(tmp_path):
     course = copy_course(tmp_path / "course")
     sources = [str(course / "source" / a / f"{a}.ipynb") for a in ASSIGNMENTS]
     releases = [str(course / "release" / a / f"{a}.ipynb") for a in ASSIGNMENTS]
-    passed = nbgrader(course, "validate", *sources)
-    assert passed.returncode == 0
-    assert passed.stdout.count("Success! Your notebook passes all the tests.") == len(sources), passed.stdout
-    failed = nbgrader(course, "validate", *releases)
+    def validate(paths: list[str]):
+        return nbgrader(course, "validate", *paths)
+
+    passed = side_by_side(validate, [sources[0::2], sources[1::2]])
+    assert all(run.returncode == 0 for run in passed)
+    said = "".join(run.stdout for run in passed)
+    assert said.count("Success! Your notebook passes all the tests.") == len(sources), said
+    failed = "".join(run.stdout for run in side_by_side(validate, [releases[0::2], releases[1::2]]))
     # nbgrader validate exits 0 even when tests fail: judge by what it prints.
-    assert "Success!" not in failed.stdout
-    assert failed.stdout.count("VALIDATION FAILED") == len(releases), failed.stdout[-2000:]
+    assert "Success!" not in failed
+    assert failed.count("VALIDATION FAILED") == len(releases), failed[-2000:]
 
 
 @pytest.mark.parametrize("folder", ["source", "release"])
@@ -164,7 +188,7 @@ def trusted_course(tmp_path_factory):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_autograder_trusted_checks_score_like_stock_nbgrader(graded_course, trusted_course, assignment):
     for student in REFERENCE_RUNS[:1] + ["blank"]:
-        assert grades(trusted_course, student, assignment) == grades(graded_course, student, assignment)
+        assert grades(trusted_course, student, assignment) == grades(graded_course[assignment], student, assignment)
     if assignment == "07_quiz":  # helper-owned quiz verdicts have their own wording
         return
     for cell, outputs in graded_cell_outputs(trusted_course, REFERENCE_RUNS[0], assignment).items():

@@ -11,6 +11,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,8 @@ pytestmark = pytest.mark.skipif(not sandbox.available()[0], reason="needs Linux 
 
 ADD = fixture_course.SOLUTIONS[("ps1", "add")]
 SANDBOX_UID = 1_000_000  # kernels run as uids from here up (autograder.isolate.sandbox.kernel_uid)
+#: A kernel's folder outside the scratch mount: ``tempfile.mkdtemp(prefix="k")`` (sandbox.new_kernel_dir).
+KERNEL_FOLDER = re.compile(r"k[a-z0-9_]{8}")
 
 
 def cheats(root: Path, port: int, marker: Path) -> dict[str, str]:
@@ -227,7 +230,7 @@ def leftovers(before: set[str]) -> list[str]:
             owner = path.lstat().st_uid
         except OSError:
             continue
-        if path.name.startswith(("autograder", "k")) or owner >= SANDBOX_UID:
+        if path.name.startswith("autograder") or KERNEL_FOLDER.fullmatch(path.name) or owner >= SANDBOX_UID:
             found.append(path.name)
     scratch = sandbox.SCRATCH
     if scratch.exists() and any(scratch.iterdir()):

@@ -424,7 +424,7 @@ def test_the_instructors_sandbox_holds_against_a_class_of_cheats(hub, tmp_path):
 
     graded = hub.run_as(instructor, ["autograder", "grade", "ps1", "--from", str(base / "attackers"),
                                      "--workers", "1", "--no-progress", "--summary-json", str(base / "summary.json")],
-                        cwd=root, COURSE_TF_THREADS="1")
+                        cwd=root, COURSE_TF_THREADS="1")  # as over SSH: no hub login in the environment
     out = graded.stdout + graded.stderr
     assert graded.returncode == 0, out
     result = json.loads((base / "summary.json").read_text())
