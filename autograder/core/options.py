@@ -20,6 +20,13 @@ from traitlets.config import Config, Configurable
 from autograder.core.coursedir import CourseError
 
 DEFAULT_NOTEBOOK_TIMEOUT = 600
+#: RAM-backed writable space of one sandboxed kernel without ``--memory-limit`` (with it: a
+#: quarter of the limit, 64 MB to 1 GB). Half is its /tmp, /var/tmp and /dev/shm, half the
+#: worker's scratch that holds its copy of the submission folder (autograder.isolate.sandbox).
+DEFAULT_WRITABLE = 512 * 2**20
+#: What one grading worker holds besides its kernel: itself, its zygote and trusted process,
+#: its scratch's sockets and gradebook copy.
+WORKER_OVERHEAD = 768 * 2**20
 
 
 def default_workers() -> int:
@@ -28,6 +35,14 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def machine_memory() -> int:
+    """This machine's physical memory in bytes (0 if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 0
 
 
 def parse_size(text: str | int | None) -> int | None:
@@ -123,7 +138,34 @@ class Autograder(Configurable):
 
     # -- derived values --------------------------------------------------------------
     def worker_count(self, jobs: int) -> int:
-        return max(1, min(self.workers or default_workers(), jobs))
+        """Workers for ``jobs`` submissions: as asked (one per core), never more than submissions,
+        and with ``--memory-limit`` never more than this machine's memory holds (see :meth:`worker_budget`)."""
+        wanted = max(1, min(self.workers or default_workers(), jobs))
+        budget, memory = self.worker_budget(), machine_memory()
+        return min(wanted, max(1, memory // budget)) if budget and memory else wanted
+
+    def worker_budget(self) -> int | None:
+        """Bytes one worker may take with ``--memory-limit``: the kernel's memory, its writable space
+        (RAM-backed, outside that limit) and the worker's own share; None without a limit."""
+        memory = self.memory_bytes
+        return memory + self.writable_bytes + WORKER_OVERHEAD if memory else None
+
+    def workers_note(self, jobs: int) -> str:
+        """Why fewer workers than asked run ("" when as many as asked)."""
+        wanted = max(1, min(self.workers or default_workers(), jobs))
+        count, budget = self.worker_count(jobs), self.worker_budget()
+        if count >= wanted or not budget:
+            return ""
+        return (f"{count} of {wanted} workers: each may take {budget / 2**30:.1f} GB (--memory-limit, "
+                f"{self.writable_bytes / 2**20:.0f} MB of writable space, the worker) and this machine "
+                f"has {machine_memory() / 2**30:.1f} GB")
+
+    @property
+    def writable_bytes(self) -> int:
+        """RAM-backed writable space of one sandboxed kernel: a quarter of ``--memory-limit``
+        (64 MB to 1 GB), else :data:`DEFAULT_WRITABLE`."""
+        memory = self.memory_bytes
+        return min(max(memory // 4, 64 * 2**20), 2**30) if memory else DEFAULT_WRITABLE
 
     @property
     def memory_bytes(self) -> int | None:

@@ -19,7 +19,7 @@ def grader_setup(source_notebooks: list[Path], options: Autograder, **extra: obj
     from autograder.isolate.kernels import plan_preload
 
     preload, forget = plan_preload(list(source_notebooks))
-    limits = sandbox.Limits(memory=options.memory_bytes)
+    limits = sandbox.Limits(memory=options.memory_bytes, writable=options.writable_bytes)
     limits.output = options.output_bytes
     return {"notebook_timeout": options.notebook_timeout, "warm": not options.cold, "preload": preload,
             "forget": forget, "memory_limit": options.memory_bytes, "sandbox": not options.unsandboxed,

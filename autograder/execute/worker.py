@@ -159,7 +159,9 @@ def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
     else:
         status, reason = Status.GRADED, ""
     try:
-        cells = read_back(api, course, assignment, student, flagged=status in (Status.CRASHED, Status.TIMED_OUT))
+        # Flagged for the formgrader: a crash, a timeout, or a cell the grader could not score.
+        flagged = status in (Status.CRASHED, Status.TIMED_OUT) or (status == Status.FAILED and bool(result.get("success")))
+        cells = read_back(api, course, assignment, student, flagged=flagged)
     except Exception as exc:  # noqa: BLE001 - the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"
@@ -257,7 +259,9 @@ def main() -> int:
     if sandboxed:
         from autograder.isolate import sandbox
 
-        private = sandbox.private_scratch()  # before any thread: a tmpfs that dies with this worker
+        writable = (setup.get("limits") or {}).get("writable") or sandbox.Limits.writable
+        # before any thread: a tmpfs that dies with this worker
+        private = sandbox.private_scratch(sandbox.scratch_size(writable))
     from autograder.isolate.zygote import Zygote  # (the standard library only: nothing heavy before the zygote starts)
 
     zyg = None

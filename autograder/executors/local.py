@@ -92,7 +92,8 @@ def run_local(course: Course, plan: Plan, options: Autograder, setup: dict, *,
     workers = workers or Workers(setup, options.threads)
     workers.grow(options.worker_count(len(jobs)))
     count = options.worker_count(len(jobs))
-    summary.executor = f"this machine ({count} worker{'s' if count != 1 else ''})"
+    note = options.workers_note(len(jobs))
+    summary.executor = f"this machine ({note or f'{count} worker' + ('s' if count != 1 else '')})"
     notebooks = {a: len(course.source_notebooks(a)) for a in plan.assignments}
     recorder = Recorder(course, summary, len(jobs), on_result)
     attempts: Counter = Counter()

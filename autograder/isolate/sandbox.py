@@ -87,6 +87,25 @@ class Limits:
     open_files: int = 1024
     output: int = 16 * 2**20           # total bytes of outputs one notebook may produce
     copy_back: int = 32 * 2**20        # total bytes copied back to autograded/
+    #: RAM-backed writable space (tmpfs, outside ``memory``): half for the kernel's /tmp, /var/tmp
+    #: and /dev/shm (:func:`temp_sizes`), half for the worker's scratch (:func:`scratch_size`).
+    writable: int = 512 * 2**20
+
+
+#: Bytes of a worker's scratch beyond its kernel's share: sockets and the gradebook copy.
+SCRATCH_EXTRA = 256 * 2**20
+
+
+def temp_sizes(writable: int) -> dict[str, int]:
+    """Sizes of the kernel's private temp mounts: together half of ``writable`` (the rest of any
+    other temp folder, such as a ``TMPDIR`` elsewhere, gets /var/tmp's share)."""
+    half = writable // 2
+    return {"/tmp": half * 3 // 4, "/var/tmp": half // 8, "/dev/shm": half // 8}
+
+
+def scratch_size(writable: int) -> int:
+    """The worker's scratch: its kernel's copy of the submission folder (half of ``writable``) and extras."""
+    return writable // 2 + SCRATCH_EXTRA
 
 
 @dataclass
@@ -376,7 +395,7 @@ def plan(course_root: str | Path, cwd: str, work: str, ipc: str, limits: Limits,
 
 
 # -- the worker's scratch space ----------------------------------------------------
-def private_scratch(size: str = "2g") -> Path:
+def private_scratch(size: int = scratch_size(Limits.writable)) -> Path:
     """Give this worker (and its zygote and kernels) a private tmpfs at :data:`SCRATCH`.
 
     It lives in a mount namespace of the worker's own, so it vanishes with the worker:
@@ -389,7 +408,7 @@ def private_scratch(size: str = "2g") -> Path:
     unshare_namespaces(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     SCRATCH.mkdir(mode=0o755, exist_ok=True)
-    mount("autograder", str(SCRATCH), "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=0755")
+    mount("autograder", str(SCRATCH), "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size)},mode=0755")
     return SCRATCH
 
 
@@ -525,7 +544,8 @@ def setup_filesystem(spec: Spec) -> None:
         if not os.path.isdir(path):
             continue  # already under a hidden folder
         world = path in ("/tmp", "/var/tmp", "/dev/shm") or path == tempfile.gettempdir()
-        options = "mode=1777,size=512m" if world else "mode=0755,size=1m"
+        size = temp_sizes(spec.limits.writable).get(path, temp_sizes(spec.limits.writable)["/var/tmp"])
+        options = f"mode=1777,size={size}" if world else "mode=0755,size=1m"
         mount("sandbox", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
     for path in sorted(keep, key=len):
         _bind(fds[path], path, writable=False)
@@ -698,10 +718,12 @@ def bwrap_argv(spec: Spec, argv: list[str]) -> list[str]:
     args = ["bwrap", "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--hostname", "sandbox", "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc"]
+    sizes = temp_sizes(spec.limits.writable)
     for path in sorted(spec.hide, key=len):
         world = path in ("/tmp", "/var/tmp", "/dev/shm") or path == tempfile.gettempdir()
-        args += ["--perms", "1777" if world else "0755", "--tmpfs", path]
-    args += ["--perms", "1777", "--tmpfs", "/dev/shm"]
+        size = sizes.get(path, sizes["/var/tmp"]) if world else 2**20
+        args += ["--perms", "1777" if world else "0755", "--size", str(size), "--tmpfs", path]
+    args += ["--perms", "1777", "--size", str(sizes["/dev/shm"]), "--tmpfs", "/dev/shm"]
     binds = [p for p in spec.keep if any(_inside(p, h) for h in spec.hide)] + [spec.ipc, spec.cwd]
     parents = sorted({str(a) for p in binds for a in Path(p).parents
                 if any(_inside(str(a), h) and str(a) != h for h in spec.hide)}, key=len)

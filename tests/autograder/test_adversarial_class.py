@@ -163,6 +163,20 @@ except OSError as exc:
     print("file stopped:", exc.errno)
 open("small.txt", "w").write("a file the notebook made")
 """,
+        "c_fill_tmp": """
+written = 0
+block = b"t" * 2**20
+for folder in ["/tmp", "/var/tmp", "/dev/shm"]:
+    try:
+        with open(os.path.join(folder, "fill.bin"), "wb") as handle:
+            for _ in range(2048):
+                handle.write(block)
+                handle.flush()
+                written += 1
+    except OSError as exc:
+        print("stopped in", folder, exc.errno)
+print("filled MB", written)
+""",
         "c_huge_output": """
 for _ in range(40):
     print("y" * 2**20)
@@ -323,6 +337,9 @@ def test_an_adversarial_class_earns_only_honest_points_and_harms_nobody(tmp_path
     big = root / "autograded" / "c_huge_file" / "ps1"
     assert (big / "small.txt").read_text() == "a file the notebook made"  # copied back, as stock would keep it
     assert not (big / "big.bin").exists() or (big / "big.bin").stat().st_size <= 64 * 2**20
+    # the kernel's RAM-backed temp folders together hold half its writable space (512 MB by default)
+    filled = int(outputs_text(root, "c_fill_tmp").split("filled MB")[1].split()[0])
+    assert 64 < filled <= 256, outputs_text(root, "c_fill_tmp")
     huge = root / "autograded" / "c_huge_output" / "ps1" / "ps1.ipynb"
     assert huge.stat().st_size < 20 * 2**20 and "output truncated" in outputs_text(root, "c_huge_output")
 

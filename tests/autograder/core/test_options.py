@@ -71,3 +71,25 @@ def test_seconds_and_sizes_from_the_command_line():
     assert memory.from_string("4G") == "4G" and Autograder.resolve(Config(), memory_limit=2**30).memory_bytes == 2**30
     with pytest.raises(TraitError, match="Not a memory size"):
         memory.from_string("lots")
+
+
+
+def test_writable_space_and_workers_come_from_one_memory_budget(monkeypatch):
+    from autograder.core import options as module
+    from autograder.core.options import Autograder
+
+    assert Autograder().writable_bytes == module.DEFAULT_WRITABLE
+    assert Autograder(memory_limit="4G").writable_bytes == 2**30
+    assert Autograder(memory_limit="1G").writable_bytes == 256 * 2**20
+    assert Autograder(memory_limit="128M").writable_bytes == 64 * 2**20
+    monkeypatch.setattr(module, "machine_memory", lambda: 8 * 2**30)
+    monkeypatch.setattr(module, "default_workers", lambda: 8)
+    unlimited = Autograder()
+    assert unlimited.worker_count(20) == 8 and unlimited.workers_note(20) == ""
+    limited = Autograder(memory_limit="2G")  # 2 GB + 512 MB writable + 768 MB worker each
+    assert limited.worker_budget() == 2 * 2**30 + 512 * 2**20 + module.WORKER_OVERHEAD
+    assert limited.worker_count(20) == 2
+    note = limited.workers_note(20)
+    assert note.startswith("2 of 8 workers") and "8.0 GB" in note, note
+    assert limited.worker_count(1) == 1 and limited.workers_note(1) == ""
+    assert Autograder(memory_limit="64G").worker_count(20) == 1  # never none

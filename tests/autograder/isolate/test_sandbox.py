@@ -105,3 +105,21 @@ def test_kernel_uids_of_a_rootless_grader_come_from_its_mapped_range(monkeypatch
     assert all(1 <= uid <= 65536 for uid in uids) and len(uids) == 256
     monkeypatch.setattr(sandbox, "_mapped_ids", lambda: (1, 4294967294))
     assert sandbox.kernel_uid() >= 1_000_000
+
+
+
+def test_the_kernels_temp_folders_and_the_workers_scratch_share_the_writable_space():
+    from autograder.isolate import sandbox
+
+    writable = 512 * 2**20
+    sizes = sandbox.temp_sizes(writable)
+    assert set(sizes) == {"/tmp", "/var/tmp", "/dev/shm"} and sum(sizes.values()) <= writable // 2
+    assert sandbox.scratch_size(writable) == writable // 2 + sandbox.SCRATCH_EXTRA
+    spec = sandbox.Spec(cwd="/c", work="/w", ipc="/i", uid=5, hide=["/tmp", "/course"],
+                        limits=sandbox.Limits(writable=writable))
+    argv = sandbox.bwrap_argv(spec, ["python"])
+    tmp, shm = argv.index("/tmp"), argv.index("/dev/shm")
+    assert argv[tmp - 3:tmp + 1] == ["--size", str(sizes["/tmp"]), "--tmpfs", "/tmp"]
+    assert argv[shm - 3:shm + 1] == ["--size", str(sizes["/dev/shm"]), "--tmpfs", "/dev/shm"]
+    course = argv.index("/course")
+    assert argv[course - 3:course + 1] == ["--size", str(2**20), "--tmpfs", "/course"]
