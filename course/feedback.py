@@ -2,8 +2,10 @@
 
 A failed check raises :class:`CheckFailed` (an ``AssertionError``, so nbgrader
 scores the test cell 0) listing *every* mismatch, numbered. An exercise not
-started yet raises :class:`NotAttempted`. Both render as a few plain lines
-instead of a Python traceback, through IPython's ``_render_traceback_`` hook.
+started yet raises :class:`NotAttempted`. A check the grader cannot score (instructor
+material missing, e.g. the quiz's answer key) raises :class:`NotGraded`, which is no verdict.
+All render as a few plain lines instead of a Python traceback, through IPython's
+``_render_traceback_`` hook.
 """
 from __future__ import annotations
 
@@ -43,6 +45,27 @@ class NotAttempted(CheckFailed):
 
     def render(self) -> str:
         return f"{self.symbol} {self.exercise}: not attempted yet. {self.what}"
+
+
+class NotGraded(Exception):
+    """The grader cannot score this check: instructor material it needs (the quiz's answer key)
+    is not where it looked. Not a verdict on the answer, and not an ``AssertionError``: under
+    ``autograder grade`` the submission is recorded as failed (graded again on the next run),
+    under stock nbgrader the test cell shows this message; the instructor puts the material in
+    place and grades again."""
+
+    symbol = "⚠"
+
+    def __init__(self, exercise: str, reason: str):
+        self.exercise = exercise
+        self.reason = reason
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return f"{self.symbol} {self.exercise}: NOT GRADED. {self.reason}"
+
+    def _render_traceback_(self) -> list[str]:
+        return self.render().splitlines()
 
 
 @dataclass

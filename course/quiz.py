@@ -1,8 +1,11 @@
 """The course quiz: the ReLU question and seven more, one per idea taught, and how it is scored.
 
-Answer keys are stored as salted SHA-256 digests, not letters, so reading this
-file does not give the answers away; :func:`is_correct` compares a letter with
-the digest.
+This module holds what students may read: each question's text, options and hints. The
+answer key (each right letter, and the explanation, which states it) is instructor material:
+:mod:`course.answer_key` reads it from the course directory when an answer is scored, so a
+class's student package cannot give an answer away. Without a key (a student's environment in a
+class), graded mode's check still records the letter; self-study says that the answer key is
+not installed here; a hidden test raises :class:`course.feedback.NotGraded` naming where it looked.
 
 **Two modes**, chosen by the instructor (:func:`mode`):
 
@@ -13,8 +16,9 @@ the digest.
   rule for every way in: the quiz widget's Submit button, or the first check of the
   letter written in ``answer_qN`` (the check cell, nbgrader's Validate, ``autograder
   check``). It is kept in .quiz_answers.json beside the notebook, so it outlives a kernel
-  restart; the learner then sees right/wrong and why, and ``autograder check`` scores that
-  answer (and says "failed", not "not attempted", for a wrong answer given in the widget).
+  restart; the learner then sees right/wrong and why (from the answer key, which a clone of the
+  repository has), and ``autograder check`` scores that answer (and says "failed", not "not
+  attempted", for a wrong answer given in the widget).
 
 The mode comes from the environment variable ``COURSE_QUIZ_MODE`` (a grader sets it),
 else from ``c.CourseQuiz.mode`` in the course's ``nbgrader_config.py``, else ``self-study``.
@@ -23,7 +27,6 @@ the reverse.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import string
@@ -33,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course import reference_epochs
+from course import answer_key, reference_epochs
+from course.answer_key import AnswerKeyMissing as AnswerKeyMissing  # re-exported: quiz.AnswerKeyMissing
 from course.settings import course_config as course_config  # re-exported: quiz.course_config
 from course.settings import setting
 
-SALT = "keras-sequential-course"
 GRADED, SELF_STUDY = "graded", "self-study"
 MODE_VARIABLE = "COURSE_QUIZ_MODE"
 #: Where self-study answers, once committed, are kept: beside the notebook (git-ignored).
@@ -50,8 +53,6 @@ class Question:
     lesson: str
     text: str
     options: dict[str, str]
-    key_digest: str
-    explanation: str  # shown once the answer counts (self-study) or is graded (class)
     #: The second hint: where in the course to look, or what to try, for this question (never the answer).
     hint: str = ""
 
@@ -60,18 +61,12 @@ class Question:
         return f"answer_q{self.number}"
 
 
-def digest(number: int, letter: str) -> str:
-    return hashlib.sha256(f"{SALT}:{number}:{letter.upper()}".encode()).hexdigest()
-
-
 QUESTIONS = [
     Question(1, "03 Dense layers", "What does the ReLU activation function do in the Dense layers?",
              {"A": "It outputs values between -1 and 1",
               "B": "It scales all values between 0 and 1",
               "C": "It changes all negative values to zero and keeps positive values as is",
               "D": "It sums all inputs without change"},
-             "d0265c7ad9428381879e86a82ff49a9c912447133ff35ba836fa600233bd5ac5",
-             "ReLU(z) = max(0, z): negatives become 0, positives pass unchanged.",
              "Open lesson 6's activation inspector on a Dense stage: some units are exactly 0 and "
              "others are well above 1. Which option allows both?"),
     Question(2, "04 Output layer", "The output layer gives 0.8 for a sample. What does 0.8 mean?",
@@ -79,8 +74,6 @@ QUESTIONS = [
               "B": "The model's estimate of the probability that the sample's label is 1",
               "C": "The loss for that sample",
               "D": "The sample belongs to class 0.8"},
-             "9138c1a25ef01c85a5ac6c33c3c6a0533d61046fb91c868188d0e159e03fc587",
-             "Sigmoid squeezes the last score into (0, 1): a probability of class 1.",
              "Lesson 6 turns this number into a class by comparing it with 0.5, and the labels are 0 "
              "or 1. Which option is a number that such a comparison makes sense for?"),
     Question(3, "02 Normalization", "What does normalizer.adapt(x) learn?",
@@ -88,8 +81,6 @@ QUESTIONS = [
               "B": "The labels of the training data",
               "C": "The learning rate",
               "D": "Each feature's mean and variance over x"},
-             "94cbe30d4f197a385f1424d6111998dda113c13123313984b053007f4ef12835",
-             "adapt computes per-feature statistics; the layer then subtracts the mean and divides by the standard deviation.",
              "After adapt, print normalizer.mean and normalizer.variance: how many numbers do they "
              "hold, and what would you compute to get them from x?"),
     Question(4, "02 Normalization", "Why does the pipeline normalize the features first?",
@@ -98,21 +89,15 @@ QUESTIONS = [
                    "normalization puts them on a common scale",
               "C": "It removes label noise",
               "D": "It reduces the number of samples"},
-             "836c0eb3ab7b579c969725861b60ac85d6b475d36c37a0d494a9738c69d9b1c5",
-             "With raw scales from 0.01 to 1000, the large features dominate the first layer's sums.",
              "Lesson 1 printed each feature's scale. Picture one weighted sum of a Dense unit with a "
              "feature in the thousands next to one in the hundredths: which of them moves the sum?"),
     Question(5, "03 Dense layers", "How many parameters does Dense(32) have when it follows Dense(64)?",
              {"A": "2048", "B": "96", "C": "2080", "D": "32"},
-             "55868c5be9ca9d0e47fcc4b29f529990b9bef1e7014610998d4451c3c9240c54",
-             "64 inputs x 32 units = 2048 weights, plus 32 biases = 2080.",
              "Lesson 3 counted parameters with count_params(): a Dense unit has one weight per input "
              "it sees, and something more of its own. Count both for 32 units."),
     Question(6, "05 Training", "fit(x, y, epochs=5, batch_size=32) on 1000 samples: how many weight "
                                "updates happen in one epoch?",
              {"A": "32", "B": "1000", "C": "5", "D": "31"},
-             "a3edf5d1f138695d57040602df921fd443807079f013ebee4f178625c9c1ad05",
-             "ceil(1000 / 32) = 32 batches, one update per batch; an epoch is one pass over all samples.",
              "The weights change once per batch. How many batches of 32 samples cover 1000 samples, "
              "if the last batch may hold fewer?"),
     Question(7, "05 Training", f"{reference_epochs.trend()}. What does that tell you?",
@@ -120,23 +105,30 @@ QUESTIONS = [
               "B": "The learning rate is too high",
               "C": "The model is learning: its predictions on the training data get better every epoch",
               "D": "The data was not normalized"},
-             "9f471cf407045e6bb5b9b41e04c2be722a8d6e93d9b1dd8347f5bca2561e513d",
-             "A steadily falling training loss means learning; overfitting needs held-out data to judge.",
              "Every number in the table is measured on the training data. Which options would need "
              "something the table does not show (held-out data, another learning rate, the raw features)?"),
     Question(8, "06 Prediction trace", "The reference trace shows 5 layers. How many does model.layers list "
                                        "for Sequential([keras.Input((20,)), Normalization, Dense, Dense, Dense])?",
              {"A": "5", "B": "4", "C": "3", "D": "6"},
-             "b2147bbbdd21f78b07c1e2a63e09f82cc06101a1fa5d0616e7fd014a38281da1",
-             "keras.Input is not a layer of the model; the reference trace counts the input data as stage 1.",
              "Build that model in a cell and print len(model.layers), or read model.summary(): "
              "does the Input show up as a layer of its own?"),
 ]
 
 
+def key(question: Question, start: Path | None = None) -> answer_key.Key:
+    """``question``'s key from the course's answer key (:mod:`course.answer_key`), read now;
+    raises :class:`AnswerKeyMissing` when this environment has none (a student's, in a class)."""
+    found = answer_key.key(question.number, start)
+    if found.answer not in question.options:
+        raise AnswerKeyMissing(f"gives {found.answer!r} for question {question.number}, which has options "
+                               f"{', '.join(question.options)}", answer_key.location(start))
+    return found
+
+
 def is_correct(question: Question, value: Any) -> bool:
-    """True when ``value`` (a letter in quotes) is the right answer."""
-    return digest(question.number, letter_of(value, question.options)) == question.key_digest
+    """True when ``value`` (a letter in quotes) is the right answer; raises
+    :class:`AnswerKeyMissing` where there is no answer key."""
+    return letter_of(value, question.options) == key(question).answer
 
 
 def letter_of(value: Any, options: Iterable[str] | Mapping[str, str] | None = None) -> str:
@@ -244,11 +236,29 @@ def commit(question: Question, letter: str, folder: Path | None = None, *, keep:
 # ---------------------------------------------------------------- what the learner sees
 
 def verdict(question: Question, letter: str) -> tuple[bool, str]:
-    """Right or wrong, with why: shown once an answer counts (self-study) or after grading."""
+    """Right or wrong, with why: shown once an answer counts (self-study) or after grading.
+    Raises :class:`AnswerKeyMissing` where there is no answer key."""
     letter = letter_of(letter, question.options)
-    if is_correct(question, letter):
-        return True, f"{letter} is right. {question.explanation}"
-    return False, f"{letter} is not the right answer. {question.explanation}"
+    found = key(question)
+    if letter == found.answer:
+        return True, f"{letter} is right. {found.explanation}"
+    return False, f"{letter} is not the right answer. {found.explanation}"
+
+
+def instant_verdict(question: Question, letter: str) -> tuple[bool | None, str]:
+    """Self-study: :func:`verdict`, or, where no answer key is installed, None and a sentence
+    that says so (the same for every letter)."""
+    try:
+        return verdict(question, letter)
+    except AnswerKeyMissing:
+        return None, no_key(question, letter)
+
+
+def no_key(question: Question, letter: str) -> str:
+    """Self-study without an answer key: the letter is kept, and nobody here can say if it is right."""
+    letter = letter_of(letter, question.options)
+    return (f"answer kept: {letter} ({question.options[letter]}). The answer key is not installed "
+            "here (your instructor has it), so this copy of the course cannot score it.")
 
 
 def recorded(question: Question, letter: str) -> str:

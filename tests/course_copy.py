@@ -13,11 +13,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir() if p.is_dir())
 
 
+#: The instructor's course folders a copy of the course holds: the lessons, and the quiz's
+#: answer key (instructor material, outside every package: course/answer_key.py).
+COURSE_FOLDERS = ("source", "release", "answer_keys")
+
+
 def copy_course(destination: Path) -> Path:
-    """nbgrader_config.py, source/ and release/ copied to ``destination`` (no gradebook)."""
+    """nbgrader_config.py, source/, release/ and answer_keys/ copied to ``destination`` (no gradebook)."""
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", destination)
-    for folder in ("source", "release"):
+    for folder in COURSE_FOLDERS:
         shutil.copytree(ROOT / folder, destination / folder)
     return destination
 

@@ -33,6 +33,20 @@ def test_no_solution_appears_in_the_course_package():
     assert not leaked, leaked
 
 
-def test_quiz_answers_are_stored_only_as_digests():
-    quiz = (ROOT / "course" / "quiz.py").read_text()
-    assert "key_digest" in quiz and not re.search(r"answer\w*\s*=\s*['\"][A-D]['\"]", quiz)
+def test_no_file_of_the_course_package_holds_the_quiz_key_in_any_form():
+    """The key (answer_keys/quiz.toml, instructor material) is not in course/: no letters, no digests
+    (four options make any digest of a letter a lookup table), no explanation, which states the answer."""
+    import tomllib
+
+    key = tomllib.loads((ROOT / "answer_keys" / "quiz.toml").read_text())
+    letters = "".join(key[f"q{n}"]["answer"] for n in range(1, 9))
+    explanations = [normalized(entry["explanation"]) for entry in key.values()]
+    assert len(explanations) == 8 and len(letters) == 8
+    files = [p for p in (ROOT / "course").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert any(p.name == "quiz.py" for p in files)
+    for path in files:
+        text = path.read_text(errors="replace")
+        assert not re.search(r"answer\w*\s*[=:]\s*['\"][A-D]['\"]", text), path
+        assert not re.search(r"\b[0-9a-f]{40,}\b", text), path  # no digest
+        assert letters not in text and " ".join(letters) not in text, path
+        assert not [e for e in explanations if e in normalized(text)], path

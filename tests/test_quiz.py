@@ -1,12 +1,14 @@
 """The quiz assesses: graded mode records without a verdict, self-study counts the first answer.
 
-* unit: the mode (environment, nbgrader config, default), keys only as digests, the quiz's
-  logic does not import the widget, what each mode's check prints, the self-study widget's
-  single attempt;
+* unit: the mode (environment, nbgrader config, default), the answer key (instructor material:
+  in the course directory, outside every package and hidden from graded kernels, read only when
+  an answer is scored), the quiz's logic does not import the widget, what each mode's check
+  prints, with and without a key, the self-study widget's single attempt;
 * notebooks: the release notebook executed in graded mode with wrong and with right answers
   prints the same thing up to the letters (nothing reveals correctness before grading); wrong
   answers score 0 under stock ``nbgrader autograde`` and ``autograder grade``, and the
-  feedback then says right or wrong with the explanation; ``autograder check`` in self-study
+  feedback then says right or wrong with the explanation; without the key both tools say the
+  quiz was not graded, and where the key was looked for; ``autograder check`` in self-study
   mode scores the answer that counts.
 """
 from __future__ import annotations
@@ -23,9 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import quiz
-from course.feedback import CheckFailed, NotAttempted
-from tests.course_copy import ROOT, copy_course, grades, nbgrader, register, submit
+from course import answer_key, quiz
+from course.feedback import CheckFailed, NotAttempted, NotGraded
+from tests.course_copy import ROOT, copy_course, graded_cell_outputs, grades, nbgrader, register, submit
 
 RIGHT = "CBDBCACB"
 WRONG = "AAAAABAA"  # a wrong letter for every question
@@ -48,30 +50,67 @@ def answered(letters: str) -> nbformat.NotebookNode:
 # --------------------------------------------------------------------------- unit
 
 
-def test_right_and_wrong_letters_are_what_the_digests_say():
+def test_right_and_wrong_letters_are_what_the_answer_key_says():
+    """The course directory's key gives one right letter per question: the source notebook's solutions."""
+    keys = answer_key.load(ROOT)
+    assert sorted(keys) == [q.number for q in quiz.QUESTIONS] and all(len(k.explanation) > 20 for k in keys.values())
     for question, right, wrong in zip(quiz.QUESTIONS, RIGHT, WRONG):
         assert quiz.is_correct(question, right) and not quiz.is_correct(question, wrong)
         assert sum(quiz.is_correct(question, letter) for letter in question.options) == 1
+    source = (ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+    solutions = dict(re.findall(r'answer_q(\d) = \\"([A-D])\\"', source))
+    assert "".join(solutions[str(n)] for n in range(1, 9)) == RIGHT == "".join(keys[n].answer for n in range(1, 9))
 
 
-def test_quiz_keys_are_kept_only_as_digests_in_course():
-    """No file of course/ holds a key as a letter: no `answer_qN = "X"`, no letter tables."""
-    for path in (ROOT / "course").rglob("*.py"):
-        text = path.read_text()
-        assert not re.search(r"answer_q\d\s*[=:]\s*['\"][A-D]['\"]", text), path
-        assert not re.search(r"['\"]?key['\"]?\s*[=:]\s*['\"][A-D]['\"]", text), path
-        assert RIGHT not in text and "C B D B C A C B" not in text, path
-    assert all(re.fullmatch(r"[0-9a-f]{64}", q.key_digest) for q in quiz.QUESTIONS)
+def _inside(path: Path, folder: str) -> bool:
+    return Path(path).resolve().is_relative_to(Path(folder).resolve())
 
 
-def test_quiz_logic_does_not_import_the_widget():
+def test_the_key_is_in_the_course_directory_outside_every_package_and_hidden_from_graded_kernels(tmp_path):
+    """answer_keys/quiz.toml beside nbgrader_config.py: not in `course/`, which `autograder grade` binds
+    back into sandboxed kernels for an editable install, but under the course root it hides;
+    c.CourseQuiz.key_file names another file (relative to the config), then the only place."""
+    from autograder.isolate import sandbox
+
+    key = answer_key.location(ROOT / "workspace" / ASSIGNMENT)
+    assert key == ROOT / "answer_keys" / "quiz.toml" and key.is_file()
+    assert not any(_inside(key, folder) for folder in sandbox.python_paths()), sandbox.python_paths()
+    assert any(_inside(key, folder) for folder in sandbox.hidden_paths(ROOT))
+    for package in ("course", "autograder"):
+        assert not _inside(key, str(ROOT / package))
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseQuiz.key_file = "private/key.toml"\n')
+    (tmp_path / "answer_keys").mkdir()
+    shutil.copy(key, tmp_path / "answer_keys" / "quiz.toml")  # not read: the setting names another file
+    with pytest.raises(answer_key.AnswerKeyMissing) as missing:
+        answer_key.load(tmp_path / "autograded" / "s1" / ASSIGNMENT)
+    assert f"looked for {tmp_path / 'private' / 'key.toml'}" in str(missing.value)
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "key.toml").write_text('[q1]\nanswer = "c"\nexplanation = "Because."\n')
+    assert answer_key.load(tmp_path) == {1: answer_key.Key("C", "Because.")}
+    (tmp_path / "private" / "key.toml").write_text('[q1]\nanswer = "C"\n')
+    with pytest.raises(answer_key.AnswerKeyMissing, match=r"\[q1\]"):
+        answer_key.load(tmp_path)
+
+
+def test_quiz_logic_does_not_import_the_widget_and_no_import_reads_the_key():
+    """The widget uses the quiz's logic, never the reverse. Importing the quiz (as a grader's zygote
+    does before it forks students' kernels) opens no answer key: it is read only to score an answer."""
     tree = ast.parse((ROOT / "course" / "quiz.py").read_text())
     imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + \
         [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [m for m in imported if m and ("widget" in m)], imported
-    code = "import sys, course.quiz, course.lessons.lesson07; print(sorted(m for m in sys.modules if m.startswith(('course.widgets', 'ipywidgets'))))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+    code = ("import sys\nopened = []\n"
+            "sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == 'open' else None)\n"
+            "import course.quiz, course.lessons.lesson07\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('course.widgets', 'ipywidgets'))))\n"
+            "course.lessons.lesson07.ask(1)\n"  # the question, shown: still no key
+            "print([p for p in opened if 'answer_keys' in p])\n"
+            "course.quiz.is_correct(course.quiz.question(1), 'A')\n"
+            "print(len([p for p in opened if 'answer_keys' in p]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env=dict(os.environ, COURSE_QUIZ_MODE="graded"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.split("\n")[:3] == ["[]", "[]", "1"], done.stdout  # read once, to score
     widget = (ROOT / "course" / "widgets" / "quiz.py").read_text()
     assert "from course import quiz" in widget  # the widget uses the quiz's logic
 
@@ -115,7 +154,7 @@ def test_each_question_has_its_own_second_hint_that_keeps_the_answer(capsys):
         assert answer.lower() not in text.lower() or re.search(rf"\b{re.escape(answer)}\b", question.text), text
         if answer.isdigit():
             assert not re.search(rf"\b{answer}\b", text) or answer in question.text, (question.number, text)
-        assert question.explanation not in text and not re.search(rf"\b(answer|option) {right}\b", text)
+        assert quiz.key(question).explanation not in text and not re.search(rf"\b(answer|option) {right}\b", text)
         words = set(re.findall(r"[a-z]{5,}", question.text.lower() + " " + " ".join(question.options.values()).lower()))
         assert words & set(re.findall(r"[a-z]{5,}", text.lower())) or "lesson" in text.lower(), text
 
@@ -235,6 +274,40 @@ def test_graded_mode_widget_shows_the_question_without_a_button(monkeypatch):
     assert "button" not in str(shown).lower()
 
 
+def test_without_a_key_self_study_says_so_graded_records_and_a_hidden_test_is_not_graded(tmp_path, monkeypatch, capsys):
+    """A course folder without answer_keys/ (a student's environment in a class): self-study keeps the
+    letter and says the key is not installed here, the same for every letter; graded mode's check records
+    as always; the hidden test raises NotGraded (no AssertionError: no wrong answer), naming the file."""
+    from course.widgets.quiz import ask
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(quiz, "_in_kernel", lambda: True)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "self-study")
+    said = {}
+    for letter in "ABCD":
+        (tmp_path / quiz.ATTEMPTS_FILE).unlink(missing_ok=True)
+        _lesson({"answer_q1": letter}).q1.check()
+        said[letter] = capsys.readouterr().out.replace(f"{letter} ({quiz.question(1).options[letter]})", "<answer>")
+        widget = ask(1)  # the answer the check committed, shown without a mark
+        assert widget.locked and "not installed here" in widget.feedback.value
+        assert not VERDICT_WORDS.search(widget.feedback.value) and "max(0, z)" not in widget.feedback.value
+    assert len(set(said.values())) == 1, said
+    assert "The answer key is not installed here (your instructor has it)" in said["A"]
+    assert not VERDICT_WORDS.search(said["A"]) and "max(0, z)" not in said["A"], said["A"]
+    monkeypatch.setenv(quiz.MODE_VARIABLE, "graded")
+    ex = _lesson({"answer_q1": "C"})
+    ex.q1.check()
+    assert "answer recorded: C" in capsys.readouterr().out
+    with pytest.raises(NotGraded) as not_graded:
+        ex.q1.check(graded=True)
+    assert not isinstance(not_graded.value, AssertionError)
+    text = str(not_graded.value)
+    assert "NOT GRADED" in text and f"looked for {tmp_path / 'answer_keys' / 'quiz.toml'}" in text, text
+    assert "CourseQuiz.key_file" in text and "max(0, z)" not in text
+
+
 # --------------------------------------------------------------------------- notebooks
 
 
@@ -318,6 +391,45 @@ def test_wrong_answers_score_zero_under_stock_nbgrader_and_the_autograder(tmp_pa
             page = (course / "feedback" / "wrong" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
             assert "is not the right answer" in page and "max(0, z)" in page
     assert scores["nbgrader"] == scores["autograder"]
+
+
+@pytest.mark.slow
+def test_without_the_key_neither_tool_grades_the_quiz_as_wrong(tmp_path):
+    """A course directory without answer_keys/: stock nbgrader's hidden tests show NotGraded naming
+    the missing file (not a wrong answer's ✘); `autograder grade` exits 1, lists the submission as
+    not graded with that reason and flags it; once the key is in place the next run grades it 8/8."""
+    scripts = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=scripts + os.pathsep + os.environ.get("PATH", ""), COURSE_QUIZ_MODE="graded")
+    missing = "answer_keys/quiz.toml"
+    for tool in ("nbgrader", "autograder"):
+        course = copy_course(tmp_path / tool)
+        shutil.rmtree(course / "answer_keys")
+        register(course, ASSIGNMENT)
+        submit(course, "right", ASSIGNMENT, answered(RIGHT))
+        command = ([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT] if tool == "nbgrader"
+                   else [os.path.join(scripts, "autograder"), "grade", ASSIGNMENT, "--workers", "1", "--no-progress"])
+        done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=900)
+        outputs = graded_cell_outputs(course, "right", ASSIGNMENT)
+        errors = [o for grade_id, cell in outputs.items() if grade_id.endswith("-test") for o in cell
+                  if o.get("output_type") == "error"]
+        assert len(errors) == 8 and {e["ename"] for e in errors} == {"NotGraded"}, (tool, errors)
+        assert all(str(course / missing) in e["evalue"] and "✘" not in e["evalue"] for e in errors), errors[0]
+        if tool == "nbgrader":
+            assert done.returncode == 0, done.stdout + done.stderr  # stock nbgrader records the cells' errors
+            continue
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "not graded" in done.stdout and str(course / missing) in done.stdout, done.stdout
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            assert gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "right").flagged
+        (course / "answer_keys").mkdir()
+        shutil.copy(ROOT / missing, course / missing)
+        done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "the last attempt failed" in done.stdout, done.stdout  # graded again, without --force
+        right = {cell: s for cell, s in grades(course, "right", ASSIGNMENT).items() if cell.endswith("-test")}
+        assert len(right) == 8 and all(score == maximum == 1 for score, maximum in right.values()), right
 
 
 @pytest.mark.slow

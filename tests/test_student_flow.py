@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.course_copy import ROOT, grades
+from tests.course_copy import COURSE_FOLDERS, ROOT, grades
 
 ASSIGNMENT = "07_quiz"
 WRONG = "AAAAABAA"
@@ -33,7 +33,7 @@ def course_copy(destination: Path) -> Path:
     destination.mkdir(parents=True)
     for name in ("nbgrader_config.py", "tasks.py", "pyproject.toml", ".gitignore"):
         shutil.copy(ROOT / name, destination / name)
-    for folder in ("source", "release"):
+    for folder in COURSE_FOLDERS:
         shutil.copytree(ROOT / folder, destination / folder,
                         ignore=shutil.ignore_patterns(".*", "__pycache__"))
     git(destination, "init", "-q")

@@ -18,6 +18,11 @@ is graded like this:
    result returns;
 4. the cell's outputs are replaced by that one verdict (the ✔ line, or an error with
    the message), so nbgrader's scores, the autograded notebook and the feedback show it.
+
+This process runs in the course directory, so it reads instructor material there that no
+student's kernel can see (the quiz's answer key, :mod:`course.answer_key`). When that is
+missing, a check raises ``course.feedback.NotGraded``: the verdict's status is
+:data:`NOT_GRADED`, and the submission is recorded as failed, not as a wrong answer.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ from typing import Any, Callable
 from autograder.isolate.process import JsonLines, die_with_parent, protocol_pipes
 
 LESSON_PACKAGE = "course.lessons."
+#: A verdict's status when the grader could not score the cell (instructor material missing).
+NOT_GRADED = "not_graded"
 
 
 @dataclass
@@ -400,7 +407,7 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     import importlib
 
     from course import answers, errors
-    from course.feedback import CheckFailed, NotAttempted
+    from course.feedback import CheckFailed, NotAttempted, NotGraded
 
     module = request["module"]
     if not module.startswith(LESSON_PACKAGE):
@@ -467,6 +474,8 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
             return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render(), **before()}
         except CheckFailed as failure:
             return {"status": "failed", "ename": type(failure).__name__, "text": failure.render(), **before()}
+        except NotGraded as problem:  # instructor material missing (the quiz's key): no verdict at all
+            return {"status": NOT_GRADED, "ename": type(problem).__name__, "text": problem.render(), **before()}
         except Exception as error:  # noqa: BLE001 - whatever went wrong, a message, not a crash
             text = CheckFailed(exercise.title, [f"the check could not run on your answers: "
                                                 f"{type(error).__name__}: {str(error)[:300]}"]).render()

@@ -21,7 +21,8 @@ class Status(StrEnum):
     GRADED = "graded"        # nbgrader recorded its grades; every notebook ran to its end
     CRASHED = "crashed"      # a kernel died; the tests before it count, the rest score zero
     TIMED_OUT = "timed_out"  # a notebook outlived --notebook-timeout; same scoring as a crash
-    FAILED = "failed"        # no grade recorded (nbgrader failed, the worker died twice ...)
+    FAILED = "failed"        # no grade recorded (nbgrader failed, the worker died twice ...), or a
+    #                          cell the grader could not score (e.g. the quiz's answer key missing)
 
     @classmethod
     def of(cls, value: Any) -> "Status":

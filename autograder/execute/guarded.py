@@ -14,7 +14,8 @@ three additions an instructor notices:
   and zero for the rest. The outcome is kept in :data:`OUTCOMES` for the worker;
 * trusted checks (:mod:`autograder.check.trusted`): in a course lesson, each graded test cell
   that follows the course's convention gets its verdict from the worker's trusted
-  process, on answers the kernel exported as data before the cell ran.
+  process, on answers the kernel exported as data before the cell ran; a cell the trusted
+  process could not score (instructor material missing) makes the outcome ``failed``.
 """
 from __future__ import annotations
 
@@ -208,6 +209,10 @@ class GuardedExecute(Execute):
         cell.outputs = trusted.outputs(verdict)
         self._outcome["trusted_cells"] += 1
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if verdict.get("status") == trusted.NOT_GRADED and self._outcome["status"] == "ok":
+            # Not a wrong answer: the submission is recorded as failed (flagged, graded again next run).
+            text = (verdict.get("text") or "").strip()
+            self._outcome.update(status="failed", reason=f"{grade_id}: {text.splitlines()[0] if text else 'not graded'}")
         self._outcome["trusted_by_cell"].setdefault(grade_id, []).append(round(time.monotonic() - start, 3))
         self._outcome["trusted_seconds"] = round(self._outcome["trusted_seconds"] + time.monotonic() - start, 3)
 

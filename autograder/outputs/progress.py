@@ -237,7 +237,7 @@ def print_summary(summary: Any, rejected: Any = None) -> None:
                   "these grades are only as trustworthy as the submissions.")
     problems = [r for r in summary.results if r.status != Status.GRADED]
     if problems:
-        detail = Table(title="needs a look (crashed and timed-out notebooks are flagged in the formgrader)",
+        detail = Table(title="needs a look (crashed, timed-out and not graded notebooks are flagged in the formgrader)",
                        title_justify="left")
         for column in ("status", "assignment", "student", "reason"):
             detail.add_column(column)

@@ -5,12 +5,15 @@ What the visible test ``ex.q1.check()`` prints depends on the quiz's mode
 
 * graded (a class): ``Question 1: answer recorded: B (...)``: no ✔/✘, nothing that says
   whether B is right; the hidden test ``ex.q1.check(graded=True)`` grades it after
-  submission and its feedback says right or wrong, with the explanation;
+  submission and its feedback says right or wrong, with the explanation. It reads the answer
+  key from the instructor's course directory (:mod:`course.answer_key`); where there is none it
+  raises :class:`~course.feedback.NotGraded`, naming where it looked, never a wrong answer;
 * self-study: the first answer committed counts, whichever way it came (the widget's Submit
   button, or the first run of this check, of nbgrader's Validate or of ``autograder check`` on
   the letter in the cell); it is kept in .quiz_answers.json beside the notebook, so a changed
   cell or a restarted kernel does not give a fresh try. The check says right or wrong, and
-  why; ``autograder check`` scores that answer.
+  why; ``autograder check`` scores that answer. Where no answer key is installed (the student
+  package of a class), it says so and keeps the letter.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from typing import Any
 
 from course import quiz
 from course.exercise import Exercise, Notebook, defer_verdict
-from course.feedback import CheckFailed
+from course.feedback import CheckFailed, NotGraded
 from course.quiz import QUESTIONS, Question
 
 notebook = Notebook()
@@ -77,13 +80,22 @@ class QuizExercise(Exercise):
         if inputs:
             raise TypeError(f"check() got unexpected arguments: {', '.join(inputs)}")
         if graded or quiz.mode() != quiz.GRADED:
+            correct: bool | None
             if graded:
                 letter, note = self._written(), ""
                 if letter is None:
                     self.answers()
+                try:
+                    correct, message = quiz.verdict(self.question, letter)
+                except quiz.AnswerKeyMissing as missing:
+                    raise NotGraded(self.title, f"{missing} This answer ({letter}) is not graded yet: put the "
+                                                "key there and grade again.") from None
             else:
                 letter, note = self._counted()
-            correct, message = quiz.verdict(self.question, letter)
+                correct, message = quiz.instant_verdict(self.question, letter)
+                if correct is None:  # no answer key here: no verdict either way
+                    print(f"{self.title}: {message}{note}")
+                    return
             if not correct:
                 raise CheckFailed(self.title, [message + note])
             line = f"✔ {self.title}: {message}{note}"

@@ -14,7 +14,8 @@ The student picks an option and presses the button: the choice is stored in
 
 :func:`ask` shows one question of the course quiz the way the quiz's mode wants
 (:mod:`course.quiz`): in *self-study* mode a Submit button commits the first answer
-(saved beside the notebook) and then shows right/wrong and why; in *graded* mode the
+(saved beside the notebook) and then shows right/wrong and why (or, where no answer key is
+installed, that it cannot say); in *graded* mode the
 widget only shows the question and its options, and the answer is the letter written
 in ``answer_qN`` in the cell below, the one thing graded.
 """
@@ -157,9 +158,9 @@ def ask(number: int, mode: str | None = None) -> "QuizQuestion | GradedQuestion"
     if (mode or quiz.mode()) == quiz.GRADED:
         return GradedQuestion(question)
 
-    def submit(letter: str) -> tuple[bool, str]:
+    def submit(letter: str) -> tuple[bool | None, str]:
         counted = quiz.commit(question, letter)
-        correct, message = quiz.verdict(question, counted)
+        correct, message = quiz.instant_verdict(question, counted)
         if counted != letter:
             message = f"Your first answer, {counted}, is the one that counts. {message}"
         return correct, message

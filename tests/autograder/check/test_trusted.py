@@ -398,6 +398,37 @@ def test_a_misnamed_answer_is_named_by_the_trusted_check_too():
     assert verdict["status"] == "failed" and "`dense_param`" in verdict["text"], verdict
 
 
+def test_the_quiz_is_graded_with_the_key_of_the_course_it_runs_in_and_not_graded_without(tmp_path, monkeypatch):
+    """The trusted process runs in the course directory: it reads the quiz's key there
+    (answer_keys/quiz.toml), which no sandboxed kernel sees. Without a key, the verdict is
+    NOT_GRADED (never a wrong answer), naming where the key was looked for."""
+    import shutil
+
+    monkeypatch.setenv("COURSE_QUIZ_MODE", "graded")
+    request = {"module": "course.lessons.lesson07", "calls": [["q1", {}], ["q1", {"graded": True}]]}
+    folder = tmp_path / "course"
+    (folder / "answer_keys").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copy(ROOT / "answer_keys" / "quiz.toml", folder / "answer_keys")
+    monkeypatch.chdir(folder)
+    verdicts = {}
+    for letter in "AC":
+        export, ask = kernel({"answer_q1": letter})
+        export["last_error"] = None
+        verdicts[letter] = trusted.verdict_of({**request, "export": export}, ask)
+    assert verdicts["C"]["status"] == "passed" and "✔ Question 1: C is right" in verdicts["C"]["text"]
+    assert verdicts["A"]["status"] == "failed" and "max(0, z)" in verdicts["A"]["text"]
+    (folder / "answer_keys" / "quiz.toml").unlink()
+    export, ask = kernel({"answer_q1": "C"})
+    export["last_error"] = None
+    verdict = trusted.verdict_of({**request, "export": export}, ask)
+    assert verdict["status"] == trusted.NOT_GRADED and verdict["ename"] == "NotGraded", verdict
+    assert f"looked for {folder / 'answer_keys' / 'quiz.toml'}" in verdict["text"]
+    assert "answer recorded: C" in verdict["stdout"]  # what the visible check printed stays above it
+    shown = trusted.outputs(verdict)
+    assert shown[-1]["output_type"] == "error" and shown[-1]["ename"] == "NotGraded"
+
+
 def test_in_a_notebook_a_cell_shows_one_verdict_and_a_hint_once():
     import nbformat
     from nbclient import NotebookClient
