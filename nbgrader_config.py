@@ -32,6 +32,10 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.d
 # feedback after grading). A grader or a class server can override it with the
 # environment variable COURSE_QUIZ_MODE. course/quiz.py reads this setting.
 c.CourseQuiz.mode = "self-study"
+# The quiz's answer key is instructor material: answer_keys/quiz.toml beside this file, never in the
+# course package students install (course/answer_key.py reads it; README "Answer keys stay with the
+# instructor"). To keep it elsewhere, somewhere students cannot read:
+# c.CourseQuiz.key_file = "/path/to/quiz.toml"
 # `autograder grade` hides this file from the sandboxed kernels: it gives each kernel's home an
 # nbgrader_config.py with just these settings, so graded notebooks show what they show here.
 # (Name single settings, never a whole section that may hold a key or a hidden value.)

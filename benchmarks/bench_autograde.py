@@ -58,10 +58,12 @@ def env() -> dict[str, str]:
 
 
 def copy_course(src: Path, assignment: str, dest: Path) -> Path:
-    """nbgrader_config.py and source/<assignment> only (not the virtualenv, not old grades)."""
+    """nbgrader_config.py, source/<assignment> and the quiz's answer key only (not the virtualenv,
+    not old grades)."""
     dest.mkdir(parents=True)
     shutil.copy(src / "nbgrader_config.py", dest / "nbgrader_config.py")
     shutil.copytree(src / "source" / assignment, dest / "source" / assignment)
+    shutil.copytree(src / "answer_keys", dest / "answer_keys")  # instructor material (course/answer_key.py)
     subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "generate_assignment",
                     assignment, "--force"], cwd=dest, env=env(), check=True, capture_output=True)
     return dest

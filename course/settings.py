@@ -7,8 +7,9 @@ config folders (``~/.jupyter``, ``/etc/jupyter`` ...: a class server's system-wi
 or the one ``autograder grade`` writes into a sandboxed kernel's home with just the settings
 named by ``c.Autograder.notebook_config``), then the copy that ships with the course.
 
-Read here: ``CourseQuiz.mode`` (:mod:`course.quiz`) and ``Execute.timeout``, nbgrader's
-per-cell time limit (:mod:`course.errors`, to say that a cell was stopped by it).
+Read here: ``CourseQuiz.mode`` (:mod:`course.quiz`), ``CourseQuiz.key_file`` (:mod:`course.answer_key`:
+the quiz's key, instructor material, lives beside the course's config) and ``Execute.timeout``,
+nbgrader's per-cell time limit (:mod:`course.errors`, to say that a cell was stopped by it).
 """
 from __future__ import annotations
 

@@ -34,6 +34,9 @@ ONE_HOME = {
     "TraceError": "course/arguments.py",
     "check_model": "course/arguments.py",
     "course_config": "course/settings.py",   # one reader of the course's nbgrader_config.py
+    "AnswerKeyMissing": "course/answer_key.py",  # one reader of the quiz's answer key
+    "location": "course/answer_key.py",
+    "NotGraded": "course/feedback.py",       # a check the grader cannot score
     "setting": "course/settings.py",
 }
 
