@@ -43,6 +43,9 @@ SYSTEM_PYTHONS = ["/usr/bin/python3.13", "/usr/bin/python3.12", "/usr/bin/python
                   "/usr/local/bin/python3.13", "/usr/local/bin/python3.12", "/usr/local/bin/python3.11"]
 #: What an instructor's copy of the course holds (their gradebook and submissions go beside).
 COURSE_FILES = ["nbgrader_config.py", "source", "release", "README.md"]
+#: Instructor material the graders read from the course directory (course/answer_key.py): only
+#: in the instructor's copy, in their private home; never in the environment students' servers use.
+INSTRUCTOR_FILES = ["answer_keys"]
 DEMO_LABEL = "DEMO MODE: every account runs as one user, with no isolation between accounts."
 
 
@@ -270,11 +273,15 @@ def hub_block(course_id: str, user_config_dir: Path, demo: bool) -> str:
 
 
 def make_course_copy(destination: Path, course_id: str, user_config_dir: Path, demo: bool) -> bool:
-    """The instructor's copy of the course (created once; False when it was already there)."""
+    """The instructor's copy of the course (created once; False when it was already there, then
+    only instructor material it lacks, such as the answer key, is added)."""
     if (destination / "nbgrader_config.py").exists():
-        return False
+        missing = [name for name in INSTRUCTOR_FILES if not (destination / name).exists() and (ROOT / name).exists()]
+        for name in missing:
+            shutil.copytree(ROOT / name, destination / name)
+        return bool(missing)
     destination.mkdir(parents=True)
-    for name in COURSE_FILES:
+    for name in COURSE_FILES + INSTRUCTOR_FILES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, destination / name,

@@ -399,6 +399,22 @@ def test_a_student_cannot_submit_under_another_name(hub):
             in output), output
 
 
+def test_the_quiz_key_is_in_the_instructors_copy_and_out_of_every_students_reach(hub):
+    """The graders read the answer key from the instructor's course copy; a student's server, whose
+    course package and config come from the hub, finds none, and cannot read the instructor's."""
+    key = hub.course_copy() / "answer_keys" / "quiz.toml"
+    assert key.is_file()
+    student = hub.user("student1")
+    peek = hub.run_as(student, ["cat", str(key)])
+    assert peek.returncode != 0 and "answer" not in peek.stdout, peek.stdout[:200]
+    probe = ("import course.answer_key as k\n"
+             "try:\n    k.load(); print('KEY FOUND')\n"
+             "except k.AnswerKeyMissing as exc:\n    print('no key:', exc)\n")
+    found = hub.run_as(student, ["python", "-c", probe])
+    assert found.returncode == 0 and "no key:" in found.stdout and "KEY FOUND" not in found.stdout, \
+        found.stdout + found.stderr
+
+
 # --------------------------------------------------------------------------- grading as the instructor
 
 def test_the_instructors_sandbox_holds_against_a_class_of_cheats(hub, tmp_path):
