@@ -215,13 +215,9 @@ def lab_command(python: Path, args: list[str]) -> list[str]:
 
 def test(args: list[str]) -> int:
     """Run the whole test suite; 'no tests collected' (pytest exit 5) counts as failure.
-
-    Without arguments: on two pytest-xdist workers, the sandboxed grading tests in one and the
-    hub, browser and course-library tests beside them (tests/conftest.py's groups)."""
+    Arguments go to pytest (``-n 2 --dist loadgroup``: two workers, tests/conftest.py's groups)."""
     python = ensure_environment()
     use_environment(python)
-    if not args:
-        args = ["-n", "2", "--dist", "loadgroup"]
     code = subprocess.call([str(python), "-m", "pytest", *args], cwd=ROOT)
     if code == 5:
         print("pytest collected no tests: treating that as a failure.", file=sys.stderr)

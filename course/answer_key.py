@@ -26,7 +26,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.settings import course_config, setting
+from course.settings import CONFIG_FILE, course_config, setting
 
 #: Where the key lives in a course directory: beside its nbgrader_config.py.
 KEY_FILE = Path("answer_keys") / "quiz.toml"
@@ -56,8 +56,9 @@ class Key:
 
 def location(start: Path | None = None) -> Path | None:
     """Where the key of the course around ``start`` (default: the working folder) should be:
-    ``c.CourseQuiz.key_file``, else ``answer_keys/quiz.toml`` beside the course's config; None
-    when no course config is found."""
+    ``c.CourseQuiz.key_file``, else ``answer_keys/quiz.toml`` beside the nearest course config
+    (from ``start`` upward) that has one, else beside the course's config; None when no course
+    config is found."""
     config = course_config(start)
     named = setting(KEY_SETTING, start)
     if named:
@@ -65,6 +66,12 @@ def location(start: Path | None = None) -> Path | None:
         if not path.is_absolute():
             path = (config.parent if config is not None else (start or Path.cwd())) / path
         return path
+    # A learner's workspace inside the course directory has an nbgrader_config.py of its own (its
+    # exchange's): the key is beside the nearest config, from ``start`` upward, that has one.
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file() and (folder / KEY_FILE).is_file():
+            return folder / KEY_FILE
     return config.parent / KEY_FILE if config is not None else None
 
 

@@ -125,9 +125,15 @@ class JupyterLab:
                 self.process.wait(timeout=10)
 
     def kernels(self) -> list[dict]:
-        """The server's running kernels, with their ``execution_state``."""
-        with urllib.request.urlopen(self._api("kernels"), timeout=5) as response:
-            return json.load(response)
+        """The server's running kernels, with their ``execution_state`` ([] for a moment while one
+        starts: jupyter_server answers 500 when listed before its ``last_activity`` is set)."""
+        try:
+            with urllib.request.urlopen(self._api("kernels"), timeout=5) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code >= 500:
+                return []
+            raise
 
     def wait_for_idle_kernel(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -78,9 +78,17 @@ def test_the_key_is_in_the_course_directory_outside_every_package_and_hidden_fro
     assert any(_inside(key, folder) for folder in sandbox.hidden_paths(ROOT))
     for package in ("course", "autograder"):
         assert not _inside(key, str(ROOT / package))
-    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseQuiz.key_file = "private/key.toml"\n')
+    # A learner's workspace (tasks.py lab) inside the course has its own nbgrader_config.py:
+    # the key is still the course's.
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
     (tmp_path / "answer_keys").mkdir()
-    shutil.copy(key, tmp_path / "answer_keys" / "quiz.toml")  # not read: the setting names another file
+    shutil.copy(key, tmp_path / "answer_keys" / "quiz.toml")
+    (tmp_path / "workspace" / ASSIGNMENT).mkdir(parents=True)
+    (tmp_path / "workspace" / "nbgrader_config.py").write_text("c = get_config()\nc.Exchange.root = 'x'\n")
+    assert answer_key.location(tmp_path / "workspace" / ASSIGNMENT) == tmp_path / "answer_keys" / "quiz.toml"
+    assert answer_key.load(tmp_path / "workspace" / ASSIGNMENT)
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseQuiz.key_file = "private/key.toml"\n')
+    # not read now: the setting names another file
     with pytest.raises(answer_key.AnswerKeyMissing) as missing:
         answer_key.load(tmp_path / "autograded" / "s1" / ASSIGNMENT)
     assert f"looked for {tmp_path / 'private' / 'key.toml'}" in str(missing.value)

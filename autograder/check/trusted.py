@@ -206,7 +206,11 @@ class TrustedChecks:
         an ``nbgrader_config.py``; see autograder.core.options.notebook_config_text), as the kernel does."""
         if not notebook_config or self.config_dir is not None:
             return
-        self.config_dir = tempfile.mkdtemp(prefix="autograder-notebook-config-")
+        from autograder.isolate.sandbox import SCRATCH
+
+        # In a sandboxed worker, on its private scratch: gone with the worker, however it ends.
+        self.config_dir = tempfile.mkdtemp(prefix="autograder-notebook-config-",
+                                           dir=SCRATCH if SCRATCH.is_mount() else None)
         Path(self.config_dir, "nbgrader_config.py").write_text(notebook_config)
 
     def _env(self) -> dict[str, str]:

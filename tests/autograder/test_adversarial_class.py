@@ -450,9 +450,12 @@ def test_a_real_lesson_cannot_read_its_hidden_tests(tmp_path):
         "        print('blocked', type(exc).__name__)\n"))
     nbformat.write(spy, incoming / "spy_01_input_data.ipynb")
     summary = tmp_path / "summary.json"
+    tmp_before = {p.name for p in Path(tempfile.gettempdir()).iterdir()}
     out = autograder("grade", "01_input_data", "--from", str(incoming), "--workers", "1", "--no-progress",
                      "--summary-json", str(summary), cwd=root, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
+    # The course's notebook settings reach the trusted checks through a folder of the worker's, gone with it.
+    assert leftovers(tmp_before) == []
     scores = {r["student"]: r["score"] for r in json.loads(summary.read_text())["results"]}
     assert scores["spy"] == scores["honest"], scores
     nb = json.loads((root / "autograded" / "spy" / "01_input_data" / "01_input_data.ipynb").read_text())
