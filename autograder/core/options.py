@@ -140,9 +140,13 @@ class Autograder(Configurable):
     def worker_count(self, jobs: int) -> int:
         """Workers for ``jobs`` submissions: as asked (one per core), never more than submissions,
         and with ``--memory-limit`` never more than this machine's memory holds (see :meth:`worker_budget`)."""
-        wanted = max(1, min(self.workers or default_workers(), jobs))
+        wanted = self._wanted_workers(jobs)
         budget, memory = self.worker_budget(), machine_memory()
         return min(wanted, max(1, memory // budget)) if budget and memory else wanted
+
+    def _wanted_workers(self, jobs: int) -> int:
+        """As asked (default one per core), never more than submissions."""
+        return max(1, min(self.workers or default_workers(), jobs))
 
     def worker_budget(self) -> int | None:
         """Bytes one worker may take with ``--memory-limit``: the kernel's memory, its writable space
@@ -152,7 +156,7 @@ class Autograder(Configurable):
 
     def workers_note(self, jobs: int) -> str:
         """Why fewer workers than asked run ("" when as many as asked)."""
-        wanted = max(1, min(self.workers or default_workers(), jobs))
+        wanted = self._wanted_workers(jobs)
         count, budget = self.worker_count(jobs), self.worker_budget()
         if count >= wanted or not budget:
             return ""

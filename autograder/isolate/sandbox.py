@@ -540,11 +540,12 @@ def setup_filesystem(spec: Spec) -> None:
     work_fd, ipc_fd = os.open(spec.work, os.O_PATH), os.open(spec.ipc, os.O_PATH)
     _read_only_everything()
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    sizes = temp_sizes(spec.limits.writable)
     for path in sorted(spec.hide, key=len):
         if not os.path.isdir(path):
             continue  # already under a hidden folder
         world = path in ("/tmp", "/var/tmp", "/dev/shm") or path == tempfile.gettempdir()
-        size = temp_sizes(spec.limits.writable).get(path, temp_sizes(spec.limits.writable)["/var/tmp"])
+        size = sizes.get(path, sizes["/var/tmp"])
         options = f"mode=1777,size={size}" if world else "mode=0755,size=1m"
         mount("sandbox", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
     for path in sorted(keep, key=len):
