@@ -177,9 +177,12 @@ class Recording:
                 return {**base, "status": "failed", "reason": "recording failed: " + first_line(line),
                         "cells": [], "score": 0.0, "max_score": 0.0, "log": log[-4000:]}
             _write_extra_files(self.course, assignment, student, files)
-            cells = read_back(api, self.course, assignment, student, flagged=status in (Status.CRASHED, Status.TIMED_OUT))
-        return {**base, "status": status, "reason": reason, "cells": cells,
-                "score": sum(c["points"] or 0 for c in cells), "max_score": sum(c["max_points"] for c in cells),
+            # Flagged for the formgrader as a local worker flags it: a crash, a timeout, or a cell the
+            # grader could not score (the worker's autograde succeeded, else no notebook came back).
+            flagged = status in (Status.CRASHED, Status.TIMED_OUT, Status.FAILED)
+            cells = read_back(api, self.course, assignment, student, flagged=flagged, earlier=remote.get("cells") or ())
+        return {**base, "status": status, "reason": reason, "cells": [c.to_json() for c in cells],
+                "score": sum(c.points or 0 for c in cells), "max_score": sum(c.max_points for c in cells),
                 "record_seconds": round(time.monotonic() - start, 3),
                 "log": "" if status == Status.GRADED else remote.get("log", ""),
                 "_replayed": True}

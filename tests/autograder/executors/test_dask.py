@@ -165,6 +165,16 @@ def test_recording_replays_what_the_worker_executed(tmp_path):
     folder = here / "autograded" / "ann" / "ps1"
     assert (folder / "notes.txt").read_bytes() == b"written by the notebook"
     assert "injected by the worker" in (folder / "ps1.ipynb").read_text()
+    assert book["flagged"] == []
+
+    # a cell the worker's grader could not score (NotGraded: the quiz's key missing) is recorded as
+    # failed and flagged for the formgrader, as a local worker flags it; graded again, it is unflagged
+    not_graded = {**remote, "status": "failed", "reason": "test_add: NotGraded: the answer key is not here"}
+    result = record(Course(here), not_graded)
+    assert result["status"] == "failed" and "NotGraded" in result["reason"], result
+    assert scores(here, "ps1")["ann"]["flagged"] == ["ps1"]
+    assert record(Course(here), remote)["status"] == "graded"
+    assert scores(here, "ps1")["ann"]["flagged"] == []
 
     test_add.source = "assert True  # not the course's test"
     remote["files"]["ps1.ipynb"] = nbformat.writes(executed).encode()
