@@ -245,13 +245,22 @@ def hub(args: list[str]) -> int:
     return serve.main(args, ensure_dev_environment=dev_environment, run=run)
 
 
+def feedback_report(args: list[str]) -> int:
+    """Regenerate tests/mutation/reports/: each lesson's visible tests run on generated mistakes
+    (mutants of the reference answers) and on correct variants (``--lesson NAME`` for one lesson)."""
+    python = ensure_environment()
+    use_environment(python)
+    return subprocess.call([str(python), "-m", "tests.mutation.report", *args], cwd=ROOT)
+
+
 def setup(args: list[str]) -> int:
     """Only create or update ``.venv``."""
     ensure_environment()
     return 0
 
 
-COMMANDS = {"lab": lab, "test": test, "setup": setup, "exchange": exchange, "hub": hub}
+COMMANDS = {"lab": lab, "test": test, "setup": setup, "exchange": exchange, "hub": hub,
+            "feedback-report": feedback_report}
 
 
 def main(argv: list[str]) -> int:
