@@ -9,6 +9,7 @@ the next run's plan (what is graded already), the exports and the class report.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -16,6 +17,7 @@ from typing import Callable
 
 from autograder.core.coursedir import Course
 from autograder.core.results import Job, Result, Status, Summary
+from autograder.record import faults
 
 
 class RunLog:
@@ -49,10 +51,21 @@ class RunLog:
         return sum(times) / len(times) if times else None
 
     def append(self, result: Result) -> None:
-        with open(self.path, "a") as handle:
-            handle.write(json.dumps(result.to_dict()) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """Append ``result``'s line, whole or not at all: a write that fails (a full disk) is undone,
+        so no line is cut short and the next one lands on a line of its own; the OSError is raised."""
+        data = (json.dumps(result.to_dict()) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            try:
+                if os.write(fd, data) != len(data):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, size)
+                raise
+        finally:
+            os.close(fd)
 
 
 #: ``on_result(result, done, total)``: called as each submission is recorded.
@@ -80,15 +93,31 @@ class Recorder:
         """Log and show ``result`` for ``job``; False (and nothing done) if ``job`` was recorded already."""
         if job.id in self.recorded:
             return False
-        self.recorded.add(job.id)
         result.fingerprint, result.why, result.attempt = job.fingerprint, job.why, attempt
         result.finished, result.executor = time.time(), self.executor
+        raw = f"{result.reason}\n{result.log}"
+        if result.status == Status.FAILED and (reason := faults.explain(raw, self.course)):
+            result.reason = reason  # an infrastructure fault, in words (the raw text stays in the log)
         if job.assignment not in self.logs:
             self.logs[job.assignment] = RunLog(self.course, job.assignment)
-        self.logs[job.assignment].append(result)
+        try:
+            self.logs[job.assignment].append(result)
+        except OSError as exc:
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            what = (f"the disk holding the course folder ({self.course.root}) is full" if full
+                    else f"the run log cannot be written ({exc})")
+            raise faults.stopped(f"{what}: {job.student}'s result of {job.assignment} could not be logged",
+                                 len(self.summary.results), self.total,
+                                 ("Free some space" if full else f"Make {self.logs[job.assignment].path} writable")
+                                 + ", then run the same command again") from exc
+        self.recorded.add(job.id)
         self.summary.results.append(result)
         if self.on_result:
             self.on_result(result, len(self.summary.results), self.total)
+        if result.status == Status.FAILED and faults.disk_full(raw):  # every later submission would fail too
+            raise faults.stopped(f"the disk holding the course folder ({self.course.root}) is full",
+                                 sum(r.status != Status.FAILED for r in self.summary.results), self.total,
+                                 "Free some space, then run the same command again")
         return True
 
 

