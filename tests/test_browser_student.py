@@ -63,22 +63,6 @@ def _release(name: str) -> nbformat.NotebookNode:
     return nbformat.read(str(ROOT / "release" / name / f"{name}.ipynb"), as_version=4)
 
 
-def _dirty_after_opening(page, server: JupyterLab, name: str) -> list[bool]:
-    """Open ``name``.ipynb, wait for its idle kernel, then sample the tab's dirty mark for a while."""
-    # ?reset: a fresh layout, not the one the previous notebook left in the server's workspace
-    page.goto(f"{server.url}/lab/tree/{name}.ipynb?reset&token={server.token}")
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").wait_for(timeout=60_000)
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
-    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=f"{name}.ipynb")
-    time.sleep(SETTLE_SECONDS)
-    samples = []
-    deadline = time.monotonic() + WATCH_SECONDS
-    while time.monotonic() < deadline:
-        samples.append("jp-mod-dirty" in (tab.first.get_attribute("class") or ""))
-        time.sleep(0.25)
-    return samples
-
-
 @pytest.fixture
 def chromium():
     require_chromium()
@@ -92,21 +76,45 @@ def chromium():
             browser.close()
 
 
+def _open(page, server: JupyterLab, name: str, workspace: str):
+    """Open ``name``.ipynb in a JupyterLab workspace of its own (a fresh layout, not shared with the
+    other pages open at the same time); returns the notebook's tab."""
+    page.goto(f"{server.url}/lab/workspaces/{workspace}/tree/{name}.ipynb?reset&token={server.token}")
+    return page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=f"{name}.ipynb")
+
+
+def _wait_idle(page) -> None:
+    """Until the open notebook is shown and its kernel is idle."""
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").wait_for(timeout=60_000)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=90_000)
+
+
 def _open_each(tmp_path, chromium, notebooks: dict[str, nbformat.NotebookNode], artifact: str) -> dict[str, list[bool]]:
+    """Open every notebook at once, each in its own page, wait for every kernel to be idle, then
+    sample every tab's dirty mark for a while: {name: [dirty?, ...]}."""
     server = LessonsLab(tmp_path, notebooks)
-    page = None
+    pages = {}
     try:
         server.start()
-        seen = {}
-        for name in notebooks:
-            if page is not None:
-                page.close()  # leave without saving anything
-            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-            seen[name] = _dirty_after_opening(page, server, name)
+        tabs = {}
+        for index, name in enumerate(notebooks):
+            pages[name] = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            tabs[name] = _open(pages[name], server, name, f"w{index}")
+        for page in pages.values():
+            _wait_idle(page)
+        time.sleep(SETTLE_SECONDS)
+        seen: dict[str, list[bool]] = {name: [] for name in notebooks}
+        deadline = time.monotonic() + WATCH_SECONDS
+        while time.monotonic() < deadline:
+            for name, tab in tabs.items():
+                seen[name].append("jp-mod-dirty" in (tab.first.get_attribute("class") or ""))
+            time.sleep(0.25)
         return seen
     finally:
-        if page is not None:
-            _screenshot(page, artifact)
+        if pages:
+            _screenshot(list(pages.values())[-1], artifact)
+        for page in pages.values():
+            page.close()  # leave without saving anything
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / artifact.replace(".png", ".log")).write_text(server.log())
         server.stop()
