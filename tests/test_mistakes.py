@@ -56,6 +56,12 @@ def model_with(**build):
 
 
 def functional_model():
+def transposed_dense():
+    """Dense(64) called on the normalized features transposed: its kernel is (1000, 64)."""
+    layer = keras.layers.Dense(64, activation="relu")
+    return dict(dense_1=layer, hidden_1=np.asarray(layer(np.asarray(ref.make_normalizer(X)(X)).T)))
+
+
     inputs = keras.Input(shape=(20,))
     outputs = keras.layers.Dense(1, activation="sigmoid")(
         keras.layers.Dense(32, activation="relu")(keras.layers.Dense(64, activation="relu")(
@@ -76,15 +82,28 @@ MISTAKES = [
     ("spread over rows", "lesson01", "q4", lambda: dict(feature_spread=lambda f: np.std(f, axis=1)), {},
      "use axis=0"),
     ("un-adapted Normalization", "lesson02", "q1", lambda: dict(normalizer=keras.layers.Normalization()), {},
+    # issue 22: causes named only when the code shows them (found by tests/mutation/)
+    ("median for the fraction", "lesson01", "q3",
+     lambda: dict(positive_fraction=lambda l: float(np.median(l))), {}, "the median of the labels"),
+    ("whole-number fraction, no round() or median", "lesson01", "q3",
+     lambda: dict(positive_fraction=lambda l: 1.0), {}, "without rounding it"),
+    ("transposed before the spread", "lesson01", "q4",
+     lambda: dict(feature_spread=lambda f: np.std(f.T, axis=0)), {}, "transposes its input (.T)"),
      "never adapted"),
     ("adapt on the labels", "lesson02", "q1", lambda: dict(normalizer=ref.make_normalizer(Y)), {},
-     "not on y"),
+     "adapted on the labels (y)"),
+    ("adapt on the transposed features", "lesson02", "q1", lambda: dict(normalizer=ref.make_normalizer(X.T)), {},
+     "had the samples as columns (transposed)"),
+    ("adapt on one column", "lesson02", "q1", lambda: dict(normalizer=ref.make_normalizer(X[:, :1])), {},
+     "learned 1 mean, so the data it was adapted on had 1 column"),
     ("adapt on the wrong data", "lesson02", "q1",
      lambda: dict(normalizer=ref.make_normalizer(load_data("test").x[:50])), {}, "adapted on other data"),
     ("adapt on normalized data", "lesson02", "q1",
      lambda: dict(normalizer=ref.make_normalizer((X - X.mean(0)) / X.std(0))), {}, "already normalized"),
     ("forgot to apply the layer", "lesson02", "q2", lambda: dict(x_normalized=X), {}, "equals the raw x"),
     ("wrong units (stage 3)", "lesson03", "q1",
+    ("layer called on transposed data", "lesson03", "q1", lambda: transposed_dense(),
+     {}, "was called on x_normalized transposed"),
      lambda: dict(dense_1=keras.layers.Dense(32, activation="relu")), {}, "has 32 units; stage 3 (Dense layer 1) expects 64"),
     ("wrong activation (stage 3)", "lesson03", "q1",
      lambda: dict(dense_1=keras.layers.Dense(64, activation="tanh")), {}, "uses 'tanh'; stage 3 (Dense layer 1) expects 'relu'"),
@@ -272,7 +291,7 @@ def norm(body, call="make_normalizer(x)"):
 OK_NORM = "normalizer = keras.layers.Normalization()\nnormalizer.adapt(features)\nreturn normalizer"
 L02 = [
     ("not adapted", "q1", norm("return keras.layers.Normalization()"), "never adapted"),
-    ("adapted on labels", "q1", norm(OK_NORM, "make_normalizer(y)"), "not on y"),
+    ("adapted on labels", "q1", norm(OK_NORM, "make_normalizer(y)"), "adapted on the labels (y)"),
     ("make_normalizer no return", "q1", norm("normalizer = keras.layers.Normalization()\nnormalizer.adapt(features)"), "return"),
     ("returns adapt()", "q1", norm("normalizer = keras.layers.Normalization()\nreturn normalizer.adapt(features)"), "adapt() returns"),
     ("normalizer is the function", "q1", norm(OK_NORM, "make_normalizer"), "call it"),
@@ -553,6 +572,7 @@ ACCEPTED = {
     "01_input_data": [
         ("Dataset attributes", "q1", "data = load_data()\nx, y = data.x, data.y"),
         ("shape[-1]", "q2", "n_samples, n_features = x.shape[0], x.shape[-1]"),
+        ("indexing the pair", "q1", "data = load_data()\nx = data[0]\ny = data[1]"),
         ("len of rows and of a row", "q2", "n_samples, n_features = len(x), len(x[0])"),
         ("labels.mean()", "q3", frac("labels.mean()")),
         ("sum / len", "q3", frac("sum(labels) / len(labels)")),

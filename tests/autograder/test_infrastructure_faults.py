@@ -19,8 +19,10 @@ import errno
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Iterator
@@ -52,9 +54,10 @@ def wait_for_lines(root: Path, count: int, proc: subprocess.Popen, limit: float 
         time.sleep(0.05)
 
 
-def graded_once(root: Path, students: list[str]) -> None:
-    """Every student graded exactly once: one submission each in the gradebook, all 3 points, and the
-    run log's every line whole, its latest line per student 'graded'."""
+def graded_once(root: Path, students: list[str], manual: dict[str, float] | None = None) -> None:
+    """Every student graded exactly once: one submission each in the gradebook, all 3 points (or
+    ``manual``'s score for ``test_add``, a manual grade given meanwhile), and the run log's every line
+    whole, its latest line per student 'graded'."""
     from autograder.core.coursedir import Course
     from autograder.record.runlog import RunLog
 
@@ -62,7 +65,7 @@ def graded_once(root: Path, students: list[str]) -> None:
     with course.gradebook() as gb:
         submissions = gb.find_assignment("ps1").submissions
         assert sorted(s.student.id for s in submissions) == sorted(students)
-        assert {s.student.id: s.score for s in submissions} == {s: 3.0 for s in students}
+        assert {s.student.id: s.score for s in submissions} == {s: 2.0 + (manual or {}).get(s, 1.0) for s in students}
     lines = log_lines(root)
     assert all(json.loads(line) for line in lines)  # no line cut short
     latest = RunLog(course, "ps1").latest()
@@ -129,3 +132,70 @@ def test_course_disk_full_mid_run_stops_saying_so_and_the_rerun_grades_the_rest(
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0, out + err
         graded_once(root, students)
+
+
+# -- 5. the SQLite gradebook locked by a formgrader session -------------------------------
+class FormgraderSave(threading.Thread):
+    """Another connection that saves a manual grade as the formgrader does (an UPDATE of a grade
+    row in a transaction), and holds the write lock until told to commit."""
+
+    def __init__(self, gradebook: Path, student: str):
+        super().__init__(daemon=True)
+        self.gradebook, self.student = gradebook, student
+        self.locked, self.release = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        db = sqlite3.connect(self.gradebook, timeout=60, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")  # the write lock, as the formgrader's UPDATE takes it
+            changed = db.execute(
+                "UPDATE grade SET manual_score = 0.5 WHERE id = (SELECT grade.id FROM grade "
+                "JOIN base_cell cell ON grade.cell_id = cell.id JOIN submitted_notebook n ON grade.notebook_id = n.id "
+                "JOIN submitted_assignment s ON n.assignment_id = s.id "
+                "WHERE s.student_id = ? AND cell.name = 'test_add')", (self.student,)).rowcount
+            assert changed == 1
+            self.locked.set()
+            self.release.wait(300)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+
+def test_gradebook_locked_by_a_formgrader_during_a_run_loses_nothing(tmp_path):
+    """A formgrader session holds the SQLite gradebook's write lock past the grader's wait (here 2 s a
+    try, so the test is quick; 120 s by default): the submission being graded is listed as not saved
+    because the gradebook stayed locked, the others are graded once the lock is gone, the manual grade
+    the formgrader saved is kept, and the rerun grades the one not saved."""
+    students = [f"s{i}" for i in range(4)]
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    gradebook = root / "gradebook.db"
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.CourseDirectory.db_url = {('sqlite:///' + str(gradebook) + '?timeout=2')!r}\n")
+    run = start(root, "--from", str(incoming(root, students)), "--workers", "1")
+    wait_for_lines(root, 1, run)
+    first = json.loads(log_lines(root)[0])["student"]
+    formgrader = FormgraderSave(gradebook, first)
+    formgrader.start()
+    try:
+        assert formgrader.locked.wait(60)
+        deadline = time.monotonic() + 240
+        while not any(json.loads(line)["status"] == "failed" for line in log_lines(root)):
+            assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+            time.sleep(0.1)
+    finally:
+        formgrader.release.set()
+        formgrader.join(60)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 1, out + err
+    failed = [json.loads(line) for line in log_lines(root) if json.loads(line)["status"] == "failed"]
+    assert len(failed) == 1, failed
+    message = " ".join(out.split())
+    assert (f"not saved: the gradebook ({gradebook}) stayed locked by another program (a formgrader saving a "
+            "grade, an open sqlite3 session) past the wait; the next run grades it again") in message, message
+    assert "Traceback" not in err, err
+
+    again = start(root)
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, out + err
+    assert f"[1/1] {failed[0]['student']}" in out or failed[0]["student"] in out, out
+    graded_once(root, students, manual={first: 0.5})
