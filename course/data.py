@@ -40,6 +40,10 @@ class Dataset:
         """Unpack as ``x, y = load_data()``."""
         return iter((self.x, self.y))
 
+    def __getitem__(self, index):
+        """Index like the pair it stands for: ``data[0]`` is x, ``data[1]`` is y."""
+        return (self.x, self.y)[index]
+
 
 def _feature_scales(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature spread and offset: from about 0.01 to about 1000."""

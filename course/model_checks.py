@@ -133,8 +133,19 @@ def check_normalizer(normalizer, problems: Problems, x: np.ndarray | None = None
                      "per feature).")
         return False
     if mean.shape[0] != x.shape[1]:
-        problems.add(f"the Normalization layer learned {mean.shape[0]} means but the data has "
-                     f"{x.shape[1]} features: adapt it on x (the features), not on y or a column.")
+        learned = f"{mean.shape[0]} mean{'s' if mean.shape[0] != 1 else ''}"
+        if mean.shape[0] == x.shape[0] and np.all(np.isin(mean, (0.0, 1.0))) and np.allclose(variance, 0):
+            problems.add(f"the Normalization layer learned {learned}, each 0 or 1 with variance 0: it was "
+                         f"adapted on the labels (y), not on the features. Adapt it on x, shape {tuple(x.shape)}.")
+        elif mean.shape[0] == x.shape[0] and np.allclose(mean, np.asarray(x, dtype=float).mean(axis=1),
+                                                         rtol=1e-3, atol=1e-3):
+            problems.add(f"the Normalization layer learned {learned}, one per sample: the data it was "
+                         f"adapted on had the samples as columns (transposed). Adapt it on x as given, "
+                         f"shape {tuple(x.shape)}, one row per sample.")
+        else:
+            problems.add(f"the Normalization layer learned {learned}, so the data it was adapted on had "
+                         f"{mean.shape[0]} column{'s' if mean.shape[0] != 1 else ''}; the features have "
+                         f"{x.shape[1]}: adapt it on x, shape {tuple(x.shape)}.")
         return False
     if np.allclose(mean, 0, atol=1e-3) and np.allclose(variance, 1, atol=1e-2):
         problems.add("the Normalization layer was adapted on data that is already normalized "
@@ -312,9 +323,9 @@ def check_dense_stage(layer, output, stage: Stage, problems: Problems,
         problems.add(f"`{output_name}` holds True/False values, classes rather than the layer's "
                      "output: keep what the layer returns, without a comparison.")
         return
-    if not problems.expect(values.shape == (rows, stage.units),
-                           f"`{output_name}` has shape {values.shape}; stage {stage.number} gives "
-                           f"({rows}, {stage.units})."):
+    if values.shape != (rows, stage.units):
+        problems.add(f"`{output_name}` has shape {values.shape}; stage {stage.number} gives "
+                     f"({rows}, {stage.units})" + _transposed_input(layer, values, inputs, layer_name))
         return
     if values.size and stage.activation == "relu" and not problems.expect(
             values.min() >= 0, f"`{output_name}` has negative values ({values.min():.3f}); "
@@ -322,6 +333,22 @@ def check_dense_stage(layer, output, stage: Stage, problems: Problems,
         return
     if inputs and not issues:
         check_applied_to(layer, output, list(inputs), problems, layer_name, output_name)
+
+
+def _transposed_input(layer, values: np.ndarray, inputs, layer_name: str) -> str:
+    """The end of the shape message: it names a transposed input only when the layer's weights show
+    it was built on one (as many inputs per sample as the real input has samples)."""
+    if not inputs or values.ndim != 2:
+        return "."
+    label, real = inputs[0]
+    real_shape = np.shape(real)
+    kernel = getattr(layer, "kernel", None)
+    if (len(real_shape) == 2 and values.shape[0] == real_shape[1] and kernel is not None
+            and tuple(kernel.shape)[0] == real_shape[0]):
+        return (f": `{layer_name}` was called on {label} transposed ({real_shape[1]} rows of "
+                f"{real_shape[0]} values), so each row it saw was one feature, not one sample. "
+                f"Call it on {label} as it is, shape {tuple(real_shape)}.")
+    return "."
 
 
 def check_pipeline_model(model, problems: Problems, x: np.ndarray) -> None:

@@ -55,13 +55,13 @@ def model_with(**build):
     return ref.compile_model(ref.build_model(normalizer, **build))
 
 
-def functional_model():
 def transposed_dense():
     """Dense(64) called on the normalized features transposed: its kernel is (1000, 64)."""
     layer = keras.layers.Dense(64, activation="relu")
     return dict(dense_1=layer, hidden_1=np.asarray(layer(np.asarray(ref.make_normalizer(X)(X)).T)))
 
 
+def functional_model():
     inputs = keras.Input(shape=(20,))
     outputs = keras.layers.Dense(1, activation="sigmoid")(
         keras.layers.Dense(32, activation="relu")(keras.layers.Dense(64, activation="relu")(
@@ -80,15 +80,19 @@ MISTAKES = [
     ("variance for spread", "lesson01", "q4", lambda: dict(feature_spread=lambda f: np.var(f, axis=0)), {},
      "returns variances"),
     ("spread over rows", "lesson01", "q4", lambda: dict(feature_spread=lambda f: np.std(f, axis=1)), {},
-     "use axis=0"),
-    ("un-adapted Normalization", "lesson02", "q1", lambda: dict(normalizer=keras.layers.Normalization()), {},
+     "one value per sample (row)"),
     # issue 22: causes named only when the code shows them (found by tests/mutation/)
+    ("rounded to a whole number", "lesson01", "q3",
+     lambda: dict(positive_fraction=lambda l: round(float(np.mean(l)))), {}, "round() turns the fraction"),
+    ("cut to a whole number", "lesson01", "q3",
+     lambda: dict(positive_fraction=lambda l: int(np.mean(l))), {}, "int() (or //) cuts"),
     ("median for the fraction", "lesson01", "q3",
      lambda: dict(positive_fraction=lambda l: float(np.median(l))), {}, "the median of the labels"),
     ("whole-number fraction, no round() or median", "lesson01", "q3",
      lambda: dict(positive_fraction=lambda l: 1.0), {}, "without rounding it"),
     ("transposed before the spread", "lesson01", "q4",
-     lambda: dict(feature_spread=lambda f: np.std(f.T, axis=0)), {}, "transposes its input (.T)"),
+     lambda: dict(feature_spread=lambda f: np.std(f.T, axis=0)), {}, "along axis=0 of features as given"),
+    ("un-adapted Normalization", "lesson02", "q1", lambda: dict(normalizer=keras.layers.Normalization()), {},
      "never adapted"),
     ("adapt on the labels", "lesson02", "q1", lambda: dict(normalizer=ref.make_normalizer(Y)), {},
      "adapted on the labels (y)"),
@@ -101,9 +105,9 @@ MISTAKES = [
     ("adapt on normalized data", "lesson02", "q1",
      lambda: dict(normalizer=ref.make_normalizer((X - X.mean(0)) / X.std(0))), {}, "already normalized"),
     ("forgot to apply the layer", "lesson02", "q2", lambda: dict(x_normalized=X), {}, "equals the raw x"),
-    ("wrong units (stage 3)", "lesson03", "q1",
     ("layer called on transposed data", "lesson03", "q1", lambda: transposed_dense(),
      {}, "was called on x_normalized transposed"),
+    ("wrong units (stage 3)", "lesson03", "q1",
      lambda: dict(dense_1=keras.layers.Dense(32, activation="relu")), {}, "has 32 units; stage 3 (Dense layer 1) expects 64"),
     ("wrong activation (stage 3)", "lesson03", "q1",
      lambda: dict(dense_1=keras.layers.Dense(64, activation="tanh")), {}, "uses 'tanh'; stage 3 (Dense layer 1) expects 'relu'"),
@@ -571,8 +575,8 @@ L06 += [
 ACCEPTED = {
     "01_input_data": [
         ("Dataset attributes", "q1", "data = load_data()\nx, y = data.x, data.y"),
-        ("shape[-1]", "q2", "n_samples, n_features = x.shape[0], x.shape[-1]"),
         ("indexing the pair", "q1", "data = load_data()\nx = data[0]\ny = data[1]"),
+        ("shape[-1]", "q2", "n_samples, n_features = x.shape[0], x.shape[-1]"),
         ("len of rows and of a row", "q2", "n_samples, n_features = len(x), len(x[0])"),
         ("labels.mean()", "q3", frac("labels.mean()")),
         ("sum / len", "q3", frac("sum(labels) / len(labels)")),

@@ -6,6 +6,7 @@ import numpy as np
 from course import errors
 from course.data import Dataset, generate, load_data
 from course.exercise import Exercise, Notebook, call_student
+from course.feedback import CheckFailed
 
 notebook = Notebook()
 bind, show_stage, ready = notebook.bind, notebook.show_stage, notebook.ready
@@ -108,8 +109,7 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
                      "of labels for a fraction.")
         return None
     if isinstance(got, (int, np.integer)) and not isinstance(got, bool) and expected not in (0.0, 1.0):
-        problems.add(f"positive_fraction returns the whole number {got}: int() (or //) cuts the "
-                     "fraction off; return float(...) instead.")
+        problems.add(_whole_number(positive_fraction, got))
         return None
     try:
         got = float(got)
@@ -122,8 +122,7 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.add("positive_fraction returns a percentage (× 100); return the fraction, a number "
                      "between 0 and 1.")
     elif got != expected and any(abs(got - round(expected, digits)) < 1e-12 for digits in range(4)):
-        problems.add(f"positive_fraction returns {got}, the fraction rounded: return it exactly, "
-                     "without round().")
+        problems.add(_rounded(positive_fraction, got, expected))
     elif abs(got - expected * len(data.y)) < 1e-6:
         problems.add("positive_fraction returns a count; divide by the number of labels for a fraction.")
     else:
@@ -138,6 +137,43 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.expect(isinstance(balance, (float, np.floating)) and abs(balance - float(np.mean(load_data().y))) < 1e-6,
                         "`balance` should be positive_fraction(y) for the course labels y.")
     return None
+
+
+def _whole_number(positive_fraction, got) -> str:
+    """An int for a fraction: int() and // cut 2/3 to 0, round() makes it 1 (told apart on [1, 1, 0])."""
+    try:
+        third = call_student(q3.title, positive_fraction, np.asarray([1, 1, 0], dtype=np.float32))
+    except (CheckFailed, TypeError, ValueError):  # a probe that fails confirms nothing
+        third = None
+    if not isinstance(third, (int, float, np.number)) or isinstance(third, bool):
+        third = None
+    if third == 0:
+        cause = "int() (or //) cuts the fraction off"
+    elif third == 1:
+        cause = "round() turns the fraction into the nearest whole number"
+    else:
+        cause = "the fraction is lost"
+    return f"positive_fraction returns the whole number {got}: {cause}; return the fraction as a float instead."
+
+
+def _rounded(positive_fraction, got: float, expected: float) -> str:
+    """A fraction that came out as a rounded number. Named as a median or as round() only when the
+    function confirms it on small label sets: a median gives 0.5 for [0, 1] (round() gives 0),
+    rounding to d digits gives round(2/3, d) for [1, 1, 0] and round(1/3, d) for [0, 0, 1]."""
+    digits = next(d for d in range(4) if abs(got - round(expected, d)) < 1e-12)
+    def probe(labels):
+        try:
+            return float(call_student(q3.title, positive_fraction, np.asarray(labels, dtype=np.float32)))
+        except (CheckFailed, TypeError, ValueError):  # a probe that fails confirms nothing
+            return None
+    if got in (0.0, 1.0) and probe([0, 1]) == 0.5:
+        return (f"positive_fraction returns {got}, the median of the labels: the median of 0/1 labels is "
+                f"0, 0.5 or 1, not the fraction ({expected:.4f}). Use the mean (np.mean) instead.")
+    probes = [(probe(labels), fraction) for labels, fraction in (([1, 1, 0], 2 / 3), ([0, 0, 1], 1 / 3))]
+    if all(found is not None and abs(found - round(fraction, digits)) < 1e-6 for found, fraction in probes):
+        return f"positive_fraction returns {got}, the fraction rounded: return it exactly, without round()."
+    return (f"positive_fraction returns {got} where the fraction of labels equal to 1 is {expected:.4f}: "
+            "return the mean of the labels as it is, without rounding it.")
 
 
 def _other_length(problems, positive_fraction, labels: np.ndarray) -> None:
@@ -176,7 +212,9 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
     got = np.asarray(got, dtype=float)
     expected = data.x.std(axis=0)
     if got.shape != expected.shape:
-        hint = " (one value per column: use axis=0)" if got.shape in ((), (data.x.shape[0],)) else ""
+        hint = {(): " (one value per column: use axis=0)",
+                (data.x.shape[0],): (", one value per sample (row), where each spread is taken down one "
+                                     "column: along axis=0 of features as given")}.get(got.shape, "")
         problems.add(f"feature_spread returns shape {got.shape}; expected one spread per feature, "
                      f"shape {expected.shape}{hint}.")
         return None
