@@ -28,6 +28,7 @@ from autograder.core.results import Job, Result, Status, Summary
 from autograder.execute.setup import grader_setup
 from autograder.executors import bundle
 from autograder.plan.planner import Plan
+from autograder.record import faults
 from autograder.record.runlog import OnResult, Recorder, past_timings
 
 #: Results recorded in one gradebook transaction at most (those that arrived while the last batch was recorded).
@@ -162,6 +163,11 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                 continue
             try:
                 recorded = [Result.from_dict(r) for r in recording.record([remote for _, remote in batch])]
+            except faults.GradingStopped:  # the gradebook server did not come back: log the batch as not saved
+                for job, _ in batch:
+                    finish(job, Result.failure(job, Status.FAILED, f"not saved: the gradebook server did not "
+                                               f"answer; {faults.RERUN}", sandboxed=sandboxed))
+                raise
             except Exception as exc:  # noqa: BLE001 - the grades may be missing: the next run grades them again
                 recorded = [Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
                                            sandboxed=sandboxed) for job, _ in batch]

@@ -26,7 +26,8 @@ from traitlets.config import Config
 
 from autograder.core.coursedir import Course, working_directory
 from autograder.core.results import Status
-from autograder.record.gradebook_batch import Scratch, course_state, write_batch
+from autograder.record import gradebook_batch
+from autograder.record.gradebook_batch import Scratch, course_state, on_server, write_batch
 
 
 class ReplayMismatch(Exception):
@@ -121,7 +122,8 @@ class Recording:
         start = time.monotonic()
         results: list[dict] = []
         replayed: list[tuple[int, dict]] = []
-        state = course_state(self.gradebook, [(r["assignment"], r["student"]) for r in remotes])
+        pairs = [(r["assignment"], r["student"]) for r in remotes]
+        state = on_server(self.gradebook, lambda: course_state(self.gradebook, pairs), gradebook_batch.SERVER_WAIT)
         for remote in remotes:
             result = self._replay(remote, state[(remote["assignment"], remote["student"])])
             results.append(result)
@@ -129,7 +131,8 @@ class Recording:
                 replayed.append((len(results) - 1, result))
         if replayed:
             recorded = self.scratch.recorded([(r["assignment"], r["student"]) for _, r in replayed])
-            write_batch(self.gradebook, list(recorded.values()))
+            on_server(self.gradebook, lambda: write_batch(self.gradebook, list(recorded.values())),
+                      gradebook_batch.SERVER_WAIT)
         elapsed = round(time.monotonic() - start, 3)
         for result in results:
             if result.pop("_replayed", False):

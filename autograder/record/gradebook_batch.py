@@ -19,17 +19,23 @@ scratch gradebook of its own. Everything here crosses processes as JSON.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
+
+from autograder.record import faults
 
 #: Tables of the students and what they submitted; every other table holds the assignments' records.
 SUBMISSION_TABLES = {"student", "submitted_assignment", "submitted_notebook", "grade", "comment"}
 
 Pair = tuple[str, str]  # (assignment, student)
+T = TypeVar("T")
+#: Seconds a run waits for a gradebook server that closed its connection (a restart takes a few).
+SERVER_WAIT = 60.0
 
 
 def is_server(db_url: str) -> bool:
@@ -52,6 +58,47 @@ def _span(value: timedelta | None) -> list[int] | None:
 
 def _delta(value: list[int] | None) -> timedelta | None:
     return None if value is None else timedelta(days=value[0], seconds=value[1], microseconds=value[2])
+
+
+# -- a server that restarts -----------------------------------------------------------------
+class ServerGone(faults.GradingStopped):
+    """The gradebook server did not come back within the wait: grading stops (what is logged is saved)."""
+
+
+def on_server(gb, work: Callable[[], T], wait: float = SERVER_WAIT) -> T:
+    """``work()``: reads or one transaction on the server gradebook ``gb``. If the server drops the
+    connection (a restart, a failover), roll back, say so, and run it again once the server answers,
+    for up to ``wait`` seconds; then :class:`ServerGone`. A SQLite gradebook's errors are raised as they are."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    lost = 0.0
+    while True:
+        try:
+            done = work()
+        except DBAPIError as exc:
+            with contextlib.suppress(Exception):
+                gb.db.rollback()
+            if gb.engine.url.get_backend_name() == "sqlite" or not (
+                    exc.connection_invalidated or isinstance(exc, OperationalError)):
+                raise
+            name = gb.engine.url.render_as_string(hide_password=True)
+            why = str(exc.orig or exc).strip().splitlines()[0][:200] if str(exc.orig or exc).strip() else type(exc).__name__
+            if not lost:
+                lost = time.monotonic()
+                faults.notice(f"lost the connection to the gradebook server {name} ({why}); waiting up to "
+                              f"{wait:.0f} s for it to come back (a restart), then the run goes on")
+            if time.monotonic() - lost >= wait:
+                raise ServerGone(
+                    f"the gradebook server {name} has not answered for {wait:.0f} s ({why}). Grading stopped: "
+                    "every submission the run log lists as graded is saved in it, the others are not. Run the "
+                    "same command again once the server is back: it grades every submission not saved, and "
+                    "nothing saved twice") from exc
+            time.sleep(0.5)
+            continue
+        if lost:
+            faults.notice(f"the gradebook server is back after {time.monotonic() - lost:.0f} s: "
+                          "the run goes on, nothing was lost")
+        return done
 
 
 # -- the scratch gradebook ----------------------------------------------------------------
@@ -272,6 +319,7 @@ class Batches:
             raise
         self.state: dict[Pair, dict] = {}
         self.pending: list[tuple[Any, Any, dict | None, int]] = []
+        self.wait = SERVER_WAIT  # for a server that drops the connection (0 once it did not come back)
         self.since = 0.0
 
     def job_gradebook(self, job, upcoming: list) -> dict:
@@ -280,7 +328,11 @@ class Batches:
         if pair not in self.state:
             wanted = [pair] + [(j.assignment, j.student) for j in upcoming
                                if (j.assignment, j.student) not in self.state][:self.read_ahead - 1]
-            self.state.update(course_state(self.gb, wanted))
+            try:
+                self.state.update(on_server(self.gb, lambda: course_state(self.gb, wanted), self.wait))
+            except ServerGone:
+                self.wait = 0.0  # (the batch flushed as the run stops does not wait again)
+                raise
             self.gb.db.rollback()
         return {"template": str(self.tmp / "template.db"), "course_id": self.course.course_id,
                 "state": self.state.pop(pair)}
@@ -303,15 +355,21 @@ class Batches:
         if not batch:
             return
         rows = [r for _, _, r, _ in batch if r is not None]
+        gone = None
         try:
-            write_batch(self.gb, rows)
+            on_server(self.gb, lambda: write_batch(self.gb, rows), self.wait)
         except Exception as exc:  # noqa: BLE001 - the grades are not in the gradebook: the next run grades them again
             why = f"recording failed: {type(exc).__name__}: {exc}"[:500]
+            if isinstance(exc, ServerGone):
+                gone, self.wait = exc, 0.0  # (no second wait for the same server)
+                why = f"not saved: the gradebook server did not answer; {faults.RERUN}"
             for _job, result, r, _attempt in batch:
                 if r is not None:
                     result.status, result.reason = Status.FAILED, why
         for job, result, _, attempt in batch:
             record(job, result, attempt)
+        if gone is not None:
+            raise gone
 
     def close(self) -> None:
         if getattr(self, "gb", None) is not None:

@@ -79,6 +79,56 @@ def incoming(root: Path, students: list[str], variant: str = "slow") -> Path:
     return folder
 
 
+# -- 1. the PostgreSQL gradebook server restarted -----------------------------------------
+def restart_postgres(url: str) -> None:
+    """``pg_ctl restart -m fast`` of the server behind ``url`` (tests/postgres_server.py started it):
+    every connection is closed, and the server is back on the same port a second or two later."""
+    from sqlalchemy import create_engine, text
+
+    from tests.postgres_server import server_binaries
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            data = Path(db.execute(text("SHOW data_directory")).scalar())
+    finally:
+        engine.dispose()
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    done = subprocess.run([*prefix, str(server_binaries() / "pg_ctl"), "-D", str(data), "-l",
+                           str(data.parent / "server.log"), "-m", "fast", "-w", "restart"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_postgres_restarted_mid_run_the_run_reconnects_and_loses_nothing(tmp_path):
+    """The PostgreSQL gradebook server restarts (every connection closed) after two submissions are
+    logged: the run says it lost the connection and waits, says the server is back, and goes on; every
+    student is graded once, and a rerun finds every grade in the server and grades nothing."""
+    from tests.autograder.test_postgres_gradebook import _generate, use_database
+    from tests.postgres_server import postgres_server
+
+    students = [f"s{i}" for i in range(5)]
+    with postgres_server() as url:
+        root = fixture_course.make_course(tmp_path / "pg")
+        use_database(root, url)
+        _generate(root, "ps1")
+        run = start(root, "--from", str(incoming(root, students)), "--workers", "1")
+        wait_for_lines(root, 2, run)
+        restart_postgres(url)
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, out + err
+        message = " ".join(err.split())
+        assert "autograder: lost the connection to the gradebook server postgresql+psycopg://" in message, message
+        assert "waiting up to 60 s for it to come back (a restart), then the run goes on" in message, message
+        assert re.search(r"the gradebook server is back after \d+ s: the run goes on, nothing was lost", message)
+        assert "Traceback" not in err, err
+        graded_once(root, students)
+        again = start(root)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0 and "[1/" not in out, out + err
+        graded_once(root, students)
+
+
 # -- 4. the course folder's disk full ------------------------------------------------------
 @contextlib.contextmanager
 def small_disk(path: Path, size: str) -> Iterator[Path]:
