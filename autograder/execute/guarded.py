@@ -149,9 +149,11 @@ class GuardedExecute(Execute):
             trusted.checks().start(zygote=_worker_zygote())
         return cells
 
-    def _ask_kernel(self, code: str, cell: NotebookNode) -> dict:
+    def _ask_kernel(self, code: str, cell: NotebookNode, what: str = "the reply") -> dict:
         """Evaluate ``code`` as a user expression in the kernel (no cell, no history, no output);
-        return the JSON it answered in the answers MIME type, or {"error": reason}."""
+        return the JSON it answered in the answers MIME type, or {"error": reason}. The wait counts
+        against the cell's and the notebook's time limits; a reply longer than the client's
+        ``reply_limit`` is refused as it arrives (``what`` names it in the message)."""
         from jupyter_core.utils import run_sync
 
         timeout = self._cell_timeout(cell) or 60
@@ -161,9 +163,7 @@ class GuardedExecute(Execute):
         except Exception:  # noqa: BLE001 - a manager without is_alive: just ask
             pass
         try:
-            reply = run_sync(self.kc.execute_interactive)(
-                "", silent=True, store_history=False, user_expressions={"r": code},
-                timeout=timeout, output_hook=lambda msg: None, allow_stdin=False)
+            reply = run_sync(self._reply)(code, timeout)
         except TimeoutError:
             try:
                 run_sync(self.km.interrupt_kernel)()
@@ -171,15 +171,53 @@ class GuardedExecute(Execute):
                 pass
             self._record_timeout("a check's call into the notebook", self._timeout_text(timeout, time.monotonic()))
             return {"error": f"the notebook did not answer within {timeout} s and was stopped"}
+        if reply is None:
+            return {"error": self._refused_text(what)}
         result = reply.get("content", {}).get("user_expressions", {}).get("r", {})
         if result.get("status") != "ok":
             return {"error": f"{result.get('ename', 'error')}: {result.get('evalue', '')}"[:300]}
         data = result.get("data", {}).get(ANSWERS_MIME)
         return data if isinstance(data, dict) else {"error": "the notebook sent no answers"}
 
+    async def _reply(self, code: str, timeout: float) -> dict | None:
+        """The kernel's shell reply to ``code`` as a silent user expression; None when the reply was
+        refused for its size (the client then connects again, so later cells run); TimeoutError after
+        ``timeout`` seconds."""
+        from queue import Empty
+
+        kc = self.kc
+        msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"r": code},
+                            allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        refused = getattr(kc, "reply_refused", lambda: False)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            try:
+                msg = await kc.shell_channel.get_msg(timeout=min(0.1, remaining))
+            except Empty:
+                if refused():
+                    kc.reconnect_shell()
+                    if not await self.km.is_alive():
+                        return {"content": {"user_expressions": {"r": {
+                            "status": "error", "ename": "DeadKernel", "evalue": "the kernel died while answering"}}}}
+                    return None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg
+
+    def _refused_text(self, what: str) -> str:
+        """What the student reads when a reply was refused for its size: what, the bound, what to do."""
+        limit = getattr(self.kc, "reply_limit", 0)
+        size = f"{limit / 2**20:.0f} MB" if limit >= 2**20 else f"{limit} bytes"
+        return (f"{what} took more than {size}, the most the grader reads from a notebook, so nothing "
+                f"of it was graded. Keep in the exercise's variables only what it asks for (every answer "
+                f"of this course takes less than 1 MB), then run the notebook again.")
+
     def _kernel_call(self, cell: NotebookNode, call: dict) -> dict:
         """Run a student's function in the kernel on inputs the trusted process chose."""
-        reply = self._ask_kernel(trusted.request_code("call", json.dumps(call)), cell)
+        reply = self._ask_kernel(trusted.request_code("call", json.dumps(call)), cell, "its result")
         if isinstance(reply.get("error"), str):
             reply = {"error": {"type": "RuntimeError", "builtin": True,
                                "message": f"the grader could not call the function: {reply['error']}"}}
@@ -195,7 +233,8 @@ class GuardedExecute(Execute):
         names = trusted.checks().names(test)
         if names is None:
             return None
-        export = self._ask_kernel(trusted.request_code("export", names), cell)
+        export = self._ask_kernel(trusted.request_code("export", names), cell,
+                                  "the answers " + ", ".join(f"`{name}`" for name in names))
         seconds = time.monotonic() - start
         self._outcome["trusted_seconds"] += seconds
         self._outcome["trusted_by_cell"][grade_id] = [round(seconds, 3)]

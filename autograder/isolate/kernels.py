@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
@@ -144,12 +146,27 @@ class WarmProvisioner(LocalProvisioner):
         return await super().wait()
 
 
+def reply_bound(writable: int) -> int:
+    """Bytes one reply of a kernel may take on the shell channel (answers exported for the trusted
+    checks, a student function's result): an eighth of the kernel's writable space
+    (autograder.core.options.Autograder.writable_bytes: 64 MB by default, 8 MB to 128 MB). The
+    worker and its trusted process hold an answer about four times over while they read it (the
+    message, its JSON, the line to the trusted process, its JSON there), so a reply at the bound
+    adds at most half the kernel's writable space to the worker's share of memory."""
+    return max(writable // 8, 2**20)
+
+
 class WarmKernelClient(AsyncKernelClient):
-    """jupyter_client's client; its start-up handshake waits less, and it caps outputs.
+    """jupyter_client's client; its start-up handshake waits less, and it caps outputs and replies.
 
     Outputs (streams, displays, results) beyond its manager's ``output_limit`` bytes per kernel
     are dropped; the first dropped one becomes a note on stdout, so a notebook that
     prints gigabytes cannot fill the grader's memory or the autograded notebook.
+
+    A shell reply longer than its manager's ``reply_limit`` is refused by ZeroMQ as it arrives
+    (``MAXMSGSIZE`` on the shell socket: the message is never read into memory). ZeroMQ then drops
+    that connection for good: :meth:`reply_refused` says so, and :meth:`reconnect_shell` opens a new
+    one, under the same identity, so the next cells run as before.
 
     Stock ``wait_for_ready`` ends by draining IOPub until 0.2 s pass without a
     message: 0.2 s of idle time per notebook, a sixth of a warm kernel's life.
@@ -161,6 +178,45 @@ class WarmKernelClient(AsyncKernelClient):
 
     _output_bytes = 0
     _output_noted = False
+    _refusals: Any = None  # the shell socket's monitor (zmq.EVENT_DISCONNECTED), as a plain socket
+    _monitor: Any = None
+
+    @property
+    def reply_limit(self) -> int:
+        """Bytes one shell reply may take (0: no bound), from its manager."""
+        return int(getattr(self.parent, "reply_bytes", 0) or 0)
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None):  # type: ignore[override]
+        limit = self.reply_limit if channel == "shell" else 0
+        if not limit:
+            return super()._create_connected_socket(channel, identity)
+        # The bound must be set before connecting: pyzmq applies a context's default options to the
+        # next socket it makes, which jupyter_client then connects.
+        self.context.setsockopt(zmq.MAXMSGSIZE, limit)
+        try:
+            sock = super()._create_connected_socket(channel, identity)
+        finally:
+            self.context.sockopts.pop(zmq.MAXMSGSIZE, None)
+        self._monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._refusals = zmq.Socket.shadow(self._monitor.underlying)  # polled without the event loop
+        return sock
+
+    def reply_refused(self) -> bool:
+        """True once the shell connection was dropped since the last :meth:`reconnect_shell`: a reply
+        over ``reply_limit`` (or a kernel that died: ask its manager)."""
+        return bool(self._refusals is not None and self._refusals.poll(0))
+
+    def reconnect_shell(self) -> None:
+        """A new shell connection after a refused reply (ZeroMQ does not reconnect after one)."""
+        channel, self._shell_channel = self._shell_channel, None
+        monitor, self._monitor, self._refusals = self._monitor, None, None
+        if monitor is not None:
+            with contextlib.suppress(zmq.ZMQError):
+                channel.socket.disable_monitor()
+            monitor.close(linger=0)
+        if channel is not None:
+            channel.close()
+        self.shell_channel.start()
 
     @property
     def output_limit(self) -> int:
@@ -233,6 +289,16 @@ class WarmKernelManager(AsyncKernelManager):
     client_factory = Type(klass="autograder.isolate.kernels.WarmKernelClient", config=True)
     output_limit = Integer(0, help="Bytes of outputs one kernel may produce; more is cut with a note "
                                    "(0: no limit).").tag(config=True)
+    reply_limit = Integer(-1, help="Bytes one shell reply of a kernel may take (answers exported for the "
+                                   "trusted checks, a function's result); more is refused (-1: from the "
+                                   "sandbox's writable space, see reply_bound; 0: no bound).").tag(config=True)
+
+    @property
+    def reply_bytes(self) -> int:
+        """``reply_limit`` in bytes (0: no bound), derived from the writable space when -1."""
+        if self.reply_limit >= 0:
+            return self.reply_limit
+        return reply_bound(int(self.sandbox_limits.get("writable") or _sandbox.Limits.writable))
     sandbox_course = Unicode("", help="Sandbox every kernel, hiding this course root "
                                       "(empty: no sandbox).").tag(config=True)
     sandbox_limits = Dict(help="autograder.isolate.sandbox.Limits fields for sandboxed kernels.").tag(config=True)

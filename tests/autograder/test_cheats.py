@@ -77,6 +77,9 @@ dense_1 = Dense()
 hidden_1 = dense_1(x_normalized)
 '''
 
+# An answer of 300 MB (correct layer, then hidden_1 padded): refused as it arrives, not read by the worker.
+HUGE_EXPORT = "\nhidden_1 = np.zeros((300 * 2**20 // 8,))\n"
+
 
 def edited(assignment: str, base: str, prepend: dict[str, str] | None = None,
            replace: dict[str, str] | None = None) -> nbformat.NotebookNode:
@@ -225,3 +228,71 @@ def test_feedback_shows_the_trusted_verdict(classes):
     html = (course / "feedback" / "allclose" / "03_dense_layers" / "03_dense_layers.html").read_text()
     assert "is not `dense_1` applied to x_normalized" in html
     assert "ex.q1.check(recompute=True)" not in html  # the hidden test's code stays hidden
+
+
+def test_a_huge_answer_export_is_refused_within_the_time_limit_and_the_worker_stays_small(tmp_path):
+    """A cheat that exports 300 MB of answers (exercises 1 and 2 read ``hidden_1``): each check says the
+    answers were larger than the bound and scores 0, exercise 3 keeps its honest point, the submission is
+    graded well within its time limit, and the worker never reads the answers into its memory (before
+    the bound: 30-50 s past the limit, the worker at 1.3 GB and its process tree at 3.5 GB)."""
+    import json
+    import threading
+    import time
+
+    import psutil
+
+    course = copy_course(tmp_path / "course")
+    register(course, "03_dense_layers")
+    submit(course, "huge", "03_dense_layers", _huge_export())
+    env = dict(os.environ, PATH=SCRIPTS + os.pathsep + os.environ.get("PATH", ""))
+    summary = tmp_path / "summary.json"
+    limit = 120
+    run = subprocess.Popen([os.path.join(SCRIPTS, "autograder"), "grade", "03_dense_layers", "--workers", "1",
+                            "--no-progress", "--notebook-timeout", str(limit), "--summary-json", str(summary)],
+                           cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peaks = {"worker": 0, "tree": 0}
+
+    def watch():  # the grading worker and every process of the run but the student's kernel
+        root = psutil.Process(run.pid)
+        while run.poll() is None:
+            tree = 0
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    if proc.uids().real >= 1_000_000:  # a sandboxed kernel: its own memory budget
+                        continue
+                    rss = proc.memory_info().rss
+                    if "autograder.execute.worker" in " ".join(proc.cmdline()):
+                        peaks["worker"] = max(peaks["worker"], rss)
+                    tree += rss
+                except psutil.Error:
+                    pass
+            peaks["tree"] = max(peaks["tree"], tree)
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    start = time.monotonic()
+    watcher.start()
+    out = run.communicate(timeout=600)[0]
+    watcher.join()
+    elapsed = time.monotonic() - start
+    assert run.returncode == 0, out
+    (result,) = json.loads(summary.read_text())["results"]
+    assert (result["status"], result["score"]) == ("graded", 1.0), out
+    assert result["seconds"] < limit and elapsed < limit + 60, (result["seconds"], elapsed)
+    assert scores(course, "huge", "03_dense_layers") == {"l03-q1-test": 0.0, "l03-q2-test": 0.0, "l03-q3-test": 1.0}
+    outputs = graded_cell_outputs(course, "huge", "03_dense_layers")
+    for cell, names in (("l03-q1-test", "`dense_1`, `hidden_1`"), ("l03-q2-test", "`dense_2`, `hidden_1`, `hidden_2`")):
+        (error,) = outputs[cell]
+        assert error["evalue"].startswith(f"the grader could not read your answers from the notebook: the answers "
+                                          f"{names} took more than 64 MB, the most the grader reads"), error
+    # the worker (measured at about 120 MB here) and its zygote and trusted process stay near their size
+    assert 0 < peaks["worker"] < 400 * 2**20, peaks
+    assert peaks["tree"] < 2 * 2**30, peaks
+
+
+def _huge_export() -> nbformat.NotebookNode:
+    notebook = notebook_of("source", "03_dense_layers")
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "l03-q1-answer":
+            cell.source += HUGE_EXPORT
+    return notebook
