@@ -129,3 +129,30 @@ def test_the_reply_bound_follows_the_kernels_writable_space():
     assert WarmKernelManager().reply_bytes == 64 * 2**20
     assert WarmKernelManager(sandbox_limits={"writable": 2**30}).reply_bytes == 128 * 2**20
     assert WarmKernelManager(reply_limit=0).reply_bytes == 0  # no bound
+
+
+def test_an_export_that_never_answers_is_stopped_at_the_notebooks_time_limit(bounded_kernel):
+    """A real kernel busy in its export: the worker waits no longer than the notebook's remaining time,
+    interrupts it, records a timeout, and the kernel answers the next request."""
+    import time
+
+    from nbformat.v4 import new_code_cell
+    from traitlets.config import Config
+
+    from autograder.execute.guarded import GuardedExecute
+
+    km, kc = bounded_kernel
+    config = Config()
+    config.Execute.timeout = 60
+    ex = GuardedExecute(config=config)
+    ex.km, ex.kc = km, kc
+    ex._outcome = {"status": "ok", "reason": ""}
+    ex._deadline = time.monotonic() + 2
+    start = time.monotonic()
+    reply = ex._ask_kernel("__import__('time').sleep(30)", new_code_cell("ex.q1.check()"))
+    assert time.monotonic() - start < 5
+    assert reply["error"] == "the notebook did not answer within 2 s and was stopped", reply
+    assert ex._outcome["status"] == "timed_out"
+    ex._deadline = None
+    assert ex._ask_kernel("__import__('course.answers').answers.Payload({'answers': {}})",
+                          new_code_cell("ex.q1.check()")) == {"answers": {}}
