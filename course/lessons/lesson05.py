@@ -20,7 +20,9 @@ def sample_history(values: dict | None = None):
 
     history = keras.callbacks.History()
     history.history = {key: list(column) for key, column in (values or SAMPLE).items()}
-    history.params = {"epochs": len(next(iter(history.history.values()), []))}
+    epochs = len(next(iter(history.history.values()), []))
+    history.params = {"epochs": epochs, "verbose": 0}
+    history.epoch = list(range(epochs))  # as fit sets it: 0, 1, ... (a table may read it)
     return history
 
 

@@ -156,11 +156,12 @@ def _mutations_of(node: ast.AST, tree: ast.Module):
                    lambda n, t, position=position: n.keywords.pop(position) and True)
         if node.args:
             last = ast.unparse(node.args[-1])
-            yield ("drop argument", f"{callee}: argument {last} dropped", [last],
+            yield ("drop argument", f"{callee}: argument {last} dropped",
+                   [last, f"{callee}() missing", "missing 1 required", "missing a required"],
                    lambda n, t: n.args.pop() and True)
             for position, argument in enumerate(node.args):
                 if isinstance(argument, ast.Name) and argument.id not in dir(builtins):
-                    yield ("transpose", f"{callee}({argument.id}.T)", ["transpos", "swapped", ".T"],
+                    yield ("transpose", f"{callee}({argument.id}.T)", ["transposed", "swapped", ".T"],
                            lambda n, t, position=position: _wrap(n, position, "T"))
                     yield ("reshape", f"{callee}({argument.id}[..., None]) (an extra axis)",
                            ["extra axis", "axis", "shape", "dimension"],

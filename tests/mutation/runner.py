@@ -29,7 +29,7 @@ HIDDEN = "### BEGIN HIDDEN TESTS"
 DIAGNOSES = ("did you mean", "instead of", "probably", "reuse", "more than once", "looks like",
              "you passed", "you used", "swapped", "returns variance", "returns a count", "never adapted",
              "use axis", "transpos", "batch size", "batch_size", "validation_split", "fraction of 0",
-             "median", "variance", "percentage", "min-max", "range", "global", "labels instead",
+             "median", "variance", "percentage", "min-max", "global", "labels instead",
              "adapted on", "argument is ignored", "ignores its argument", "round(", "rounded")
 
 #: The verdicts, in report order.
@@ -48,6 +48,8 @@ def __mutation_fingerprint(names):
                         [[list(w.shape), round(float(_np.sum(w)), 4)] for w in value.get_weights()]]
         except Exception:
             pass
+        if isinstance(getattr(value, "history", None), dict):  # a Keras History: its numbers
+            return ["history", {k: [round(float(v), 4) for v in vs] for k, vs in value.history.items()}]
         if callable(value) or type(value).__module__.startswith("matplotlib"):
             return ["callable"]
         if isinstance(value, (str, bool)) or value is None:
@@ -125,10 +127,14 @@ def judge(mutant: Mutant, message: str) -> str:
     text = "\n".join(re.sub(r"^\s*\d+\. ", "", line) for line in message.splitlines()
                      if not re.search(r"\d+ problems? to fix$", line)).lower()
     for word in mutant.names:
-        if re.fullmatch(r"[\d.\-]+", word):
-            if re.search(rf"(?<![\w.]){re.escape(word)}(?![\w]|\.\d)", text):
-                return "named"
-        elif word.lower() in text:
+        word = word.lower()
+        if re.fullmatch(r"[\d.\-]+", word):  # a number: whole, never inside "1 problem" or "1000"
+            pattern = rf"(?<![\w.]){re.escape(word)}(?![\w]|\.\d)"
+        elif re.fullmatch(r"\w{1,3}", word):  # a short name (x, y, T): a whole word
+            pattern = rf"(?<![\w.]){re.escape(word)}(?!\w)"
+        else:  # a longer word or phrase: its start (so "variance" names "variances")
+            pattern = rf"(?<!\w){re.escape(word)}" if word[0].isalnum() else re.escape(word)
+        if re.search(pattern, text):
             return "named"
     if any(phrase in text for phrase in DIAGNOSES):
         return "misleading"
