@@ -8,10 +8,11 @@ with other data given as literals (``ex.q3.check(samples=300, seed=11)``).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from course import errors
-from course.feedback import CheckFailed, NotAttempted, Problems
+from course.feedback import CHECK_ERROR, CheckFailed, Correct, NotAttempted, Problem, Problems
 
 STUB_HELP = ("Replace `raise NotImplementedError()` in the answer cell above with your code, "
              "run that cell, then run this one again.")
@@ -193,11 +194,28 @@ class Hint(str):
 
 
 _PENDING: list[str] = []
+_COLLECTING: list[list[str]] = []
 
 
-def defer_verdict(line: str) -> bool:
+@contextmanager
+def verdicts_held() -> Iterator[list[str]]:
+    """Inside, ✔ lines are neither printed nor deferred but kept in the yielded list, in order: a
+    grader running checks outside a notebook shows them itself (only the first, as a notebook does)."""
+    held: list[str] = []
+    _COLLECTING.append(held)
+    try:
+        yield held
+    finally:
+        _COLLECTING.remove(held)
+
+
+def defer_verdict(line: str | Correct) -> bool:
     """In a notebook, hold a ✔ line until the cell ends: it is shown only if no later check in the
     same cell failed, and only the first one. Outside IPython, return False (print it now)."""
+    text = line.render() if isinstance(line, Correct) else line
+    if _COLLECTING:
+        _COLLECTING[-1].append(text)
+        return True
     try:
         from IPython import get_ipython
     except ImportError:
@@ -207,7 +225,7 @@ def defer_verdict(line: str) -> bool:
         return False
     if _show_pending not in shell.events.callbacks.get("post_run_cell", []):
         shell.events.register("post_run_cell", _show_pending)
-    _PENDING.append(line)
+    _PENDING.append(text)
     return True
 
 
@@ -252,12 +270,12 @@ class Exercise:
         except CheckFailed:
             raise
         except Exception as error:  # noqa: BLE001 - an answer the check did not foresee: a message, never a traceback
-            problems.add(f"the check could not use your answer: {errors.explain(error)}")
+            problems.add(Problem(f"the check could not use your answer: {errors.explain(error)}", CHECK_ERROR))
             detail = None
         problems.raise_if_any()
-        verdict = f"✔ {self.title}: {self.verdict}." + (f" {detail}" if detail else "")
+        verdict = Correct(self.title, self.verdict, detail or "")
         if not defer_verdict(verdict):
-            print(verdict)
+            print(verdict.render())
 
     def hint(self, level: int = 1) -> "Hint":
         """Print hint ``level`` (1 = gentle nudge, higher = more specific)."""

@@ -22,7 +22,9 @@ is graded like this:
 This process runs in the course directory, so it reads instructor material there that no
 student's kernel can see (the quiz's answer key, :mod:`course.answer_key`). When that is
 missing, a check raises ``course.feedback.NotGraded``: the verdict's status is
-:data:`NOT_GRADED`, and the submission is recorded as failed, not as a wrong answer.
+``CellStatus.NOT_GRADED``, and the submission is recorded as failed, not as a wrong answer.
+Verdicts are :class:`autograder.core.results.Verdict` objects, built from the course's outcomes
+(``Correct``, ``CheckFailed`` with its problems, ``NotAttempted``, ``NotGraded``), never from their text.
 """
 from __future__ import annotations
 
@@ -41,11 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from autograder.core.results import CellStatus, Problem, Verdict
 from autograder.isolate.process import JsonLines, die_with_parent, protocol_pipes
 
 LESSON_PACKAGE = "course.lessons."
-#: A verdict's status when the grader could not score the cell (instructor material missing).
-NOT_GRADED = "not_graded"
 
 
 @dataclass
@@ -138,17 +139,16 @@ def exercise_names(module: str) -> dict[str, list[str]]:
 
 # ---------------------------------------------------------------- verdicts as cell outputs
 
-def outputs(verdict: dict) -> list:
+def outputs(verdict: Verdict) -> list:
     """The cell outputs that show ``verdict``: stdout text when it passed, else one error."""
     from nbformat import NotebookNode
 
-    if verdict["status"] == "passed":
-        text = verdict.get("text") or ""
-        return [NotebookNode(output_type="stream", name="stdout", text=text)] if text else []
-    printed = verdict.get("stdout") or ""
+    if verdict.status is CellStatus.PASSED:
+        return [NotebookNode(output_type="stream", name="stdout", text=verdict.text)] if verdict.text else []
+    printed = verdict.stdout
     return ([NotebookNode(output_type="stream", name="stdout", text=printed)] if printed else []) + [
-        NotebookNode(output_type="error", ename=verdict.get("ename", "CheckFailed"),
-                     evalue=verdict.get("text", ""), traceback=verdict.get("text", "").splitlines())]
+        NotebookNode(output_type="error", ename=verdict.ename or "CheckFailed",
+                     evalue=verdict.text, traceback=verdict.text.splitlines())]
 
 
 # ---------------------------------------------------------------- the worker's side
@@ -226,19 +226,18 @@ class TrustedChecks:
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=self._env(),
                                 start_new_session=False)
 
-    def run(self, cell: TestCell, export: dict, kernel_call: Callable[[dict], dict]) -> dict:
+    def run(self, cell: TestCell, export: dict, kernel_call: Callable[[dict], dict]) -> Verdict:
         """The verdict of ``cell`` on the exported answers; ``kernel_call`` runs a student function."""
         start = time.monotonic()
         try:
             return self._run(cell, export, kernel_call)
         except (OSError, ValueError, BrokenPipeError) as error:
             self.close()
-            return {"status": "failed", "ename": "GraderError",
-                    "text": f"the grader's check process failed ({error}); please tell your instructor."}
+            return Verdict.grader_error(f"the grader's check process failed ({error}); please tell your instructor.")
         finally:
             self.seconds += time.monotonic() - start
 
-    def _run(self, cell: TestCell, export: dict, kernel_call) -> dict:
+    def _run(self, cell: TestCell, export: dict, kernel_call) -> Verdict:
         self.start()
         request = {"module": cell.module, "calls": cell.calls, "export": export}
         self._send(request)
@@ -249,7 +248,7 @@ class TrustedChecks:
             if message is None:
                 raise OSError(f"it exited with code {self.process.wait()}")
             if "verdict" in message:
-                return message["verdict"]
+                return Verdict.from_json(message["verdict"])
             self._send(kernel_call(message["call"]))
 
     def _send(self, obj: dict) -> None:
@@ -406,21 +405,30 @@ READABLE = ("NumPy arrays, numbers, strings, lists, tuples, dicts, Keras layers,
             "Histories, matplotlib figures and functions")
 
 
-def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
+def _failed(status: CellStatus, failure: Exception, stdout: str) -> Verdict:
+    """The verdict of a check that raised the course's ``CheckFailed`` (or ``NotAttempted``, ``NotGraded``)."""
+    details = getattr(failure, "details", ())
+    render = getattr(failure, "render", None)
+    return Verdict(status, render() if callable(render) else str(failure), type(failure).__name__, stdout,
+                   [Problem(str(p.kind), str(p.text)) for p in details])
+
+
+def verdict_of(request: dict, ask: Callable[[dict], dict]) -> Verdict:
     """Run a cell's check calls on exported answers; ``ask`` sends a function call to the kernel."""
     import importlib
 
     from course import answers, errors
-    from course.feedback import CheckFailed, NotAttempted, NotGraded
+    from course.exercise import verdicts_held
+    from course.feedback import CHECK_ERROR, CheckFailed, NotAttempted, NotGraded
+    from course.feedback import Problem as CourseProblem
 
     module = request["module"]
     if not module.startswith(LESSON_PACKAGE):
-        return {"status": "failed", "ename": "GraderError", "text": f"{module} is not a course lesson"}
+        return Verdict.grader_error(f"{module} is not a course lesson")
     lesson = importlib.import_module(module)
     export = request["export"]
     if "error" in export:
-        return {"status": "failed", "ename": "GraderError",
-                "text": f"the grader could not read your answers from the notebook: {export['error']}"}
+        return Verdict.grader_error(f"the grader could not read your answers from the notebook: {export['error']}")
     seen: dict[int, Any] = {}
 
     def refs() -> dict[int, int]:
@@ -456,36 +464,41 @@ def verdict_of(request: dict, ask: Callable[[dict], dict]) -> dict:
     if last:  # how long its cell ran, and the limit: the course says whether the per-cell limit stopped it
         errors.remember_cell(sys.last_value, last.get("seconds"), last.get("limit"))
     lesson.notebook.bind(namespace, reseed_tensorflow=False)  # no check draws random numbers; TF was seeded at start
-    printed: list[str] = []
+    shown: list[str] = []  # what the cell shows so far: each call's prints, and the first ✔ line
+    ticked = False
     for attribute, kwargs in request["calls"]:
         exercise = getattr(lesson, attribute)
         names = tuple(exercise.names) + tuple(getattr(exercise, "optional", ()))
         captured = io.StringIO()
         # What the cell printed before a check failed stays above the error, as in the notebook.
-        before = lambda: {"stdout": one_verdict(printed + [captured.getvalue()])}  # noqa: E731, B023 - called in this iteration
+        before = lambda: "".join(shown) + captured.getvalue()  # noqa: E731, B023 - called in this iteration
         try:
             if all(name in namespace for name in exercise.names):  # the check reads them all
                 bad = namespace.unreadable(names)
                 if bad:
                     raise Unreadable(bad)
-            with contextlib.redirect_stdout(captured):
+            with contextlib.redirect_stdout(captured), verdicts_held() as correct:
                 exercise.check(**kwargs)
         except Unreadable as failure:  # an answer that crossed but cannot be rebuilt
-            return {"status": "failed", "ename": "CheckFailed", "text": CheckFailed(exercise.title, [
-                f"`{n}` is {reason}, which the grader cannot read: it reads {READABLE}."
-                for n, reason in failure.reasons.items()]).render(), **before()}
+            return _failed(CellStatus.FAILED, CheckFailed(exercise.title, [CourseProblem(
+                f"`{n}` is {reason}, which the grader cannot read: it reads {READABLE}.", CHECK_ERROR)
+                for n, reason in failure.reasons.items()]), before())
         except NotAttempted as failure:
-            return {"status": "not_attempted", "ename": type(failure).__name__, "text": failure.render(), **before()}
+            return _failed(CellStatus.NOT_ATTEMPTED, failure, before())
         except CheckFailed as failure:
-            return {"status": "failed", "ename": type(failure).__name__, "text": failure.render(), **before()}
+            return _failed(CellStatus.FAILED, failure, before())
         except NotGraded as problem:  # instructor material missing (the quiz's key): no verdict at all
-            return {"status": NOT_GRADED, "ename": type(problem).__name__, "text": problem.render(), **before()}
+            return _failed(CellStatus.NOT_GRADED, problem, before())
         except Exception as error:  # noqa: BLE001 - whatever went wrong, a message, not a crash
-            text = CheckFailed(exercise.title, [f"the check could not run on your answers: "
-                                                f"{type(error).__name__}: {str(error)[:300]}"]).render()
-            return {"status": "failed", "ename": "CheckFailed", "text": text, **before()}
-        printed.append(captured.getvalue())
-    return {"status": "passed", "text": one_verdict(printed)}
+            return _failed(CellStatus.FAILED, CheckFailed(exercise.title, [CourseProblem(
+                f"the check could not run on your answers: {type(error).__name__}: {str(error)[:300]}",
+                CHECK_ERROR)]), before())
+        shown.append(captured.getvalue())
+        if correct and not ticked:
+            # A notebook shows the first ✔ line of a cell only (course.exercise.defer_verdict).
+            shown.append(correct[0] + "\n")
+            ticked = True
+    return Verdict(CellStatus.PASSED, "".join(shown))
 
 
 class Unreadable(BaseException):
@@ -545,17 +558,6 @@ class Answers(dict):
                 f"an object that could not be rebuilt ({type(reason).__name__}: {str(reason)[:200]})"
 
 
-def one_verdict(printed: list[str]) -> str:
-    """What the calls of one passing cell printed, as a notebook shows it: every line, but only
-    the first ✔ verdict (a later call's ✔ repeats it; see ``course.exercise.defer_verdict``)."""
-    kept, ticked = [], False
-    for text in printed:
-        if text.startswith("✔"):
-            if ticked:
-                continue
-            ticked = True
-        kept.append(text)
-    return "".join(kept)
 
 
 def main() -> int:
@@ -598,9 +600,8 @@ def serve(proto_in, proto_out) -> int:
         except SystemExit:
             raise
         except BaseException as error:  # noqa: BLE001 - never leave the worker without an answer
-            verdict = {"status": "failed", "ename": "GraderError",
-                       "text": f"the grader's check failed: {type(error).__name__}: {str(error)[:300]}"}
-        send({"verdict": verdict})
+            verdict = Verdict.grader_error(f"the grader's check failed: {type(error).__name__}: {str(error)[:300]}")
+        send({"verdict": verdict.to_json()})
     return 0
 
 

@@ -2,9 +2,12 @@
 
 A :class:`Job` is one (assignment, student) submission the plan chose, with the
 reason it is graded. A :class:`Result` is what happened to it, whichever executor
-ran it: its :class:`Status`, per-cell scores as nbgrader recorded them, timings and
-how it ran. Results cross process boundaries (grading worker, Dask task, run log)
-as JSON objects: :meth:`Result.to_dict` and :meth:`Result.from_dict`.
+ran it: its :class:`Status`, one :class:`CellResult` per graded cell as nbgrader
+recorded it, timings and how it ran. A :class:`Verdict` is a graded test cell's
+verdict from the trusted checks, with the course's :class:`Problem` list.
+:func:`cell_message` is the one reading of what a failed cell told the student.
+Results cross process boundaries (grading worker, Dask task, run log, trusted
+process) as JSON objects, converted here only: ``to_json``/``from_json`` (``Result.to_dict``/``from_dict``).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Mapping
 
 
 class Status(StrEnum):
@@ -30,6 +33,133 @@ class Status(StrEnum):
             return cls(value)
         except ValueError:
             return cls.FAILED
+
+
+class CellStatus(StrEnum):
+    """How one graded cell ended (the self-check table and ``--json`` keep the value)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"  # the exercise is not started yet
+    NOT_GRADED = "not_graded"        # the grader could not score it (instructor material missing)
+
+    @classmethod
+    def of(cls, value: Any) -> "CellStatus":
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.FAILED
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a failed check asked the student to fix: its kind (the course's: ``mismatch``,
+    ``answer_error``, ``check_error``, ``missing``) and the sentence the student read."""
+
+    kind: str
+    text: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "text": self.text}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Problem":
+        return cls(str(data.get("kind") or ""), str(data.get("text") or ""))
+
+
+def _problems(data: Any) -> list[Problem]:
+    return [Problem.from_json(item) for item in data or () if isinstance(item, Mapping)]
+
+
+@dataclass
+class CellResult:
+    """One graded cell of a submission: its score as nbgrader recorded it, and what it told the
+    student when it failed (``message``; ``problems`` when the course's check listed them)."""
+
+    notebook: str = ""
+    cell: str = ""
+    points: float | None = None
+    max_points: float = 0.0
+    status: CellStatus = CellStatus.FAILED
+    message: str = ""
+    autograded: bool = True
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status is CellStatus.PASSED
+
+    def to_json(self) -> dict[str, Any]:
+        return {"notebook": self.notebook, "cell": self.cell, "points": self.points,
+                "max_points": self.max_points, "status": self.status.value, "passed": self.passed,
+                "message": self.message, "autograded": self.autograded,
+                "problems": [p.to_json() for p in self.problems]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CellResult":
+        """From JSON; a run log line of an earlier version has ``passed`` and no ``status``."""
+        status = CellStatus.of(data["status"]) if data.get("status") else (
+            CellStatus.PASSED if data.get("passed") else CellStatus.FAILED)
+        points = data.get("points")
+        return cls(notebook=str(data.get("notebook") or ""), cell=str(data.get("cell") or ""),
+                   points=None if points is None else float(points),
+                   max_points=float(data.get("max_points") or 0.0), status=status,
+                   message=str(data.get("message") or ""), autograded=bool(data.get("autograded", True)),
+                   problems=_problems(data.get("problems")))
+
+
+@dataclass
+class Verdict:
+    """A graded test cell's verdict from the trusted checks: its status, the text the cell shows
+    (the ✔ line, or the failure's message under ``ename``), what the cell printed before it failed,
+    and the failure's problems."""
+
+    status: CellStatus
+    text: str = ""
+    ename: str = ""
+    stdout: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def grader_error(cls, text: str) -> "Verdict":
+        """The grader itself failed on this cell (not a verdict on the answer)."""
+        return cls(CellStatus.FAILED, text, "GraderError")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status.value, "text": self.text, "ename": self.ename, "stdout": self.stdout,
+                "problems": [p.to_json() for p in self.problems]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Verdict":
+        return cls(CellStatus.of(data.get("status")), str(data.get("text") or ""), str(data.get("ename") or ""),
+                   str(data.get("stdout") or ""), _problems(data.get("problems")))
+
+
+def _first_lines(text: str, lines: int, width: int = 300) -> str:
+    from nbconvert.filters import strip_ansi
+
+    kept = strip_ansi(text or "").strip().splitlines()[:lines]
+    return "\n".join(line.rstrip()[:width] for line in kept)
+
+
+def cell_message(outputs: list[Mapping[str, Any]], lines: int = 1) -> str:
+    """What a failed cell told the student, from its outputs: ``ename: evalue`` of its error (the
+    first ``lines`` lines, 300 characters each), else the first line it wrote to stderr (nbgrader
+    gives zero to a test cell that writes there); "" when it shows neither."""
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if errors:
+        return _first_lines(f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}", lines)
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text", "")
+            return "wrote to stderr: " + _first_lines("".join(text) if isinstance(text, list) else str(text), 1)
+    return ""
+
+
+def error_name(outputs: list[Mapping[str, Any]]) -> str:
+    """The name of the error a cell shows ("" when none)."""
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    return str(errors[-1].get("ename") or "") if errors else ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +189,7 @@ class Result:
     status: Status = Status.FAILED
     reason: str = ""
     seconds: float = 0.0
-    cells: list[dict] = field(default_factory=list)      # per graded cell: points, max_points, passed, message
+    cells: list[CellResult] = field(default_factory=list)
     notebooks: list[dict] = field(default_factory=list)  # per notebook: how its execution ended, timings
     score: float = 0.0
     max_score: float = 0.0
@@ -99,13 +229,16 @@ class Result:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in names and v is not None or k in ("assignment", "student")}
         values["status"] = Status.of(data.get("status"))
+        values["cells"] = [c if isinstance(c, CellResult) else CellResult.from_json(c) for c in data.get("cells") or ()]
         values.setdefault("assignment", data.get("assignment", ""))
         values.setdefault("student", data.get("student", ""))
         return cls(**values)
 
     def to_dict(self) -> dict:
+        """The result as a JSON object (its cells through :meth:`CellResult.to_json`)."""
         data = dataclasses.asdict(self)
         data["status"] = self.status.value
+        data["cells"] = [cell.to_json() for cell in self.cells]
         data["id"] = self.id
         return data
 

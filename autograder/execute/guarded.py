@@ -242,15 +242,19 @@ class GuardedExecute(Execute):
 
     def _trusted_verdict(self, cell: NotebookNode, pending: tuple[trusted.TestCell, dict]) -> None:
         """Replace the cell's outputs by the trusted process's verdict."""
+        from autograder.core.results import CellStatus
+
         start = time.monotonic()
         test, export = pending
         verdict = trusted.checks().run(test, export, lambda call: self._kernel_call(cell, call))
         cell.outputs = trusted.outputs(verdict)
         self._outcome["trusted_cells"] += 1
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if verdict.get("status") == trusted.NOT_GRADED and self._outcome["status"] == "ok":
+        # The worker reads each cell's verdict (its problems) from here, not from the cell's text.
+        self._outcome.setdefault("verdicts", {})[grade_id] = verdict
+        if verdict.status is CellStatus.NOT_GRADED and self._outcome["status"] == "ok":
             # Not a wrong answer: the submission is recorded as failed (flagged, graded again next run).
-            text = (verdict.get("text") or "").strip()
+            text = verdict.text.strip()
             self._outcome.update(status="failed", reason=f"{grade_id}: {text.splitlines()[0] if text else 'not graded'}")
         self._outcome["trusted_by_cell"].setdefault(grade_id, []).append(round(time.monotonic() - start, 3))
         self._outcome["trusted_seconds"] = round(self._outcome["trusted_seconds"] + time.monotonic() - start, 3)

@@ -5,7 +5,8 @@ The worker imports nbgrader once, starts its zygote (warm TensorFlow, see
 (``NbGraderAPI.autograde``: the same sanitize and autograde preprocessors as
 ``nbgrader autograde``) with :class:`autograder.execute.guarded.GuardedExecute` in place
 of ``Execute``. It answers with the per-cell scores nbgrader saved in the
-gradebook and the first line of each failed test's message. A job that carries a
+gradebook and, for each failed test, the first line of its message (and the problems of its
+trusted verdict, :class:`autograder.core.results.CellResult`). A job that carries a
 ``"gradebook"`` (the course's gradebook is a server) is recorded into this worker's
 own scratch SQLite gradebook instead, and the reply carries what was recorded
 (:mod:`autograder.record.gradebook_batch`): the instructor's side writes it, a batch at a time.
@@ -27,10 +28,12 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 if TYPE_CHECKING:
     from traitlets.config import Config
+
+    from autograder.core.results import CellResult, Problem, Verdict
 
 EXECUTE_NAMES = {"Execute", "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute"}
 
@@ -76,14 +79,24 @@ def first_line(text: str) -> str:
     return text.splitlines()[0][:300] if text else ""
 
 
-def read_back(api, course, assignment: str, student: str, flagged: bool) -> list[dict[str, Any]]:
+def read_back(api, course, assignment: str, student: str, flagged: bool,
+              verdicts: Mapping[tuple[str, str], Verdict] | None = None,
+              earlier: Iterable[Mapping[str, Any]] = ()) -> list[CellResult]:
     """Flag (or unflag) the submission's notebooks, so the formgrader shows crashed and
-    timed-out ones to the instructor; return, per graded cell, points, max points, passed
-    and the failure message if any. One gradebook session, through the worker's config
+    timed-out ones to the instructor; return one :class:`CellResult` per graded cell: points,
+    max points, status and, when it failed, its message and the problems of its trusted verdict
+    (``verdicts``: {(notebook, grade_id): Verdict}; or the problems of the ``earlier`` cells, as
+    JSON, of the same grading elsewhere). One gradebook session, through the worker's config
     (so with its sqlite busy timeout)."""
     import nbformat
     from nbgrader.api import MissingEntry
 
+    from autograder.core.results import CellResult, CellStatus, cell_message
+
+    problems: dict[tuple[str, str], list[Problem]] = {key: v.problems for key, v in (verdicts or {}).items()}
+    for data in earlier:
+        cell = CellResult.from_json(data)
+        problems.setdefault((cell.notebook, cell.cell), cell.problems)
     messages: dict[tuple[str, str], str] = {}
     folder = course.folder("autograded") / student / assignment
     for path in folder.glob("*.ipynb"):
@@ -93,14 +106,8 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
             continue
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            outputs = cell.get("outputs", [])
-            errors = [o for o in outputs if o.get("output_type") == "error"]
-            stderr = [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-            if grade_id and errors:
-                err = errors[-1]
-                messages[(path.stem, grade_id)] = first_line(f"{err.get('ename')}: {err.get('evalue')}")
-            elif grade_id and stderr:  # nbgrader gives zero to a test cell that writes to stderr
-                messages[(path.stem, grade_id)] = "wrote to stderr: " + first_line("".join(stderr[0].get("text", "")))
+            if grade_id:
+                messages[(path.stem, grade_id)] = cell_message(cell.get("outputs", []))
     rows = []
     with api.gradebook as gb:
         try:
@@ -113,14 +120,17 @@ def read_back(api, course, assignment: str, student: str, flagged: bool) -> list
         for nb in submission.notebooks:
             for grade in nb.grades:
                 score = grade.score
-                rows.append({
-                    "notebook": nb.name, "cell": grade.name,
-                    "points": None if score is None else float(score),
-                    "max_points": float(grade.max_score),
-                    "autograded": grade.cell_type == "code" and not grade.needs_manual_grade,
-                    "passed": score is not None and float(score) >= float(grade.max_score),
-                    "message": messages.get((nb.name, grade.name), ""),
-                })
+                passed = score is not None and float(score) >= float(grade.max_score)
+                key = (nb.name, grade.name)
+                verdict = (verdicts or {}).get(key)
+                status = (CellStatus.PASSED if passed else verdict.status if verdict is not None
+                          and verdict.status is not CellStatus.PASSED else CellStatus.FAILED)
+                rows.append(CellResult(
+                    notebook=nb.name, cell=grade.name, points=None if score is None else float(score),
+                    max_points=float(grade.max_score), status=status,
+                    message="" if passed else messages.get(key, ""),
+                    autograded=grade.cell_type == "code" and not grade.needs_manual_grade,
+                    problems=[] if passed else problems.get(key, [])))
     return rows
 
 
@@ -149,6 +159,9 @@ def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
             break
         time.sleep(0.5 * (attempt + 1))
     outcomes = list(execute.OUTCOMES)
+    # each notebook's trusted verdicts, by cell (objects of this process: not part of the JSON reply)
+    verdicts = {(str(o.get("notebook")), grade_id): verdict
+                for o in outcomes for grade_id, verdict in o.pop("verdicts", {}).items()}
     bad = [o for o in outcomes if o["status"] != "ok"]
     if not result.get("success"):
         status = Status.FAILED
@@ -161,14 +174,14 @@ def grade_job(api, course, job: dict, sandboxed: bool, scratch=None) -> dict:
     try:
         # Flagged for the formgrader: a crash, a timeout, or a cell the grader could not score.
         flagged = status in (Status.CRASHED, Status.TIMED_OUT) or (status == Status.FAILED and bool(result.get("success")))
-        cells = read_back(api, course, assignment, student, flagged=flagged)
+        cells = read_back(api, course, assignment, student, flagged=flagged, verdicts=verdicts)
     except Exception as exc:  # noqa: BLE001 - the grade is in the gradebook; do not lose the job over a summary
         cells = []
         reason = reason or f"could not read back the scores: {exc}"
     reply = Result(
         assignment, student, status=status, reason=reason, seconds=round(time.monotonic() - start, 3),
-        cells=cells, notebooks=outcomes, score=sum(c["points"] or 0 for c in cells),
-        max_score=sum(c["max_points"] for c in cells), worker=os.getpid(),
+        cells=cells, notebooks=outcomes, score=sum(c.points or 0 for c in cells),
+        max_score=sum(c.max_points for c in cells), worker=os.getpid(),
         log="" if status == Status.GRADED else (result.get("log") or "")[-4000:],
         isolation="sandboxed" if sandboxed else "unsandboxed",
         not_copied_back=WarmKernels.take_skipped()[:20],

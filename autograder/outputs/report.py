@@ -13,12 +13,11 @@ from __future__ import annotations
 import base64
 import io
 import math
-import re
 from collections import Counter
 from pathlib import Path
 
 from autograder.core.coursedir import Course
-from autograder.core.results import Result
+from autograder.core.results import CellResult, Result, cell_message
 
 
 def _png(fig) -> str:
@@ -63,46 +62,37 @@ def assignment_data(course: Course, assignment: str) -> dict:
     }
 
 
-#: The first line of a course check's failure: "✘ Exercise 2 · ...: 2 problems to fix".
-_HEADLINE = re.compile(r"^\W*.*: \d+ problems? to fix$")
-_NUMBERED = re.compile(r"^\s*\d+\.\s+(.*)$")
+#: How a problem of the course's kind ``missing`` (the exercise not started) is counted.
+NOT_ATTEMPTED = "not attempted yet: {}"
 
 
-def cell_problems(outputs: list[dict]) -> list[str]:
-    """What a failed test cell told the student, one line per problem.
-
-    A course check lists numbered problems under a headline ("✘ ...: 2 problems to fix"):
-    the problems are kept, not the headline. Any other error gives its first line
-    ("AssertionError: ..."), and a cell that wrote to stderr the first line written.
-    """
-    from nbconvert.filters import strip_ansi
-
-    errors = [o for o in outputs if o.get("output_type") == "error"]
-    if errors:
-        error = errors[-1]
-        lines = [line.rstrip() for line in strip_ansi(str(error.get("evalue", ""))).strip().splitlines()]
-        if lines and _HEADLINE.match(lines[0].strip()):
-            problems = [m.group(1).strip() for m in map(_NUMBERED.match, lines[1:]) if m]
-            if problems:
-                return problems
-        first = lines[0].strip() if lines else ""
-        return [f"{error.get('ename')}: {first}"[:300]]
-    stderr = "".join(o.get("text", "") for o in outputs
-                     if o.get("output_type") == "stream" and o.get("name") == "stderr").strip()
-    return ["wrote to stderr: " + stderr.splitlines()[0][:280]] if stderr else []
+def problem_lines(cell: CellResult) -> list[str]:
+    """What a failed graded cell told the student, one line per problem: the problems its course
+    check listed (read as data, never from the rendered text), else its message (the first line
+    of its error, or of what it wrote to stderr). [] for a passed cell."""
+    if cell.passed:
+        return []
+    if cell.problems:
+        return [NOT_ATTEMPTED.format(p.text) if p.kind == "missing" else p.text for p in cell.problems]
+    return [cell.message] if cell.message else []
 
 
 def failure_counts(course: Course, assignment: str, log: "dict[str, Result]") -> Counter:
-    """(cell, problem) -> number of students whose autograded notebook shows that problem.
+    """(cell, problem) -> number of students whose graded cell showed that problem.
 
-    Read from the autograded notebooks, where the whole message is; a student without
-    one (nothing graded yet) falls back to the run log's one-line message.
+    Read from the run log's cell results, where the course's problems are kept; a student graded
+    without autograder (stock ``nbgrader autograde``, no run log record) counts each failed cell's
+    message, read from the autograded notebook.
     """
     import nbformat
 
     counts: Counter = Counter()
+    for record in log.values():
+        counts.update({(cell.cell, line) for cell in record.cells for line in problem_lines(cell)})
     folder = course.folder("autograded")
     for student in sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        if student in log:
+            continue
         found: set[tuple[str, str]] = set()
         for path in sorted((folder / student / assignment).glob("*.ipynb")):
             try:
@@ -110,19 +100,11 @@ def failure_counts(course: Course, assignment: str, log: "dict[str, Result]") ->
             except Exception:  # noqa: BLE001 - an unreadable notebook has no messages to count
                 continue
             for cell in notebook.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id and cell.metadata.get("nbgrader", {}).get("grade"):
-                    found.update((grade_id, problem) for problem in cell_problems(cell.get("outputs", [])))
+                meta = cell.metadata.get("nbgrader", {})
+                message = cell_message(cell.get("outputs", [])) if meta.get("grade") else ""
+                if meta.get("grade_id") and message:
+                    found.add((meta["grade_id"], message))
         counts.update(found)
-    graded = {student for student in (folder.iterdir() if folder.is_dir() else [])
-              if (student / assignment).is_dir()}
-    graded_names = {p.name for p in graded}
-    for student, record in log.items():
-        if student in graded_names:
-            continue
-        for cell in record.cells:
-            if not cell.get("passed") and cell.get("message"):
-                counts[(cell["cell"], cell["message"])] += 1
     return counts
 
 

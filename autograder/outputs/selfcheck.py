@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbconvert.filters import strip_ansi
 
 from autograder.core.coursedir import CourseError
+from autograder.core.results import CellResult, CellStatus, cell_message, error_name
 
 #: What an answer cell holds until the learner writes it (nbgrader's ``ClearSolutions`` stub).
 STUB = "raise NotImplementedError()"
@@ -38,19 +38,14 @@ STUB = "raise NotImplementedError()"
 VERDICTS = {"CheckFailed"}
 
 
-@dataclass
-class TestResult:
-    name: str
-    points: float
-    max_points: float
-    status: str  # passed, failed, not attempted
-    message: str = ""
+#: How many lines of a failed test's message the table shows (course checks list every mismatch).
+MESSAGE_LINES = 12
 
 
 @dataclass
 class CheckResult:
     notebook: str
-    tests: list[TestResult] = field(default_factory=list)
+    tests: list[CellResult] = field(default_factory=list)
     error: str = ""
 
     @property
@@ -63,10 +58,12 @@ class CheckResult:
 
     @property
     def all_passed(self) -> bool:
-        return not self.error and all(t.status == "passed" for t in self.tests)
+        return not self.error and all(t.passed for t in self.tests)
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "score": self.score, "max_score": self.max_score}
+        """``autograder check --json``: each test as a CellResult, also under its earlier key ``name``."""
+        return {"notebook": self.notebook, "error": self.error, "score": self.score, "max_score": self.max_score,
+                "tests": [{"name": t.cell, **t.to_json()} for t in self.tests]}
 
 
 def _course_timeout(path: Path) -> int | None:
@@ -78,19 +75,6 @@ def _course_timeout(path: Path) -> int | None:
         return None
     value = config.Execute.get("timeout")
     return value if isinstance(value, int) else None
-
-
-def _message(cell) -> str:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            # the whole message: course checks list every mismatch, one per line
-            lines = strip_ansi(f"{output.get('ename')}: {output.get('evalue')}").strip().splitlines()
-            return "\n".join(line[:300] for line in lines[:12])
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            text = strip_ansi("".join(output.get("text", ""))).strip()
-            return "wrote to stderr: " + (text.splitlines()[0][:250] if text else "")
-    return ""
 
 
 def _is_stub(cell) -> bool:
@@ -115,20 +99,20 @@ def score_notebook(nb: nbformat.NotebookNode, name: str = "") -> CheckResult:
             continue
         points, max_points = determine_grade(cell)
         points = float(points or 0.0)
-        message = _message(cell)
-        ename = message.split(":")[0]
+        outputs = cell.get("outputs", [])
+        message, ename = cell_message(outputs, lines=MESSAGE_LINES), error_name(outputs)
         if points >= max_points:
-            status = "passed"
+            status = CellStatus.PASSED
         elif ("NotImplementedError" in ename or "NotAttempted" in ename or (
                 ename not in VERDICTS and pending_answers and any(_is_stub(a) for a in pending_answers))):
-            status = "not attempted"
+            status = CellStatus.NOT_ATTEMPTED
             if not message or ename.endswith(("NameError", "NotImplementedError")):
                 # the course's own "not attempted" message says more than a NameError
                 message = "the answer above still raises NotImplementedError: write it first"
         else:
-            status = "failed"
-        result.tests.append(TestResult(meta.get("grade_id", f"cell {len(result.tests) + 1}"),
-                                       points, float(max_points), status, message))
+            status = CellStatus.FAILED
+        result.tests.append(CellResult(name, meta.get("grade_id", f"cell {len(result.tests) + 1}"), points,
+                                       float(max_points), status, message))
         pending_answers = []
     return result
 
@@ -180,14 +164,14 @@ def print_result(result: CheckResult) -> None:
     from autograder.outputs.progress import console as make_console
 
     console = make_console()
-    style = {"passed": "green", "failed": "red", "not attempted": "yellow"}
+    style = {CellStatus.PASSED: "green", CellStatus.FAILED: "red", CellStatus.NOT_ATTEMPTED: "yellow"}
     table = Table(title=f"visible tests of {result.notebook}", title_justify="left")
     table.add_column("test")
     table.add_column("points", justify="right")
     table.add_column("result")
     for test in result.tests:
-        text = test.status + (f": {test.message}" if test.message and test.status != "passed" else "")
-        table.add_row(test.name, f"{test.points:g} / {test.max_points:g}", f"[{style[test.status]}]{text}[/]")
+        text = test.status.value + (f": {test.message}" if test.message and not test.passed else "")
+        table.add_row(test.cell, f"{test.points:g} / {test.max_points:g}", f"[{style[test.status]}]{text}[/]")
     table.add_section()
     table.add_row("[bold]visible score[/]", f"[bold]{result.score:g} / {result.max_score:g}[/]", "")
     console.print(table)

@@ -18,6 +18,7 @@ import course  # noqa: F401 - quiet, seeded TensorFlow first
 import keras
 
 from autograder.check import trusted
+from autograder.core.results import CellStatus, Verdict
 from course import answers
 from course.data import load_data
 from tests.course_copy import ASSIGNMENTS, ROOT
@@ -157,7 +158,7 @@ def test_a_function_answer_is_called_on_the_graders_inputs():
     request = {"module": "course.lessons.lesson03", "calls": [["q3", {}], ["q3", {"cases": [[7, 3]]}]],
                "export": export}
     verdict = trusted.verdict_of(request, ask)
-    assert verdict["status"] == "passed" and verdict["text"].count("✔") == 1
+    assert verdict.status is CellStatus.PASSED and verdict.text.count("✔") == 1
     assert calls == [(20, 64), (64, 32), (7, 3)]
 
 
@@ -165,12 +166,12 @@ def test_failures_missing_answers_and_errors_are_messages():
     export, ask = kernel({"dense_params": lambda inputs, units: inputs * units})
     verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
                                   "export": export}, ask)
-    assert verdict["status"] == "failed" and "not the 64 biases" in verdict["text"]
+    assert verdict.status is CellStatus.FAILED and "not the 64 biases" in verdict.text
     export, ask = kernel({})
     export["last_error"] = {"type": "NotImplementedError", "builtin": True, "message": ""}
     verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
                                   "export": export}, ask)
-    assert verdict["status"] == "not_attempted" and "not attempted yet" in verdict["text"]
+    assert verdict.status is CellStatus.NOT_ATTEMPTED and "not attempted yet" in verdict.text
 
     def broken(inputs, units):
         raise NotImplementedError()
@@ -178,7 +179,7 @@ def test_failures_missing_answers_and_errors_are_messages():
     export, ask = kernel({"dense_params": broken})
     verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
                                   "export": export}, ask)
-    assert verdict["status"] == "not_attempted"
+    assert verdict.status is CellStatus.NOT_ATTEMPTED
 
 
 @pytest.mark.parametrize("seconds, said", [(2.9, "That cell ran longer than the 3 s limit for one cell"),
@@ -201,7 +202,7 @@ def test_an_answer_cell_stopped_by_the_time_limit_is_explained_as_in_the_kernel(
         lesson03.q3.check()
     assert said in str(in_kernel.value)
     verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]], "export": export}, ask)
-    assert verdict["status"] == "failed" and verdict["text"] == in_kernel.value.render()
+    assert verdict.status is CellStatus.FAILED and verdict.text == in_kernel.value.render()
 
 
 def test_a_course_data_class_crosses_as_itself_and_a_look_alike_does_not():
@@ -294,8 +295,8 @@ def test_a_function_result_that_cannot_cross_is_described_as_the_kernel_describe
     export, ask = kernel({"plot_curves": plot_curves})
     verdict = trusted.verdict_of({"module": "course.lessons.lesson05", "calls": [["q3", {}]],
                                   "export": export}, ask)
-    assert verdict["status"] == "failed" and "it returned tuple" in verdict["text"], verdict
-    assert "Unsupported" not in verdict["text"]
+    assert verdict.status is CellStatus.FAILED and "it returned tuple" in verdict.text, verdict
+    assert "Unsupported" not in verdict.text
 
 
 def test_a_figure_crosses_as_its_lines_and_the_kernel_closes_what_a_call_opened():
@@ -351,7 +352,7 @@ def test_an_answer_is_rebuilt_only_when_a_check_reads_it(monkeypatch):
     export["last_error"] = answers._error(NotImplementedError())
     request = {"module": "course.lessons.lesson05", "calls": [["q1", {}]], "export": export}
     verdict = trusted.verdict_of(request, ask)
-    assert verdict["status"] == "not_attempted" and "`history` is not defined yet" in verdict["text"], verdict
+    assert verdict.status is CellStatus.NOT_ATTEMPTED and "`history` is not defined yet" in verdict.text, verdict
     assert rebuilt == []
     # the same with a model that cannot be rebuilt: still the notebook's verdict
     export["answers"]["model"] = {"t": "model", "v": {"class_name": "NoSuchModel", "config": {}}}
@@ -364,8 +365,8 @@ def test_an_answer_is_rebuilt_only_when_a_check_reads_it(monkeypatch):
     assert rebuilt == [1], verdict
     export["answers"]["model"] = {"t": "model", "v": {"class_name": "NoSuchModel", "config": {}}}
     verdict = trusted.verdict_of(request, ask)
-    assert verdict["status"] == "failed" and "`model` is an object that could not be rebuilt" in verdict["text"]
-    assert "which the grader cannot read" in verdict["text"], verdict
+    assert verdict.status is CellStatus.FAILED and "`model` is an object that could not be rebuilt" in verdict.text
+    assert "which the grader cannot read" in verdict.text, verdict
 
 
 def test_every_graded_test_cell_of_lessons_1_to_6_follows_the_convention():
@@ -395,7 +396,7 @@ def test_a_misnamed_answer_is_named_by_the_trusted_check_too():
     export["last_error"] = None  # the answer cell ran without error (this process's own may linger)
     verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]],
                                   "export": export}, ask)
-    assert verdict["status"] == "failed" and "`dense_param`" in verdict["text"], verdict
+    assert verdict.status is CellStatus.FAILED and "`dense_param`" in verdict.text, verdict
 
 
 def test_the_quiz_is_graded_with_the_key_of_the_course_it_runs_in_and_not_graded_without(tmp_path, monkeypatch):
@@ -416,15 +417,17 @@ def test_the_quiz_is_graded_with_the_key_of_the_course_it_runs_in_and_not_graded
         export, ask = kernel({"answer_q1": letter})
         export["last_error"] = None
         verdicts[letter] = trusted.verdict_of({**request, "export": export}, ask)
-    assert verdicts["C"]["status"] == "passed" and "✔ Question 1: C is right" in verdicts["C"]["text"]
-    assert verdicts["A"]["status"] == "failed" and "max(0, z)" in verdicts["A"]["text"]
+    assert verdicts["C"].status is CellStatus.PASSED and "✔ Question 1: C is right" in verdicts["C"].text
+    # what both calls printed, as the notebook shows it: the recorded line, then one ✔ line
+    assert verdicts["C"].text.startswith("Question 1: answer recorded: C") and verdicts["C"].text.count("✔") == 1
+    assert verdicts["A"].status is CellStatus.FAILED and "max(0, z)" in verdicts["A"].text
     (folder / "answer_keys" / "quiz.toml").unlink()
     export, ask = kernel({"answer_q1": "C"})
     export["last_error"] = None
     verdict = trusted.verdict_of({**request, "export": export}, ask)
-    assert verdict["status"] == trusted.NOT_GRADED and verdict["ename"] == "NotGraded", verdict
-    assert f"looked for {folder / 'answer_keys' / 'quiz.toml'}" in verdict["text"]
-    assert "answer recorded: C" in verdict["stdout"]  # what the visible check printed stays above it
+    assert verdict.status is CellStatus.NOT_GRADED and verdict.ename == "NotGraded", verdict
+    assert f"looked for {folder / 'answer_keys' / 'quiz.toml'}" in verdict.text
+    assert "answer recorded: C" in verdict.stdout  # what the visible check printed stays above it
     shown = trusted.outputs(verdict)
     assert shown[-1]["output_type"] == "error" and shown[-1]["ename"] == "NotGraded"
 
@@ -449,15 +452,25 @@ def test_in_a_notebook_a_cell_shows_one_verdict_and_a_hint_once():
     assert [o["output_type"] for o in hint] == ["stream"] and hint[0]["text"].count("Hint 1/") == 1
 
 
-def test_one_verdict_keeps_every_line_but_only_the_first_tick():
-    """A passing cell shows what its calls printed as a notebook would: the quiz's "recorded"
-    line and its hidden ✔ explanation both, but a lesson's second ✔ never."""
-    from autograder.check.trusted import one_verdict
+def test_a_failed_verdict_carries_the_checks_problems_as_data_and_crosses_json():
+    """The verdict's problems are the course's (kind, text), read from the failure, not its text;
+    a Verdict survives the JSON between the trusted process and the worker."""
+    from course.feedback import CheckFailed
+    from course.lessons import lesson03
 
-    assert one_verdict(["✔ Exercise 1: correct.\n", "✔ Exercise 1: correct. again\n"]) == \
-        "✔ Exercise 1: correct.\n"
-    quiz = ["Question 1: answer recorded: C.\n", "✔ Question 1: C is right. Because ...\n"]
-    assert one_verdict(quiz) == "".join(quiz)
+    export, ask = kernel({"dense_params": lambda inputs, units: inputs * units})
+    verdict = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]], "export": export}, ask)
+    lesson03.bind({"dense_params": lambda inputs, units: inputs * units})
+    with pytest.raises(CheckFailed) as in_kernel:
+        lesson03.q3.check()
+    assert verdict.problems and [(p.kind, p.text) for p in verdict.problems] == [
+        (p.kind, p.text) for p in in_kernel.value.details]
+    assert {p.kind for p in verdict.problems} == {"mismatch"}
+    assert Verdict.from_json(json.loads(json.dumps(verdict.to_json()))) == verdict
+    export, ask = kernel({})
+    export["last_error"] = {"type": "NotImplementedError", "builtin": True, "message": ""}
+    todo = trusted.verdict_of({"module": "course.lessons.lesson03", "calls": [["q3", {}]], "export": export}, ask)
+    assert [p.kind for p in todo.problems] == ["missing"] and todo.problems[0].text in todo.text
 
 
 def _zygote_class():
@@ -491,12 +504,12 @@ def test_the_trusted_process_forked_from_the_zygote_gives_the_same_verdicts(tmp_
             export, ask = kernel({"dense_params": function})
             verdicts = [checks.run(cell, export, ask) for checks in (forked, fresh)]
             assert verdicts[0] == verdicts[1]
-        assert verdicts[0]["status"] == "failed" and "not the 64 biases" in verdicts[0]["text"]
+        assert verdicts[0].status is CellStatus.FAILED and "not the 64 biases" in verdicts[0].text
         pid = forked.process.pid
         os.kill(pid, 9)
         forked.process.wait(timeout=5)
         export, ask = kernel({"dense_params": lambda inputs, units: inputs * units + units})
-        assert forked.run(cell, export, ask)["status"] == "passed"  # a new one, from the zygote again
+        assert forked.run(cell, export, ask).status is CellStatus.PASSED  # a new one, from the zygote again
         assert isinstance(forked.process, trusted.ForkedChecks) and forked.process.pid != pid
         pid = forked.process.pid
         forked.close()

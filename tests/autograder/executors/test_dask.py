@@ -229,7 +229,7 @@ def test_dask_scores_equal_local_and_stock(graded):
     assert ps1["eve"]["flagged"] == ["ps1"]  # crashed: flagged for the formgrader
     by_student = {(r.assignment, r.student): r for r in dask_run.results}
     assert by_student[("ps1", "ben")].score == 1.0
-    assert "mean" in next(c["message"] for c in by_student[("ps1", "dan")].cells if c["cell"] == "test_mean")
+    assert "mean" in next(c.message for c in by_student[("ps1", "dan")].cells if c.cell == "test_mean")
     # one warm grader on each of the two Dask workers, each with its TensorFlow preloaded
     assert len(dask_run.workers) == 2 and all(w.get("warm") for w in dask_run.workers)
     assert sum(w["graded"] for w in dask_run.workers) == len(CLASS)

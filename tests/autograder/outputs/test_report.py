@@ -1,12 +1,12 @@
-"""The class report says what the class got wrong: problems counted from the autograded notebooks."""
+"""The class report says what the class got wrong: the course's problems counted from the run log."""
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.core.results import Result
-from autograder.outputs.report import cell_problems, failure_counts, hardest_cell, render, score_bins
+from autograder.core.results import CellResult, CellStatus, Problem, Result, cell_message
+from autograder.outputs.report import failure_counts, hardest_cell, problem_lines, render, score_bins
 from course.feedback import CheckFailed, NotAttempted
 
 
@@ -15,20 +15,31 @@ def error_output(exception: BaseException) -> dict:
             "traceback": []}
 
 
+def failed_cell(failure: CheckFailed, cell: str = "test_hidden") -> CellResult:
+    """A graded cell as the worker records it from a trusted verdict: the message's first line and
+    the check's problems as data."""
+    return CellResult("hw", cell, 0.0, 1.0, CellStatus.FAILED, cell_message([error_output(failure)]),
+                      problems=[Problem(p.kind, p.text) for p in failure.details])
+
+
 def test_a_course_check_failure_is_counted_by_its_problems_not_its_headline():
     failed = CheckFailed("Exercise 1 · Hidden layer", ["the layer has 32 units; stage 3 expects 64.",
                                                       "the activation is 'sigmoid'; stage 3 uses ReLU."])
     assert str(failed).startswith("✘ Exercise 1 · Hidden layer: 2 problems to fix")
-    assert cell_problems([error_output(failed)]) == [
+    assert problem_lines(failed_cell(failed)) == [
         "the layer has 32 units; stage 3 expects 64.", "the activation is 'sigmoid'; stage 3 uses ReLU."]
-    one = CheckFailed("Exercise 2 · Output", ["the output layer uses 'relu'; stage 5 uses sigmoid."])
-    assert cell_problems([error_output(one)]) == ["the output layer uses 'relu'; stage 5 uses sigmoid."]
-    assert cell_problems([error_output(AssertionError("units == 8\nmore"))]) == ["AssertionError: units == 8"]
-    todo = cell_problems([error_output(NotAttempted("Exercise 3", "`model` is not defined yet."))])
-    assert todo and "not attempted yet" in todo[0] and "`model` is not defined yet." in todo[0]
-    assert cell_problems([{"output_type": "stream", "name": "stderr", "text": "W0000 noise\nmore"}]) == [
+    # problems are read as data: a problem whose text looks like a numbered list stays one problem
+    odd = CheckFailed("Exercise 2 · Output", ["the output layer uses 'relu':\n  2. not a second problem"])
+    assert problem_lines(failed_cell(odd)) == ["the output layer uses 'relu':\n  2. not a second problem"]
+    other = CellResult("hw", "test_x", 0.0, 1.0, CellStatus.FAILED,
+                       cell_message([error_output(AssertionError("units == 8\nmore"))]))
+    assert problem_lines(other) == ["AssertionError: units == 8"]
+    todo = problem_lines(failed_cell(NotAttempted("Exercise 3", "`model` is not defined yet.")))
+    assert todo == ["not attempted yet: `model` is not defined yet."]
+    noisy = [{"output_type": "stream", "name": "stderr", "text": "W0000 noise\nmore"}]
+    assert problem_lines(CellResult("hw", "t", 0.0, 1.0, CellStatus.FAILED, cell_message(noisy))) == [
         "wrote to stderr: W0000 noise"]
-    assert cell_problems([{"output_type": "stream", "name": "stdout", "text": "✔ fine"}]) == []
+    assert problem_lines(CellResult("hw", "t", 1.0, 1.0, CellStatus.PASSED)) == []
 
 
 def graded_notebook(outputs_by_cell: dict) -> nbformat.NotebookNode:
@@ -42,20 +53,29 @@ def graded_notebook(outputs_by_cell: dict) -> nbformat.NotebookNode:
     return new_notebook(cells=cells)
 
 
-def test_failure_counts_read_the_whole_message_from_the_autograded_notebooks(tmp_path):
+def test_failure_counts_read_the_problems_from_the_run_log(tmp_path):
     units = "the layer has 32 units; stage 3 expects 64."
+    log = {}
     for student, problems in {"ann": [units, "the activation is 'sigmoid'; stage 3 uses ReLU."],
                               "bob": [units], "cy": []}.items():
         folder = tmp_path / "autograded" / student / "hw"
         folder.mkdir(parents=True)
         outputs = [error_output(CheckFailed("Exercise 1", problems))] if problems else []
         nbformat.write(graded_notebook({"test_hidden": outputs}), str(folder / "hw.ipynb"))
+        cell = failed_cell(CheckFailed("Exercise 1", problems)) if problems else \
+            CellResult("hw", "test_hidden", 1.0, 1.0, CellStatus.PASSED)
+        log[student] = Result("hw", student, cells=[cell])
+    # graded by stock nbgrader: no run log record, so its autograded notebook's message counts
+    folder = tmp_path / "autograded" / "dan" / "hw"
+    folder.mkdir(parents=True)
+    nbformat.write(graded_notebook({"test_hidden": [error_output(AssertionError("boom\nmore"))]}),
+                   str(folder / "hw.ipynb"))
     course = SimpleNamespace(folder=lambda kind: tmp_path / kind)
-    log = {"dan": Result("hw", "dan", cells=[{"cell": "test_hidden", "passed": False, "message": "AssertionError: boom"}])}
     counts = failure_counts(course, "hw", log)
     assert counts.most_common(1) == [(("test_hidden", units), 2)]
     assert counts[("test_hidden", "the activation is 'sigmoid'; stage 3 uses ReLU.")] == 1
-    assert counts[("test_hidden", "AssertionError: boom")] == 1  # not graded here: the run log's line
+    assert counts[("test_hidden", "AssertionError: boom")] == 1
+    assert sum(counts.values()) == 4
     assert not any("problem" in message and "to fix" in message for _, message in counts)
 
 

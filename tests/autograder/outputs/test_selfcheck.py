@@ -1,8 +1,12 @@
 """autograder.outputs.selfcheck: a learner's own score from the visible tests, and what it means."""
 from __future__ import annotations
 
+import json
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.core.results import CellStatus
 
 
 def test_self_check_scoring_rules():
@@ -30,8 +34,13 @@ def test_self_check_scoring_rules():
         answer("y = 3"), test_cell("noisy", 1, [stderr]),
     ])
     result = score_notebook(nb)
-    assert [(t.name, t.points, t.status) for t in result.tests] == [
-        ("ok", 2, "passed"), ("bad", 0, "failed"), ("todo", 0, "not attempted"), ("noisy", 0, "failed")]
+    assert [(t.cell, t.points, t.status) for t in result.tests] == [
+        ("ok", 2, CellStatus.PASSED), ("bad", 0, CellStatus.FAILED), ("todo", 0, CellStatus.NOT_ATTEMPTED),
+        ("noisy", 0, CellStatus.FAILED)]
+    # `autograder check --json`: the same, with each test's name and status as text
+    shown = json.loads(json.dumps(result.as_dict()))
+    assert [(t["name"], t["status"], t["passed"]) for t in shown["tests"]] == [
+        ("ok", "passed", True), ("bad", "failed", False), ("todo", "not attempted", False), ("noisy", "failed", False)]
     assert result.tests[1].message == "AssertionError: wrong"
     assert result.tests[3].message == "wrote to stderr: Warning: noise"
     assert (result.score, result.max_score) == (2, 7)
