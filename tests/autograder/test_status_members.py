@@ -1,11 +1,11 @@
-"""autograder/ compares grading statuses with ``Status`` members, never with strings.
+"""autograder/ compares grading statuses with ``Status`` and ``CellStatus`` members, never with strings.
 
-``Status`` (autograder/core/results.py) is a ``StrEnum``, so ``status == "graded"`` works today and
+``Status`` and ``CellStatus`` (autograder/core/results.py) are ``StrEnum``s, so ``status == "graded"`` works today and
 silently stays False after a typo or a renamed member; ``status == Status.GRADED`` fails at once.
 The check: no comparison (``==``, ``!=``, ``in``, ``not in``) in autograder/ has a side named like a
 status (``status``, ``r.status``, ``row["status"]``, ``row.get("status")``, ``status.value``) and a
-side that is, or holds, a string literal spelling a ``Status`` value. Other protocols' statuses
-(Jupyter's ``"ok"``, Dask's ``"finished"``, a check's ``"passed"``) are not ``Status`` and stay strings.
+side that is, or holds, a string literal spelling a ``Status`` or ``CellStatus`` value. Other protocols' statuses
+(Jupyter's ``"ok"``, Dask's ``"finished"``) are not these and stay strings.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.core.results import Status
+from autograder.core.results import CellStatus, Status
 
 ROOT = Path(__file__).resolve().parents[2]
-STATUS_VALUES = {member.value for member in Status}
+STATUS_VALUES = {member.value for member in Status} | {member.value for member in CellStatus}
 
 
 def _named_status(node: ast.expr) -> bool:
@@ -67,6 +67,8 @@ def test_autograder_compares_status_members_not_strings():
     'row.get("status") == "graded"',
     'result.status.value == "timed_out"',
     '"graded" == record.status',
+    'verdict.status == "passed"',
+    'cell["status"] in ("not attempted", "not_graded")',
 ])
 def test_the_check_sees_a_string_comparison(code):
     assert string_comparisons(code)
