@@ -6,6 +6,7 @@ import numpy as np
 from course import errors
 from course.data import load_data
 from course.exercise import Exercise, Notebook, call_student
+from course.feedback import CheckFailed
 from course.model_facts import stage_outputs
 
 notebook = Notebook()
@@ -93,6 +94,20 @@ def _trace_sample(problems, trace_sample, model, index=0):
     return "Sample traced through all 5 stages."
 
 
+def _all_zero(to_classes, probabilities: np.ndarray) -> str:
+    """Classes all 0: argmax is named only when the function gives 0 even for scores far above any
+    threshold (argmax over one column always does); otherwise the threshold is what to look at."""
+    try:
+        far = np.asarray(call_student(q3.title, to_classes, np.array([[10.0], [10.0]])))
+    except (CheckFailed, TypeError, ValueError):  # a probe that fails confirms nothing
+        far = None
+    if far is not None and far.size and not far.any():
+        return ("to_classes gives 0 everywhere, even for scores far above 0.5: argmax over a single "
+                "column is always 0; compare the probability with 0.5 instead.")
+    return (f"to_classes gives 0 for every probability here, up to {float(np.max(probabilities)):.2f}: "
+            "class 1 means a probability above 0.5; check the value it compares with.")
+
+
 def _classes(problems, to_classes, probabilities=None):
     probabilities = (np.array([[0.1], [0.7], [0.49], [0.5], [0.51], [0.99]]) if probabilities is None
                      else np.asarray(probabilities))
@@ -108,8 +123,7 @@ def _classes(problems, to_classes, probabilities=None):
         problems.add("to_classes gives class 1 for a probability of exactly 0.5; class 1 means "
                      "above 0.5 (use >, not >=).")
     elif not got.any() and expected.any() and np.asarray(probabilities).ndim == 2:
-        problems.add("to_classes gives 0 everywhere: argmax over a single column is always 0; "
-                     "compare the probability with 0.5 instead.")
+        problems.add(_all_zero(to_classes, probabilities))
     else:
         problems.expect(np.array_equal(got, expected), "to_classes should give 1 where the probability "
                                                        "is above 0.5 and 0 elsewhere.")
