@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
+from autograder.core.results import CellStatus
 from course.data import load_data
 from course.feedback import CheckFailed, NotAttempted
 from tests import reference_solutions as ref
@@ -837,7 +838,7 @@ def test_accepted_alternative_in_a_real_notebook(lesson, name, exercise, source)
     assert error_of(test_cell) is None and "✔" in text_of(test_cell), text_of(test_cell)
 
 
-KERNEL_STATUS = {None: "passed", "CheckFailed": "failed", "NotAttempted": "not_attempted"}
+KERNEL_STATUS = {None: CellStatus.PASSED, "CheckFailed": CellStatus.FAILED, "NotAttempted": CellStatus.NOT_ATTEMPTED}
 #: Where the trusted verdict still differs, and why: each is in the answers' export (course/answers.py)
 #: or the rebuilt error (autograder/check/trusted.py), not in the checks. Strict: a fix turns them into failures
 #: to remove from here.
@@ -857,11 +858,11 @@ def test_the_trusted_verdict_equals_the_kernels(lesson, name, exercise):
     the message the student saw in the notebook."""
     _, test_cell = lesson_run(lesson)[(exercise, name)]
     verdict = _VERDICTS[lesson][(exercise, name)]
-    assert verdict["status"] == KERNEL_STATUS.get(error_of(test_cell)), (verdict, text_of(test_cell))
+    assert verdict.status is KERNEL_STATUS.get(error_of(test_cell)), (verdict, text_of(test_cell))
     shown = text_of(test_cell)
     # What the student's own code printed while the check called it stays in the kernel's cell only.
     start = min((shown.find(symbol) for symbol in "✘✔…" if symbol in shown), default=0)
-    assert ANSI.sub("", verdict["text"]).strip() == shown[start:].strip()
+    assert ANSI.sub("", verdict.text).strip() == shown[start:].strip()
 
 
 def test_the_table_is_large_and_covers_every_lesson():
