@@ -27,6 +27,10 @@ HARMLESS = {
 }
 
 
+#: Lessons whose messages stay out of the report: the quiz's explain the right answer.
+WITHHELD = {"07_quiz": "(message withheld here: a wrong letter's message explains the right answer)"}
+
+
 def check_variants(lesson: str) -> list[tuple[str, str, str]]:
     """(grade_id, what differs, '' when accepted or why not) for every correct variant."""
     results = []
@@ -76,6 +80,8 @@ def render(lesson: str, outcomes: list[Outcome], checked: list[tuple[str, str, s
     for outcome in sorted(outcomes, key=lambda o: (order[verdict_of(lesson, o)], o.mutant.cell)):
         said = outcome.message if outcome.verdict not in ("slipped", "equivalent") else (
             f"(passes: {outcome.detail})")
+        if lesson in WITHHELD and outcome.verdict not in ("slipped", "equivalent"):
+            said = WITHHELD[lesson]
         lines.append(f"| {outcome.mutant.cell} | `{_cell(outcome.mutant.element, 90)}` | "
                      f"{verdict_of(lesson, outcome)} | {_cell(said)} |")
     lines += ["", "## Correct variants", "", "| cell | written as | result |", "|---|---|---|"]

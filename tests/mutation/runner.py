@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,7 +149,9 @@ class LessonKernel:
         self.lesson = lesson
         self.path = SOURCE / lesson / f"{lesson}.ipynb"
         self.notebook = nbformat.read(self.path, as_version=4)
-        self.workdir = tempfile.TemporaryDirectory(prefix="mutation-")
+        # inside the course (git-ignored build/): the quiz finds the course's answer key, as in a clone
+        (ROOT / "build").mkdir(exist_ok=True)
+        self.workdir = tempfile.TemporaryDirectory(prefix="mutation-", dir=ROOT / "build")
         scratch = nbformat.v4.new_notebook()
         scratch.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         self.client = NotebookClient(scratch, timeout=timeout, kernel_name="python3", allow_errors=True,
@@ -181,9 +184,13 @@ class LessonKernel:
         return "".join(printed), error
 
     def replay(self, upto: int) -> None:
-        """Fresh namespace, then every code cell above ``upto`` with the reference answers
-        (test cells left out: they only check)."""
+        """Fresh namespace and working folder, then every code cell above ``upto`` with the reference
+        answers (test cells left out: they only check)."""
+        for leftover in Path(self.workdir.name).iterdir():  # e.g. the quiz's first answers
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         self.run("%reset -f")
+        # the quiz's self-study answers committed in this kernel (they outlive a reset by design)
+        self.run("import sys as __sys\nif 'course.quiz' in __sys.modules: __sys.modules['course.quiz'].SESSION.clear()")
         self.run(FINGERPRINT)
         for cell in self.notebook.cells[:upto]:
             if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade"):
