@@ -8,6 +8,8 @@
 
 ``python3 tasks.py exchange`` only sets up the exchange and ``workspace/`` (students fetch
 lessons into ``workspace/``; both folders are git-ignored).
+``python3 tasks.py feedback-report`` regenerates tests/mutation/reports/: how each lesson's visible
+tests answer generated mistakes (mutants of the reference answers) and correct variants.
 Extra arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test -k data``.
 The environment is re-installed only when ``pyproject.toml`` changes.
 """
