@@ -19,6 +19,7 @@ from __future__ import annotations
 import queue
 import time
 import uuid
+from asyncio import CancelledError
 from collections import Counter
 from typing import Any, Callable
 
@@ -96,6 +97,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     arrived: "queue.Queue[Any]" = queue.Queue()
     announced: list[Job] = list(plan.jobs)
     sandboxed = not options.unsandboxed
+    cluster_lost = False
 
     def submit(job: Job) -> None:
         attempts[job.id] += 1
@@ -116,10 +118,41 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         if recorder.record(job, result, attempts[job.id]):
             announce()
 
+    def record_batch(batch: list[tuple[Job, dict]]) -> None:
+        """Record the results that arrived, in one gradebook transaction."""
+        if not batch:
+            return
+        try:
+            recorded = [Result.from_dict(r) for r in recording.record([remote for _, remote in batch])]
+        except faults.GradingStopped:  # the gradebook server did not come back: log the batch as not saved
+            for job, _ in batch:
+                finish(job, Result.failure(job, Status.FAILED, f"not saved: the gradebook server did not "
+                                           f"answer; {faults.RERUN}", sandboxed=sandboxed))
+            raise
+        except Exception as exc:  # noqa: BLE001 - the grades may be missing: the next run grades them again
+            recorded = [Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
+                                       sandboxed=sandboxed) for job, _ in batch]
+        for (job, _), result in zip(batch, recorded):
+            finish(job, result)
+
+    def lose_the_rest(what: str) -> None:
+        """The cluster is gone: every submission not recorded yet is logged as not graded, and why."""
+        nonlocal cluster_lost
+        cluster_lost = True
+        left = [job for job in plan.jobs if job.id not in recorder.recorded]
+        live.clear()
+        faults.notice(f"{what}. {len(summary.results)} of {recorder.total} submissions were recorded; the "
+                      f"{len(left)} others are listed as not graded, and the next run (the same command, once "
+                      "the scheduler and its workers are back) grades them")
+        for job in left:
+            finish(job, Result.failure(job, Status.FAILED, f"not graded: {what}; {faults.RERUN}",
+                                       sandboxed=sandboxed))
+
     try:
         client.register_plugin(plugin, name=PLUGIN_NAME)
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        summary.executor = f"dask (scheduler {client.scheduler_info().get('address', scheduler)}, {workers} worker{'s' if workers != 1 else ''})"
+        address = client.scheduler_info().get("address", scheduler)
+        summary.executor = f"dask (scheduler {address}, {workers} worker{'s' if workers != 1 else ''})"
         if on_plan:
             on_plan(list(plan.jobs), workers, past_timings(course, assignments))
         for job in plan.jobs:
@@ -129,6 +162,11 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
             try:
                 arrivals = [arrived.get(timeout=1.0)]
             except queue.Empty:
+                if client.status != "running" or any(f.key not in client.futures for f, _ in live.values()):
+                    # the scheduler is gone, or restarted (its tasks, and the workers it had, with it)
+                    lose_the_rest(f"the connection to the Dask scheduler at {address} was lost (it stopped or "
+                                  "restarted, and its workers with it)")
+                    break
                 continue
             while len(arrivals) < MAX_BATCH:  # record what has arrived meanwhile in one transaction
                 try:
@@ -136,56 +174,60 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                 except queue.Empty:
                     break
             batch: list[tuple[Job, dict]] = []
+            lost_scheduler = None
             for future in arrivals:
-                entry = live.pop(future.key, None)
+                entry = live.get(future.key)
                 if entry is None:
                     continue
+                if future.status in ("pending", "lost"):
+                    # its result was lost with the worker that held it (killed before this side fetched
+                    # it): the scheduler computes it again; it arrives once more when done
+                    future.add_done_callback(arrived.put)
+                    continue
+                live.pop(future.key)
                 _, job = entry
-                if future.status == "finished":
-                    remote = future.result()
+                remote, exc = None, None
+                try:  # (a result lost while it is fetched is computed again, and fetched then)
+                    remote = future.result() if future.status == "finished" else None
+                    exc = None if remote is not None else future.exception()
+                except (Exception, CancelledError) as error:  # noqa: BLE001 - the task raised or was cancelled
+                    exc = error
+                if remote is not None:
                     if remote.get("retry") and attempts[job.id] <= options.retries:
                         submit(job)
                     else:
                         batch.append((job, remote))
                     continue
+                if getattr(exc, "reason", None) == "scheduler-connection-lost" or client.status != "running":
+                    lost_scheduler = exc
+                    continue
                 # the task raised, was lost too often (KilledWorker) or cancelled elsewhere
-                try:
-                    exc = future.exception()
-                except BaseException as cancelled:  # noqa: BLE001 - CancelledError
-                    exc = cancelled
                 why = f"{type(exc).__name__}: {exc}".strip()
                 if attempts[job.id] <= options.retries:
                     submit(job)
                     continue
                 finish(job, Result.failure(job, Status.FAILED, f"the Dask task failed ({why})"[:500],
                                            sandboxed=sandboxed))
-            if not batch:
-                continue
-            try:
-                recorded = [Result.from_dict(r) for r in recording.record([remote for _, remote in batch])]
-            except faults.GradingStopped:  # the gradebook server did not come back: log the batch as not saved
-                for job, _ in batch:
-                    finish(job, Result.failure(job, Status.FAILED, f"not saved: the gradebook server did not "
-                                               f"answer; {faults.RERUN}", sandboxed=sandboxed))
-                raise
-            except Exception as exc:  # noqa: BLE001 - the grades may be missing: the next run grades them again
-                recorded = [Result.failure(job, Status.FAILED, f"recording failed: {type(exc).__name__}: {exc}",
-                                           sandboxed=sandboxed) for job, _ in batch]
-            for (job, _), result in zip(batch, recorded):
-                finish(job, result)
+            if lost_scheduler is not None:
+                record_batch(batch)  # what arrived before the scheduler went is recorded
+                lose_the_rest(f"the connection to the Dask scheduler at {address} was lost (it stopped or "
+                              f"restarted, and its workers with it)")
+                break
+            record_batch(batch)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         for future, _ in live.values():
             future.cancel()
-        if recorder.done:  # every worker idle: ask each for its grader's figures
+        if recorder.done and not cluster_lost:  # every worker idle: ask each for its grader's figures
             try:
                 infos = client.run(describe_worker, wait=True)
                 summary.workers = [{"address": address, **info} for address, info in infos.items()]
             except Exception:  # noqa: BLE001
                 pass
         try:
-            client.unregister_worker_plugin(PLUGIN_NAME)
+            if not cluster_lost:
+                client.unregister_worker_plugin(PLUGIN_NAME)
         except Exception:  # noqa: BLE001
             pass
         if owns_client:

@@ -19,6 +19,7 @@ import errno
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -127,6 +128,92 @@ def test_postgres_restarted_mid_run_the_run_reconnects_and_loses_nothing(tmp_pat
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0 and "[1/" not in out, out + err
         graded_once(root, students)
+
+
+# -- 2. the Dask scheduler restarted ---------------------------------------------------------
+class Cluster:
+    """``dask scheduler`` on a fixed port and ``dask worker --nthreads 1`` processes, which can be
+    started again after a crash (as a supervisor such as systemd would); every process stopped at the end."""
+
+    def __init__(self, folder: Path, workers: int = 2):
+        from tests.conftest import find_free_port
+
+        self.folder, self.workers, self.port = folder, workers, find_free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.procs: list[subprocess.Popen] = []
+        self.scheduler: subprocess.Popen | None = None
+        self.log = open(folder / "cluster.log", "a")
+
+    def start(self) -> None:
+        from distributed import Client
+
+        dask = os.path.join(fixture_course.SCRIPTS, "dask")
+        spawn = lambda *args: subprocess.Popen([dask, *args], stdout=self.log, stderr=self.log,  # noqa: E731
+                                               env=fixture_course.cli_env(), start_new_session=True)
+        self.scheduler = spawn("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard")
+        self.procs.append(self.scheduler)
+        for _ in range(self.workers):
+            self.procs.append(spawn("worker", self.address, "--nthreads", "1", "--no-dashboard",
+                                    "--local-directory", str(self.folder / f"w{len(self.procs)}")))
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(self.workers, timeout=120)
+
+    def crash_scheduler(self) -> None:
+        """``kill -9`` of the scheduler (its workers end themselves when they lose it)."""
+        assert self.scheduler is not None
+        os.killpg(self.scheduler.pid, signal.SIGKILL)
+        self.scheduler.wait()
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.log.close()
+
+
+def test_dask_scheduler_restarted_mid_run_the_rest_is_listed_and_the_rerun_grades_it(tmp_path):
+    """The Dask scheduler is killed after two submissions are logged, and started again on its port with
+    new workers (as a supervisor would). The run says the connection to the scheduler was lost, how many
+    were recorded and that the next run grades the others; it lists each of those as not graded (exit 1),
+    without hanging; the rerun on the restarted cluster grades exactly those, every student once."""
+    students = [f"s{i}" for i in range(6)]
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    (tmp_path / "dask").mkdir()
+    cluster = Cluster(tmp_path / "dask")
+    try:
+        cluster.start()
+        run = start(root, "--from", str(incoming(root, students)), "--scheduler", cluster.address)
+        wait_for_lines(root, 2, run)
+        cluster.crash_scheduler()
+        cluster.start()
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 1, out + err
+        logged = [json.loads(line) for line in log_lines(root)]
+        graded = {r["student"] for r in logged if r["status"] == "graded"}
+        not_graded = {r["student"] for r in logged if r["status"] == "failed"}
+        assert len(graded) >= 2 and graded | not_graded == set(students) and not graded & not_graded, logged
+        message = " ".join(err.split())
+        assert (f"autograder: the connection to the Dask scheduler at {cluster.address} was lost (it stopped or "
+                f"restarted, and its workers with it). {len(graded)} of {len(students)} submissions were recorded; "
+                f"the {len(not_graded)} others are listed as not graded, and the next run (the same command, once "
+                "the scheduler and its workers are back) grades them") in message, message
+        assert "the next run grades it again" in " ".join(out.split()), out
+        assert not re.search(r'File ".*/autograder/', err), err  # (distributed logs its reconnection attempts)
+
+        again = start(root, "--scheduler", cluster.address)
+        out, err = again.communicate(timeout=300)
+        assert again.returncode == 0, out + err
+        rerun = [json.loads(line) for line in log_lines(root)][len(logged):]
+        assert sorted(r["student"] for r in rerun) == sorted(not_graded), rerun
+        graded_once(root, students)
+    finally:
+        cluster.stop()
 
 
 # -- 4. the course folder's disk full ------------------------------------------------------
