@@ -176,6 +176,9 @@ MISTAKES = [
      "each layer's output"),
     ("trace without the input stage", "lesson06", "q2",
      lambda: dict(trace_sample=lambda m, x, i: ref.trace_sample(m, x, i)[1:]), {}, "counts the input as stage 1"),
+    ("trace from a slice that starts at row 0", "lesson06", "q2",  # right for sample 0 only (issue 22)
+     lambda: dict(trace_sample=lambda m, x, i: [x[i]] + [o[0] for o in ref.make_trace_model(m).predict(
+         x[:i + 1], verbose=0)]), {}, "differ from the model's layer output for sample 999"),
     ("classes flipped", "lesson06", "q3",
      lambda: dict(to_classes=lambda p: (np.asarray(p).reshape(-1) <= 0.5).astype(int)), {}, "flipped"),
     ("quiz answer as a number", "lesson07", "q1", lambda: dict(answer_q1=3), {}, "letter in quotes"),
