@@ -186,6 +186,7 @@ class GuardedExecute(Execute):
         from queue import Empty
 
         kc = self.kc
+        self._fresh_shell()
         msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"r": code},
                             allow_stdin=False)
         deadline = time.monotonic() + timeout
@@ -206,6 +207,12 @@ class GuardedExecute(Execute):
                 continue
             if msg.get("parent_header", {}).get("msg_id") == msg_id:
                 return msg
+
+    def _fresh_shell(self) -> None:
+        """A new shell connection if the kernel's last reply was refused for its size (a cell's own
+        reply can be made that long too): ZeroMQ does not reconnect by itself after that."""
+        if getattr(self.kc, "reply_refused", lambda: False)():
+            self.kc.reconnect_shell()
 
     def _refused_text(self, what: str) -> str:
         """What the student reads when a reply was refused for its size: what, the bound, what to do."""
@@ -305,6 +312,7 @@ class GuardedExecute(Execute):
             self._mark(cell, "NotRun", f"not run: {self._abort[1]} in an earlier cell")
             return cell, resources
         self._timed_out = None
+        self._fresh_shell()
         try:
             result = super().preprocess_cell(cell, resources, index)
             self._outcome["cells_run"] += 1

@@ -156,3 +156,31 @@ def test_an_export_that_never_answers_is_stopped_at_the_notebooks_time_limit(bou
     ex._deadline = None
     assert ex._ask_kernel("__import__('course.answers').answers.Payload({'answers': {}})",
                           new_code_cell("ex.q1.check()")) == {"answers": {}}
+
+
+def test_a_cells_own_reply_over_the_bound_does_not_cut_off_the_next_exports(bounded_kernel):
+    """A cell can make its own execute reply long (a payload): refused like an export; the next export
+    gets a new connection and is read, and is not taken for the refused one."""
+    import time
+
+    from jupyter_core.utils import run_sync
+    from nbformat.v4 import new_code_cell
+    from traitlets.config import Config
+
+    from autograder.execute.guarded import GuardedExecute
+
+    km, kc = bounded_kernel
+    kc.execute("get_ipython().payload_manager.write_payload({'source': 'set_next_input', 'text': 'y' * 2**22})")
+    deadline = time.monotonic() + 20
+    while not kc.reply_refused():
+        assert time.monotonic() < deadline, "the long reply was not refused"
+        time.sleep(0.05)
+    assert run_sync(km.is_alive)()
+    config = Config()
+    config.Execute.timeout = 60
+    ex = GuardedExecute(config=config)
+    ex.km, ex.kc = km, kc
+    ex._outcome = {"status": "ok", "reason": ""}
+    ex._deadline = None
+    assert ex._ask_kernel("__import__('course.answers').answers.Payload({'answers': {'n': 1}})",
+                          new_code_cell("ex.q1.check()")) == {"answers": {"n": 1}}
