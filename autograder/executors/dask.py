@@ -98,6 +98,8 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     announced: list[Job] = list(plan.jobs)
     sandboxed = not options.unsandboxed
     cluster_lost = False
+    known: set[str] = set()  # the Dask workers seen, and those said to have left
+    told: set[str] = set()
 
     def submit(job: Job) -> None:
         attempts[job.id] += 1
@@ -117,6 +119,28 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     def finish(job: Job, result: Result) -> None:
         if recorder.record(job, result, attempts[job.id]):
             announce()
+
+    def workers_left() -> None:
+        """Say once for each Dask worker that left the cluster (killed, its machine gone) what follows."""
+        try:
+            now = set(client.scheduler_info().get("workers", {}))  # (refreshed every 2 s)
+        except Exception:  # noqa: BLE001
+            return
+        for gone in sorted(known - now - told):
+            told.add(gone)
+            faults.notice(f"the Dask worker {gone} left the cluster (killed, or its machine gone): what it was "
+                          "grading, and results it held that were not recorded yet, are graded again by the "
+                          "other workers; each submission is recorded once")
+        known.update(now)
+
+    def where_held(finished: list[Any]) -> dict | None:
+        """The workers holding each finished result (one question to the scheduler); None if unknown."""
+        if not finished:
+            return {}
+        try:
+            return client.who_has(finished)
+        except Exception:  # noqa: BLE001 - the scheduler is gone: noticed below
+            return None
 
     def record_batch(batch: list[tuple[Job, dict]]) -> None:
         """Record the results that arrived, in one gradebook transaction."""
@@ -158,7 +182,9 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         for job in plan.jobs:
             submit(job)
         announce(workers)
+        known.update(client.scheduler_info().get("workers", {}))
         while not recorder.done:
+            workers_left()
             try:
                 arrivals = [arrived.get(timeout=1.0)]
             except queue.Empty:
@@ -175,15 +201,21 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                     break
             batch: list[tuple[Job, dict]] = []
             lost_scheduler = None
+            holders = where_held([f for f in arrivals if f.key in live and f.status == "finished"])
             for future in arrivals:
                 entry = live.get(future.key)
                 if entry is None:
                     continue
-                if future.status in ("pending", "lost"):
+                if future.status in ("pending", "lost") or (holders is not None and not holders.get(future.key)):
                     # its result was lost with the worker that held it (killed before this side fetched
-                    # it): the scheduler computes it again; it arrives once more when done
-                    future.add_done_callback(arrived.put)
-                    continue
+                    # it): the scheduler computes it again (fetching it waits for that)
+                    job = entry[1]
+                    faults.notice(f"the Dask worker holding {job.student}'s result of {job.assignment} was lost "
+                                  "before the result was recorded: the cluster grades it again, and it is "
+                                  "recorded once")
+                    if future.status != "finished":
+                        future.add_done_callback(arrived.put)  # it arrives once more when done
+                        continue
                 live.pop(future.key)
                 _, job = entry
                 remote, exc = None, None
@@ -219,6 +251,8 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     finally:
         for future, _ in live.values():
             future.cancel()
+        if not cluster_lost:
+            workers_left()
         if recorder.done and not cluster_lost:  # every worker idle: ask each for its grader's figures
             try:
                 infos = client.run(describe_worker, wait=True)

@@ -297,6 +297,62 @@ def test_worker_killed_mid_run_class_completes_once(graded, cluster):
                if any(r.student in k for k in killed["keys"]))
 
 
+def test_worker_killed_holding_results_not_yet_recorded_class_completes_once(cluster, tmp_path, capfd):
+    """kill -9 a Dask worker process that holds a finished submission's result this side has not
+    fetched and recorded yet (it waits while the run records the previous one): the run says so, the
+    cluster grades it again, and every student is recorded once with full marks."""
+    from distributed import Client
+
+    from autograder.core.coursedir import Course
+    from autograder.grading import grade_on_dask
+
+    root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
+    held = [f"held{i}" for i in range(5)]
+    for student in held:
+        submit(root, "ps1", student, "correct", sleep=1)
+    recorded: list[str] = []
+    killed: dict = {}
+
+    def kill_a_worker_holding_a_result(result, done: int, total: int) -> None:
+        recorded.append(result.student)
+        if killed:
+            return
+        with Client(cluster, timeout=30, set_as_default=False) as client:
+            deadline = time.monotonic() + 60  # the run records nothing meanwhile: a result waits on a worker
+            while not killed and time.monotonic() < deadline:
+                for address, keys in client.has_what().items():
+                    waiting = [k for k in keys if k.startswith("autograde-ps1-held")
+                               and not any(f"-{s}-" in k for s in recorded)]
+                    if waiting:
+                        killed.update(address=address, pid=client.run(os.getpid, workers=[address])[address],
+                                      key=waiting[0])
+                        break
+                time.sleep(0.05)
+            assert killed, "no worker held a result not yet recorded"
+            os.kill(killed["pid"], signal.SIGKILL)
+            while killed["key"] in client.who_has([killed["key"]]).get(killed["key"], ()) or \
+                    client.who_has([killed["key"]]).get(killed["key"]):
+                time.sleep(0.05)  # the scheduler knows the result is gone
+
+    run = grade_on_dask(Course(root), ["ps1"], scheduler=cluster, notebook_timeout=30,
+                        on_result=kill_a_worker_holding_a_result)
+    assert killed, "nothing was killed"
+    student = next(s for s in held if f"-{s}-" in killed["key"])
+    assert run.ok and sorted(r.student for r in run.results) == held
+    assert {r.status for r in run.results} == {"graded"}
+    message = " ".join(capfd.readouterr().err.split())
+    assert (f"autograder: the Dask worker {killed['address']} left the cluster (killed, or its machine gone): "
+            "what it was grading, and results it held that were not recorded yet, are graded again by the other "
+            "workers; each submission is recorded once") in message, message
+    log = [json.loads(l) for l in (root / ".autograder" / "ps1.jsonl").read_text().splitlines()]
+    assert sorted(r["student"] for r in log if r["student"].startswith("held")) == held  # once each
+    book = scores(root, "ps1")
+    for name in held:
+        assert book[name]["cells"] == {"test_add": (1.0, False), "test_mean": (2.0, False)}
+    by_student = {r.student: r for r in run.results}
+    assert by_student[student].dask_worker_pid != killed["pid"]  # graded again by another worker process
+
+
 def test_cli_grades_on_the_scheduler(cluster, tmp_path):
     """`autograder grade ASSIGNMENT --scheduler ADDRESS` grades through the dask executor."""
     root = fixture_course.prepare(tmp_path / "course", assignments=("ps1",))
