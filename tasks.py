@@ -8,7 +8,7 @@
 
 ``python3 tasks.py exchange`` only sets up the exchange and ``workspace/`` (students fetch
 lessons into ``workspace/``; both folders are git-ignored).
-``python3 tasks.py feedback-report`` regenerates tests/mutation/reports/: how each lesson's visible
+``python3 tasks.py feedback-report`` regenerates tests/mutation/results/: how each lesson's visible
 tests answer generated mistakes (mutants of the reference answers) and correct variants.
 Extra arguments go to JupyterLab or pytest, e.g. ``python3 tasks.py test -k data``.
 The environment is re-installed only when ``pyproject.toml`` changes.
@@ -248,7 +248,7 @@ def hub(args: list[str]) -> int:
 
 
 def feedback_report(args: list[str]) -> int:
-    """Regenerate tests/mutation/reports/: each lesson's visible tests run on generated mistakes
+    """Regenerate tests/mutation/results/: each lesson's visible tests run on generated mistakes
     (mutants of the reference answers) and on correct variants (``--lesson NAME`` for one lesson)."""
     python = ensure_environment()
     use_environment(python)
