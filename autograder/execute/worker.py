@@ -61,6 +61,10 @@ def worker_config(config: Config, notebook_timeout: int, *, sandbox_course: str 
     config.GuardedExecute.notebook_config = settings
     limits = dict(limits or {})
     config.WarmKernelManager.output_limit = int(limits.get("output") or 0)
+    if limits.get("writable"):  # sandboxed or not, one reply is bounded by the kernel's budget
+        from autograder.isolate.kernels import reply_bound
+
+        config.WarmKernelManager.reply_limit = reply_bound(int(limits["writable"]))
     if sandbox_course:
         config.WarmKernelManager.sandbox_course = sandbox_course
         config.WarmKernelManager.sandbox_limits = limits

@@ -57,3 +57,15 @@ def test_a_job_for_a_server_gradebook_records_into_the_workers_own_scratch(tmp_p
         assert [nb.name for nb in gb.find_assignment("ps1").notebooks] == ["ps1"] and not gb.students
     scratches.close()
     assert not path.exists()
+
+
+def test_an_unsandboxed_kernels_reply_is_bounded_by_the_memory_budget_too():
+    """--memory-limit sets the writable budget; an unsandboxed run bounds a reply by it as well."""
+    from traitlets.config import Config
+
+    from autograder.isolate.kernels import WarmKernelManager, reply_bound
+
+    small = WarmKernelManager(config=worker_config(Config(), 30, limits={"writable": 64 * 2**20}))
+    assert small.reply_bytes == reply_bound(64 * 2**20) == 8 * 2**20
+    large = WarmKernelManager(config=worker_config(Config(), 30, limits={"writable": 2**30}))
+    assert large.reply_bytes == 128 * 2**20
