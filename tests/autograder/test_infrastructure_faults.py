@@ -42,6 +42,16 @@ def start(root: Path, *extra: str) -> subprocess.Popen:
                             text=True, start_new_session=True)
 
 
+def communicate(proc: subprocess.Popen, timeout: float = 300) -> tuple[str, str]:
+    """The run's output once it ends; a run that does not end in ``timeout`` s is killed (no leftovers), and fails."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the run did not end within {timeout:.0f} s:\n{out[-3000:]}{err[-3000:]}")
+
+
 def log_lines(root: Path) -> list[str]:
     path = root / ".autograder" / "ps1.jsonl"
     return path.read_text().splitlines() if path.exists() else []
@@ -116,7 +126,7 @@ def test_postgres_restarted_mid_run_the_run_reconnects_and_loses_nothing(tmp_pat
         run = start(root, "--from", str(incoming(root, students)), "--workers", "1")
         wait_for_lines(root, 2, run)
         restart_postgres(url)
-        out, err = run.communicate(timeout=300)
+        out, err = communicate(run)
         assert run.returncode == 0, out + err
         message = " ".join(err.split())
         assert "autograder: lost the connection to the gradebook server postgresql+psycopg://" in message, message
@@ -125,7 +135,7 @@ def test_postgres_restarted_mid_run_the_run_reconnects_and_loses_nothing(tmp_pat
         assert "Traceback" not in err, err
         graded_once(root, students)
         again = start(root)
-        out, err = again.communicate(timeout=300)
+        out, err = communicate(again)
         assert again.returncode == 0 and "[1/" not in out, out + err
         graded_once(root, students)
 
@@ -192,7 +202,7 @@ def test_dask_scheduler_restarted_mid_run_the_rest_is_listed_and_the_rerun_grade
         wait_for_lines(root, 2, run)
         cluster.crash_scheduler()
         cluster.start()
-        out, err = run.communicate(timeout=300)
+        out, err = communicate(run)
         assert run.returncode == 1, out + err
         logged = [json.loads(line) for line in log_lines(root)]
         graded = {r["student"] for r in logged if r["status"] == "graded"}
@@ -207,7 +217,7 @@ def test_dask_scheduler_restarted_mid_run_the_rest_is_listed_and_the_rerun_grade
         assert not re.search(r'File ".*/autograder/', err), err  # (distributed logs its reconnection attempts)
 
         again = start(root, "--scheduler", cluster.address)
-        out, err = again.communicate(timeout=300)
+        out, err = communicate(again)
         assert again.returncode == 0, out + err
         rerun = [json.loads(line) for line in log_lines(root)][len(logged):]
         assert sorted(r["student"] for r in rerun) == sorted(not_graded), rerun
@@ -255,7 +265,7 @@ def test_course_disk_full_mid_run_stops_saying_so_and_the_rerun_grades_the_rest(
         run = start(root, "--from", str(incoming(root, students)), "--workers", "1")
         wait_for_lines(root, 1, run)
         fill(disk)
-        out, err = run.communicate(timeout=300)
+        out, err = communicate(run)
         saved = {json.loads(line)["student"] for line in log_lines(root)}
         assert run.returncode != 0 and len(saved) < len(students), out + err
         message = " ".join((out + err).split())
@@ -266,7 +276,7 @@ def test_course_disk_full_mid_run_stops_saying_so_and_the_rerun_grades_the_rest(
         for path in disk.glob("*.bin"):
             path.unlink()
         again = start(root)
-        out, err = again.communicate(timeout=300)
+        out, err = communicate(again)
         assert again.returncode == 0, out + err
         graded_once(root, students)
 
@@ -322,7 +332,7 @@ def test_gradebook_locked_by_a_formgrader_during_a_run_loses_nothing(tmp_path):
     finally:
         formgrader.release.set()
         formgrader.join(60)
-    out, err = run.communicate(timeout=300)
+    out, err = communicate(run)
     assert run.returncode == 1, out + err
     failed = [json.loads(line) for line in log_lines(root) if json.loads(line)["status"] == "failed"]
     assert len(failed) == 1, failed
@@ -332,7 +342,7 @@ def test_gradebook_locked_by_a_formgrader_during_a_run_loses_nothing(tmp_path):
     assert "Traceback" not in err, err
 
     again = start(root)
-    out, err = again.communicate(timeout=300)
+    out, err = communicate(again)
     assert again.returncode == 0, out + err
     assert f"[1/1] {failed[0]['student']}" in out or failed[0]["student"] in out, out
     graded_once(root, students, manual={first: 0.5})
