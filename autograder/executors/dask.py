@@ -100,6 +100,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
     cluster_lost = False
     known: set[str] = set()  # the Dask workers seen, and those said to have left
     told: set[str] = set()
+    relost: set[str] = set()  # the jobs whose result was said lost with its worker (said once)
 
     def submit(job: Job) -> None:
         attempts[job.id] += 1
@@ -120,11 +121,19 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         if recorder.record(job, result, attempts[job.id]):
             announce()
 
-    def workers_left() -> None:
-        """Say once for each Dask worker that left the cluster (killed, its machine gone) what follows."""
+    def workers_left(fresh: bool = False) -> None:
+        """Say once for each Dask worker that left the cluster (killed, its machine gone) what follows.
+        While grading it reads the client's own copy of the cluster, refreshed every 2 s (the public
+        scheduler_info() waits, without end, while the client reconnects to a restarted scheduler);
+        ``fresh`` asks the scheduler, once the run is over."""
+        if client.status != "running":
+            return  # (the scheduler is gone or being reconnected to: noticed by the loop)
         try:
-            now = set(client.scheduler_info().get("workers", {}))  # (refreshed every 2 s)
+            info = client.scheduler_info() if fresh else getattr(client, "_scheduler_identity", None)
         except Exception:  # noqa: BLE001
+            return
+        now = set((info or {}).get("workers", {}))
+        if not now:
             return
         for gone in sorted(known - now - told):
             told.add(gone)
@@ -137,6 +146,8 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         """The workers holding each finished result (one question to the scheduler); None if unknown."""
         if not finished:
             return {}
+        if client.status != "running":
+            return None
         try:
             return client.who_has(finished)
         except Exception:  # noqa: BLE001 - the scheduler is gone: noticed below
@@ -206,13 +217,18 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
                 entry = live.get(future.key)
                 if entry is None:
                     continue
+                if client.status != "running" or future.key not in client.futures:
+                    lost_scheduler = future  # the scheduler went, or restarted without this task
+                    continue
                 if future.status in ("pending", "lost") or (holders is not None and not holders.get(future.key)):
                     # its result was lost with the worker that held it (killed before this side fetched
                     # it): the scheduler computes it again (fetching it waits for that)
                     job = entry[1]
-                    faults.notice(f"the Dask worker holding {job.student}'s result of {job.assignment} was lost "
-                                  "before the result was recorded: the cluster grades it again, and it is "
-                                  "recorded once")
+                    if job.id not in relost:
+                        relost.add(job.id)
+                        faults.notice(f"the Dask worker holding {job.student}'s result of {job.assignment} was lost "
+                                      "before the result was recorded: the cluster grades it again, and it is "
+                                      "recorded once")
                     if future.status != "finished":
                         future.add_done_callback(arrived.put)  # it arrives once more when done
                         continue
@@ -252,7 +268,7 @@ def run_dask(course: Course, plan: Plan, options: Autograder, *, scheduler: Any,
         for future, _ in live.values():
             future.cancel()
         if not cluster_lost:
-            workers_left()
+            workers_left(fresh=True)
         if recorder.done and not cluster_lost:  # every worker idle: ask each for its grader's figures
             try:
                 infos = client.run(describe_worker, wait=True)
