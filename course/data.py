@@ -23,6 +23,15 @@ DATA_SEED = 2024
 SIGNAL_SCALE = 4.5
 INFORMATIVE = 8
 INTERACTION = 0.2
+#: The raw features' spreads run from 10**-2 to 10**3 (about 0.01 to about 1000): the one place
+#: this range lives (the checks' messages quote it through :func:`scale_range`).
+SCALE_EXPONENTS = (-2.0, 3.0)
+
+
+def scale_range() -> str:
+    """The raw features' scales as a student reads them: "about 0.01 to about 1000"."""
+    low, high = (10.0 ** exponent for exponent in SCALE_EXPONENTS)
+    return f"about {low:g} to about {high:g}"
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,8 @@ class Dataset:
 
 
 def _feature_scales(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature spread and offset: from about 0.01 to about 1000."""
-    log_spread = rng.uniform(-2.0, 3.0, size=N_FEATURES)
+    """Per-feature spread and offset: spreads from about 0.01 to about 1000 (SCALE_EXPONENTS)."""
+    log_spread = rng.uniform(*SCALE_EXPONENTS, size=N_FEATURES)
     spread = 10.0 ** log_spread
     offset = rng.normal(0.0, 1.0, size=N_FEATURES) * spread * 2.0
     return spread, offset

@@ -89,13 +89,14 @@ def _optimizer_name(model) -> str | None:
 
 def _normalization_problem(model) -> str | None:
     """What is wrong with the model's Normalization, in the student's terms (None if fine)."""
+    from course.data import scale_range
     from course.model_facts import is_adapted
 
     layers = list(getattr(model, "layers", []) or [])
     normalizers = [layer for layer in layers if type(layer).__name__ == "Normalization"]
     if not normalizers:
-        return ("the model has no Normalization layer: the raw features (scales from about 0.1 to "
-                "100) go straight into the Dense layers, so the loss starts huge and learning stalls. "
+        return (f"the model has no Normalization layer: the raw features (scales from {scale_range()}) "
+                "go straight into the Dense layers, so the loss starts huge and learning stalls. "
                 "Put the adapted Normalization layer of lesson 2 after keras.Input.")
     if len(normalizers) > 1:
         return (f"the model has {len(normalizers)} Normalization layers: the data is normalized "

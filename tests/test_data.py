@@ -43,3 +43,18 @@ def test_test_split_is_held_out_from_the_same_process():
 def test_unknown_split_names_the_choices():
     with pytest.raises(ValueError, match="'train' or 'test'"):
         data.load_data("validation")
+
+
+def test_the_scale_range_the_messages_quote_is_the_datas():
+    """A check's message says the raw features span scale_range(): the data's spreads must agree
+    (each end within a factor of 10 of what the text says, and no spread outside it by more)."""
+    import math
+
+    from course.data import SCALE_EXPONENTS, scale_range
+
+    x, _ = data.load_data()
+    exponents = np.log10(x.std(axis=0))
+    low, high = SCALE_EXPONENTS
+    assert abs(exponents.min() - low) < 1 and abs(exponents.max() - high) < 1, (exponents.min(), exponents.max())
+    assert scale_range() == f"about {10 ** low:g} to about {10 ** high:g}"
+    assert not math.isclose(low, high)
