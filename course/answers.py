@@ -10,7 +10,7 @@ exercise names, in formats that cannot run code when read back:
 * Keras models: their config (with the compile settings), weights and optimizer state,
   rebuilt as ``keras.saving.load_model`` rebuilds a ``.keras`` file, with ``safe_mode=True``
   (no Lambda, no class the grader does not know);
-* a Keras ``History``: its ``.history`` and ``.params``;
+* a Keras ``History``: its ``.history``, ``.params`` and ``.epoch``;
 * a matplotlib Figure: the y values of each axes' lines;
 * a function: only a reference. The grader chooses inputs, the kernel calls the
   function on them (:func:`call`) and only the encoded result comes back.
@@ -133,7 +133,8 @@ def _encode(value: Any, depth: int, opaque: bool) -> dict:
         return {"t": "tensor", "v": _npy(np.asarray(value.numpy()))}
     if kind == "history":
         return {"t": "history", "v": json.loads(json.dumps(
-            {"history": value.history, "params": value.params or {}}, default=float)),
+            {"history": value.history, "params": value.params or {},
+             "epoch": list(getattr(value, "epoch", None) or [])}, default=float)),
             "ref": _remember(value)}
     if kind == "layer" or kind == "model":
         import keras
@@ -432,6 +433,7 @@ def _decode_object(kind: str, data: dict, remote) -> Any:
         history = keras.callbacks.History()
         history.history = data["v"].get("history", {})
         history.params = data["v"].get("params", {})
+        history.epoch = [int(epoch) for epoch in data["v"].get("epoch", [])]  # as fit sets it: 0, 1, ...
         return history
     if kind == "layer":
         import keras

@@ -845,10 +845,7 @@ KERNEL_STATUS = {None: CellStatus.PASSED, "CheckFailed": CellStatus.FAILED, "Not
 #: Where the trusted verdict still differs, and why: each is in the answers' export (course/answers.py)
 #: or the rebuilt error (autograder/check/trusted.py), not in the checks. Strict: a fix turns them into failures
 #: to remove from here.
-TRUSTED_DIFFERENCES: dict[tuple[str, str], str] = {
-    ("05_training", "accepted: epochs from history.epoch"):
-        "course/answers.py rebuilds a History without .epoch (fit sets it; issue 22 class 5)",
-}
+TRUSTED_DIFFERENCES: dict[tuple[str, str], str] = {}
 TRUSTED_CASES = [pytest.param(lesson, name, exercise, id=f"{lesson[:2]}-{exercise}-{name}", marks=[
     pytest.mark.xfail(strict=True, reason=TRUSTED_DIFFERENCES[(lesson, name)])] if (lesson, name) in TRUSTED_DIFFERENCES else [])
     for lesson, name, exercise in [case[:3] for case in NOTEBOOK_CASES]
