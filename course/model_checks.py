@@ -371,12 +371,6 @@ LOSS_ADVICE = {
 }
 
 
-#: Adam's default learning rate, which the reference pipeline trains with.
-ADAM_LEARNING_RATE = reference_epochs.LEARNING_RATE
-#: A learning rate this many times larger or smaller than Adam's default is flagged.
-LEARNING_RATE_FACTOR = reference_epochs.LEARNING_RATE_FACTOR
-
-
 def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
     """Compiled with Adam (near its default learning rate), binary cross-entropy on probabilities,
     and ``metric``; each may be given as a name, a function or an object."""
@@ -416,12 +410,13 @@ def check_compiled(model, problems: Problems, metric: str = "accuracy") -> None:
         problems.add(f"optimizer is '{facts['optimizer']}'; this lesson uses optimizer='adam'.")
     else:
         rate = facts.get("learning_rate")
-        if rate is not None and not (ADAM_LEARNING_RATE / LEARNING_RATE_FACTOR <= rate
-                                     <= ADAM_LEARNING_RATE * LEARNING_RATE_FACTOR):
+        factor = reference_epochs.LEARNING_RATE_FACTOR
+        if rate is not None and not (reference_epochs.LEARNING_RATE / factor <= rate
+                                     <= reference_epochs.LEARNING_RATE * factor):
             effect = ("steps that large jump over the minimum, so the loss stalls or grows"
-                      if rate > ADAM_LEARNING_RATE else "steps that small barely move in 5 epochs")
+                      if rate > reference_epochs.LEARNING_RATE else "steps that small barely move in 5 epochs")
             problems.add(f"the learning rate is {rate:g}, far from Adam's default "
-                         f"{ADAM_LEARNING_RATE:g} that the reference pipeline trains with: {effect}. "
+                         f"{reference_epochs.LEARNING_RATE:g} that the reference pipeline trains with: {effect}. "
                          "Use optimizer='adam' (or keras.optimizers.Adam() without learning_rate).")
     if "keras.metrics.Accuracy()" in facts["metrics"]:
         problems.add("keras.metrics.Accuracy() counts exact matches between the probability and the "

@@ -13,22 +13,16 @@ from typing import Any
 import numpy as np
 
 from course import reference_epochs, training_trace
+from course.data import N_SAMPLES
 from course.feedback import Problems
 from course.model_facts import accuracy_key, history_dict, optimizer_steps
 from course.prediction import probabilities_of, scores
 
-EPOCHS = reference_epochs.EPOCHS
 #: The reference table's final epoch with the bands training is graded in: (target, tolerance).
 FINAL_LOSS_BAND = reference_epochs.band(-1, "loss")
 FINAL_ACCURACY_BAND = reference_epochs.band(-1, "accuracy")
 #: An untrained model's first epoch in the reference table.
 FIRST_LOSS = reference_epochs.column("loss")[0]
-#: The reference pipeline's training settings (1000 samples in batches of 32: 32 steps per epoch).
-REFERENCE_OPTIMIZER = reference_epochs.OPTIMIZER
-REFERENCE_LEARNING_RATE = reference_epochs.LEARNING_RATE
-REFERENCE_BATCH_SIZE = reference_epochs.BATCH_SIZE
-#: A learning rate this many times larger or smaller than Adam's default is named as a cause.
-LEARNING_RATE_FACTOR = reference_epochs.LEARNING_RATE_FACTOR
 #: The loss of a model that has learned nothing about two classes (binary cross-entropy at p = 0.5).
 CHANCE_LOSS = training_trace.CHANCE_LOSS
 #: An untrained model's first epoch averages about FIRST_LOSS; far below this, the model had been
@@ -182,8 +176,8 @@ def diagnose(history, model=None) -> list[str]:
     rate_off = False
     if flat and near_balance and not before:
         rate = _learning_rate(model) if model is not None else None
-        rate_off = (rate is not None and _optimizer_name(model) == REFERENCE_OPTIMIZER
-                    and not 1 / LEARNING_RATE_FACTOR <= rate / REFERENCE_LEARNING_RATE <= LEARNING_RATE_FACTOR)
+        rate_off = (rate is not None and _optimizer_name(model) == reference_epochs.OPTIMIZER
+                    and not 1 / reference_epochs.LEARNING_RATE_FACTOR <= rate / reference_epochs.LEARNING_RATE <= reference_epochs.LEARNING_RATE_FACTOR)
         did_not_learn = did_not_learn_message(balance, rate if rate_off else None,
                                               labels_known=any("labels" in c for c in causes))
     if did_not_learn and rate_off:
@@ -207,8 +201,8 @@ def did_not_learn_message(balance: float, rate: float | None = None, labels_know
     """The loss stayed near ln 2 and the accuracy near the class balance: the usual causes, in order."""
     suspects = []
     if rate is not None:
-        side = "above" if rate > REFERENCE_LEARNING_RATE else "below"
-        suspects.append(f"the learning rate is {rate:g}, far {side} Adam's default {REFERENCE_LEARNING_RATE:g}: "
+        side = "above" if rate > reference_epochs.LEARNING_RATE else "below"
+        suspects.append(f"the learning rate is {rate:g}, far {side} Adam's default {reference_epochs.LEARNING_RATE:g}: "
                         "compile with optimizer='adam' (its default rate), rebuild the model and train again")
     else:
         suspects.append("a learning rate far too high or too low (compile with optimizer='adam', its "
@@ -221,13 +215,13 @@ def did_not_learn_message(balance: float, rate: float | None = None, labels_know
             + "; ".join(f"({n}) {text}" for n, text in enumerate(suspects, 1)) + ".")
 
 
-def epoch_count_message(history, model, epochs: int = EPOCHS) -> str:
+def epoch_count_message(history, model, epochs: int = reference_epochs.EPOCHS) -> str:
     """The History has another number of epochs than ``epochs``: why, from how fit was called."""
     data = history_dict(history) or {}
     count = len(data.get("loss", []))
     steps = history_steps(history)
     noun = "epoch" if count == 1 else "epochs"
-    if count == 1 and steps == math.ceil(1000 / epochs) and steps != math.ceil(1000 / REFERENCE_BATCH_SIZE):
+    if count == 1 and steps == math.ceil(N_SAMPLES / epochs) and steps != reference_epochs.STEPS_PER_EPOCH:
         return (f"the History has 1 epoch of {steps} steps (batches of {epochs}): a number given to fit "
                 f"as its third argument is batch_size, not epochs, so {epochs} became the batch size. Pass "
                 f"epochs={epochs} by name (rebuild the model first: it has trained already).")
@@ -244,32 +238,32 @@ def epoch_count_message(history, model, epochs: int = EPOCHS) -> str:
 def too_low_by_settings(history) -> bool:
     """More batches per epoch than the reference pipeline's (a smaller batch size)."""
     steps = history_steps(history)
-    return steps is not None and steps > math.ceil(1000 / REFERENCE_BATCH_SIZE)
+    return steps is not None and steps > reference_epochs.STEPS_PER_EPOCH
 
 
 def _settings_causes(history, model, too_low: bool) -> list[str]:
     """Learning rate, optimizer and batch size that differ from the reference pipeline's, in the
     direction of the deviation (faster learning when the loss is too low, slower when too high)."""
     causes = []
-    reference_steps = math.ceil(1000 / REFERENCE_BATCH_SIZE)
+    reference_steps = reference_epochs.STEPS_PER_EPOCH
     steps = history_steps(history)
     if steps is not None and (steps > reference_steps if too_low else steps < reference_steps):
-        batch = math.ceil(1000 / steps)
+        batch = math.ceil(N_SAMPLES / steps)
         causes.append(f"the batch size: fit took {steps} steps per epoch (batches of about {batch}); with "
                       f"batch_size=32 it takes {reference_steps}. "
                       + ("Smaller batches mean more updates per epoch, so the loss falls further."
                          if too_low else "Larger batches mean fewer updates per epoch, so the loss falls slowly."))
     if model is not None:
         name = _optimizer_name(model)
-        if name and name != REFERENCE_OPTIMIZER and not too_low:
+        if name and name != reference_epochs.OPTIMIZER and not too_low:
             causes.append(f"the optimizer is {name!r}; the reference pipeline trains with 'adam', which "
                           "learns much faster here in 5 epochs: compile with optimizer='adam'.")
         rate = _learning_rate(model)
-        if rate is not None and name == REFERENCE_OPTIMIZER and not math.isclose(rate, REFERENCE_LEARNING_RATE,
+        if rate is not None and name == reference_epochs.OPTIMIZER and not math.isclose(rate, reference_epochs.LEARNING_RATE,
                                                                                  rel_tol=0.01):
-            if (rate > REFERENCE_LEARNING_RATE) == too_low:
+            if (rate > reference_epochs.LEARNING_RATE) == too_low:
                 causes.append(f"the learning rate is {rate:g}; the reference pipeline uses Adam's default "
-                              f"{REFERENCE_LEARNING_RATE:g}: " + ("larger steps make the loss fall further."
+                              f"{reference_epochs.LEARNING_RATE:g}: " + ("larger steps make the loss fall further."
                                                                   if too_low else "smaller steps make it learn slowly.")
                               + " Compile with optimizer='adam'.")
     return causes
@@ -278,7 +272,7 @@ def _settings_causes(history, model, too_low: bool) -> list[str]:
 def trained_before_message(history, before: int) -> str:
     """The model took ``before`` optimizer steps before this fit: say so and what to do."""
     data = history_dict(history) or {}
-    steps = history_steps(history) or math.ceil(1000 / REFERENCE_BATCH_SIZE)
+    steps = history_steps(history) or reference_epochs.STEPS_PER_EPOCH
     first = data.get("loss", [float("nan")])[0]
     epochs = before / steps
     shown = f"{epochs:.0f}" if float(epochs).is_integer() else f"about {epochs:.1f}"
@@ -289,7 +283,7 @@ def trained_before_message(history, before: int) -> str:
 
 
 def check_history(history, problems: Problems, metric: str = "accuracy",
-                  epochs: int = EPOCHS, bands: bool = True, model: Any = None) -> None:
+                  epochs: int = reference_epochs.EPOCHS, bands: bool = True, model: Any = None) -> None:
     """Keys as the lesson asks, ``epochs`` epochs of a freshly built ``model``, loss falling,
     final values in band; outside the band, the likely causes (:func:`diagnose`)."""
     data = history_dict(history)
@@ -321,12 +315,12 @@ def check_history(history, problems: Problems, metric: str = "accuracy",
     if not bands:
         return
     target, width = FINAL_LOSS_BAND
-    steps, reference_steps = history_steps(history), math.ceil(1000 / REFERENCE_BATCH_SIZE)
+    steps, reference_steps = history_steps(history), reference_epochs.STEPS_PER_EPOCH
     # Up to a fifth of the samples may be held out (validation_split) with batches of 32.
     if abs(losses[-1] - target) <= width and steps is not None and not (
-            math.ceil(800 / REFERENCE_BATCH_SIZE) <= steps <= reference_steps):
-        problems.add(f"fit took {steps} steps per epoch, batches of about {math.ceil(1000 / steps)}: the "
-                     f"reference pipeline trains with batch_size={REFERENCE_BATCH_SIZE} ({reference_steps} steps "
+            math.ceil(0.8 * N_SAMPLES / reference_epochs.BATCH_SIZE) <= steps <= reference_steps):
+        problems.add(f"fit took {steps} steps per epoch, batches of about {math.ceil(N_SAMPLES / steps)}: the "
+                     f"reference pipeline trains with batch_size={reference_epochs.BATCH_SIZE} ({reference_steps} steps "
                      "per epoch), which its epoch table depends on.")
     if abs(losses[-1] - target) > width:
         side = "lower" if losses[-1] < target - width else "higher"
