@@ -12,6 +12,7 @@ import re
 import sys
 import time
 import tomllib
+import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -120,17 +121,35 @@ def _axis(match: re.Match, error: BaseException) -> str:
             "(one number per sample) and x has two (rows = samples, columns = features).")
 
 
+def failing_line(error: BaseException) -> str:
+    """The line of code that raised ``error`` (the deepest frame's), as the student wrote it; "" if
+    unknown. An error rebuilt by the grader from a kernel's report carries it as ``course_line``."""
+    line = getattr(error, "course_line", None)
+    if isinstance(line, str):
+        return line
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    return (frames[-1].line or "").strip() if frames else ""
+
+
 def _unpack(match: re.Match, error: BaseException) -> str:
+    """Names on the left, values on the right: a .shape is named only when the line unpacks one."""
     expected, got = match.group(1), match.group(2)
-    return (f"the right-hand side gives {got} value(s) for {expected} names: an array's .shape has "
-            "one number per axis, x.shape is (1000, 20) and y.shape is (1000,).")
+    gives = f"gives {got} value(s) for {expected} names" if got else f"gives more values than the {expected} names"
+    line = failing_line(error)
+    if ".shape" in line:
+        return (f"the right-hand side {gives}: an array's .shape has one number per axis, x.shape is "
+                "(1000, 20) and y.shape is (1000,).")
+    where = f" in `{line}`" if line and len(line) <= 80 else ""
+    return (f"the right-hand side {gives}{where}: write one name on the left for each value it gives "
+            "(in a loop, for each value an item of the loop holds).")
 
 
 def _layer_input_size(match: re.Match, error: BaseException) -> str:
     built, received = match.group(1), match.group(2)
     return (f"this layer was first called on data with {built} values per sample and now receives "
-            f"{received}: a layer fixes its input size on its first call, so create a new layer "
-            "for each stage (never reuse a layer object for another stage).")
+            f"{received}: a layer fixes its input size on its first call. Each stage needs a new layer "
+            "object of its own: call the one made for this stage, or, if this one was called before on "
+            "other data, run the cell that creates it again.")
 
 
 def _incompatible_shapes(match: re.Match, error: BaseException) -> str:

@@ -372,6 +372,17 @@ def checks() -> TrustedChecks:
 # ---------------------------------------------------------------- the trusted process
 
 def _rebuild_error(info: dict) -> BaseException:
+    """:func:`_rebuilt_error`, carrying the line of the student's code that raised it (``course_line``,
+    which the course's explanations read as they would the traceback in the kernel)."""
+    error = _rebuilt_error(info)
+    try:
+        error.course_line = str(info.get("line") or "")  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an error type that takes no attributes: explained without it
+        pass
+    return error
+
+
+def _rebuilt_error(info: dict) -> BaseException:
     """An exception like the one the student's code raised: its type name and the same text
     (``str()``), rebuilt from its plain arguments when it has them (``KeyError('acc')``)."""
     cls = getattr(builtins, info.get("type", ""), None) if info.get("builtin") else None

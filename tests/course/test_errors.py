@@ -65,3 +65,28 @@ def test_a_relayed_explanation_starts_a_sentence():
     assert errors.sentence("your code raised ValueError: x") == "Your code raised ValueError: x"
     assert errors.sentence("`x` is not defined") == "`x` is not defined"  # code stays as written
     assert errors.sentence("") == ""
+
+
+def _raised(code: str, namespace: dict) -> BaseException:
+    """The error ``code`` raises, run from a file so that its traceback has the line's text."""
+    import linecache
+
+    filename = f"<course-test-{abs(hash(code))}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    try:
+        exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - a student's line, as a kernel runs it
+    except Exception as error:  # noqa: BLE001
+        return error
+    raise AssertionError(f"{code!r} raised nothing")
+
+
+def test_an_unpacking_error_names_shape_only_when_the_line_unpacks_a_shape():
+    """Class 1 of issue 22: a cause is named only on evidence. ``a, b = y.shape`` gets the shapes;
+    a loop over zip() of one list does not hear about shapes it never used."""
+    shape = errors.explain(_raised("n_rows, n_features = y.shape\n", {"y": np.zeros(3)}))
+    assert "x.shape is (1000, 20) and y.shape is (1000,)" in shape
+    loop = errors.explain(_raised("rows = [(e, l, a) for e, (l, a) in enumerate(zip([0.5, 0.4]))]\n", {}))
+    assert ".shape" not in loop and "one name on the left for each value" in loop
+    many = errors.explain(_raised("a, b = (1, 2, 3)\n", {}))
+    assert "gives more values than the 2 names in `a, b = (1, 2, 3)`" in many and " value(s)" not in many
+

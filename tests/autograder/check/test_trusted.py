@@ -551,3 +551,18 @@ def test_a_killed_worker_leaves_no_trusted_process_behind():
     while (alive(trusted_pid) or alive(zygote_pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(trusted_pid) and not alive(zygote_pid)
+
+
+def test_the_grader_explains_an_error_from_the_kernel_as_the_kernel_does():
+    """An error a student's function raised in the kernel is rebuilt on the trusted side with the
+    line that raised it, so its explanation is the same sentence on both sides."""
+    import numpy as np
+
+    from autograder.check.trusted import _rebuild_error
+    from course import errors
+    from course.answers import _error
+    from tests.course.test_errors import _raised
+
+    for code in ("n_rows, n_features = y.shape\n", "a, b = [1]\n"):
+        kernel_side = _raised(code, {"y": np.zeros(3)})
+        assert errors.explain(_rebuild_error(_error(kernel_side))) == errors.explain(kernel_side)
