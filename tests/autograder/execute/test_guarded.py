@@ -82,6 +82,24 @@ def bounded_kernel():
         run_sync(km.shutdown_kernel)(now=True)
 
 
+def executor_on(kernel, seconds_left: float | None):
+    """A GuardedExecute driving ``kernel`` (the bounded_kernel fixture's), with ``seconds_left`` of the
+    notebook's time (None: no notebook limit) and a 60 s cell limit."""
+    import time
+
+    from traitlets.config import Config
+
+    from autograder.execute.guarded import GuardedExecute
+
+    config = Config()
+    config.Execute.timeout = 60
+    ex = GuardedExecute(config=config)
+    ex.km, ex.kc = kernel
+    ex._outcome = {"status": "ok", "reason": ""}
+    ex._deadline = None if seconds_left is None else time.monotonic() + seconds_left
+    return ex
+
+
 def test_a_reply_over_the_bound_is_refused_at_once_and_the_next_one_is_read(bounded_kernel):
     """The kernel is the student's: an answer export (or a function's result) longer than the bound is
     refused as it arrives (never read into the worker's memory), the check says why, within the time
@@ -89,18 +107,11 @@ def test_a_reply_over_the_bound_is_refused_at_once_and_the_next_one_is_read(boun
     import time
 
     from nbformat.v4 import new_code_cell
-    from traitlets.config import Config
 
-    from autograder.execute.guarded import GuardedExecute
 
     km, kc = bounded_kernel
     assert kc.reply_limit == 2**20
-    config = Config()
-    config.Execute.timeout = 60
-    ex = GuardedExecute(config=config)
-    ex.km, ex.kc = km, kc
-    ex._outcome = {"status": "ok", "reason": ""}
-    ex._deadline = time.monotonic() + 50
+    ex = executor_on((km, kc), 50)
     cell = new_code_cell("ex.q1.check()")
     payload = "__import__('course.answers').answers.Payload({{'answers': {{'x': 'y' * {}}}}})"
 
@@ -137,17 +148,10 @@ def test_an_export_that_never_answers_is_stopped_at_the_notebooks_time_limit(bou
     import time
 
     from nbformat.v4 import new_code_cell
-    from traitlets.config import Config
 
-    from autograder.execute.guarded import GuardedExecute
 
     km, kc = bounded_kernel
-    config = Config()
-    config.Execute.timeout = 60
-    ex = GuardedExecute(config=config)
-    ex.km, ex.kc = km, kc
-    ex._outcome = {"status": "ok", "reason": ""}
-    ex._deadline = time.monotonic() + 2
+    ex = executor_on((km, kc), 2)
     start = time.monotonic()
     reply = ex._ask_kernel("__import__('time').sleep(30)", new_code_cell("ex.q1.check()"))
     assert time.monotonic() - start < 5
@@ -165,9 +169,7 @@ def test_a_cells_own_reply_over_the_bound_does_not_cut_off_the_next_exports(boun
 
     from jupyter_core.utils import run_sync
     from nbformat.v4 import new_code_cell
-    from traitlets.config import Config
 
-    from autograder.execute.guarded import GuardedExecute
 
     km, kc = bounded_kernel
     kc.execute("get_ipython().payload_manager.write_payload({'source': 'set_next_input', 'text': 'y' * 2**22})")
@@ -176,11 +178,6 @@ def test_a_cells_own_reply_over_the_bound_does_not_cut_off_the_next_exports(boun
         assert time.monotonic() < deadline, "the long reply was not refused"
         time.sleep(0.05)
     assert run_sync(km.is_alive)()
-    config = Config()
-    config.Execute.timeout = 60
-    ex = GuardedExecute(config=config)
-    ex.km, ex.kc = km, kc
-    ex._outcome = {"status": "ok", "reason": ""}
-    ex._deadline = None
+    ex = executor_on((km, kc), None)
     assert ex._ask_kernel("__import__('course.answers').answers.Payload({'answers': {'n': 1}})",
                           new_code_cell("ex.q1.check()")) == {"answers": {"n": 1}}
