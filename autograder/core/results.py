@@ -15,10 +15,22 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, Self
 
 
-class Status(StrEnum):
+class _ReadBack:
+    """``of(value)``: the member a stored value names; FAILED for a value no member has (an older or
+    damaged run-log line is never taken for a success)."""
+
+    @classmethod
+    def of(cls, value: Any) -> Self:
+        try:
+            return cls(value)  # type: ignore[call-arg]
+        except ValueError:
+            return cls.FAILED  # type: ignore[attr-defined]
+
+
+class Status(_ReadBack, StrEnum):
     """How grading one submission ended (the run log and exports keep the value)."""
 
     GRADED = "graded"        # nbgrader recorded its grades; every notebook ran to its end
@@ -27,28 +39,14 @@ class Status(StrEnum):
     FAILED = "failed"        # no grade recorded (nbgrader failed, the worker died twice ...), or a
     #                          cell the grader could not score (e.g. the quiz's answer key missing)
 
-    @classmethod
-    def of(cls, value: Any) -> "Status":
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.FAILED
 
-
-class CellStatus(StrEnum):
+class CellStatus(_ReadBack, StrEnum):
     """How one graded cell ended (the self-check table and ``--json`` keep the value)."""
 
     PASSED = "passed"
     FAILED = "failed"
     NOT_ATTEMPTED = "not attempted"  # the exercise is not started yet
     NOT_GRADED = "not_graded"        # the grader could not score it (instructor material missing)
-
-    @classmethod
-    def of(cls, value: Any) -> "CellStatus":
-        try:
-            return cls(value)
-        except ValueError:
-            return cls.FAILED
 
 
 @dataclass(frozen=True)
