@@ -161,7 +161,9 @@ def _encode(value: Any, depth: int, opaque: bool) -> dict:
     if _is_figure(value):
         axes = [[_npy(np.asarray(line.get_ydata(), dtype=float)) for line in ax.get_lines()]
                 for ax in value.axes]
-        return {"t": "figure", "v": axes}
+        points = [[_npy(offsets[:, 1]) for offsets in map(_offsets, ax.collections) if offsets is not None]
+                  for ax in value.axes]  # scattered points: a check tells them from a line
+        return {"t": "figure", "v": axes, "p": points}
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                           np.ufunc)) or (callable(value) and type(value).__module__ == "functools"):
         return {"t": "function", "name": getattr(value, "__name__", "function"), "ref": _remember(value)}
@@ -260,10 +262,11 @@ def _is_figure(value: Any) -> bool:
 def _error(error: BaseException) -> dict:
     """An error as data; its arguments too when they are plain values, so the grader rebuilds it
     with the same text (a KeyError shows its key quoted once)."""
-    from course.errors import failing_line
+    from course.errors import failing_line, raised_in_library
 
     data = {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
-            "message": str(error)[:2000], "line": failing_line(error)[:200]}
+            "message": str(error)[:2000], "line": failing_line(error)[:200],
+            "library": raised_in_library(error)}
     arguments = getattr(error, "args", ())
     if isinstance(arguments, tuple) and all(
             type(item) in (str, int, float, bool) or item is None for item in arguments) \
@@ -452,7 +455,9 @@ def _decode_object(kind: str, data: dict, remote) -> Any:
     if kind == "model":
         return _decode_model(data)
     if kind == "figure":
-        return _figure([[_load_npy(line) for line in lines] for lines in data["v"]])
+        points = data.get("p") or [[] for _ in data["v"]]
+        return _figure([[_load_npy(line) for line in lines] for lines in data["v"]],
+                       [[_load_npy(values) for values in axes] for axes in points])
     if kind == "function":
         if remote is None:
             raise Unsupported("a function (functions are called in the student's kernel)")
@@ -462,11 +467,31 @@ def _decode_object(kind: str, data: dict, remote) -> Any:
     raise Unsupported(f"an unknown kind of answer ({kind!r})")
 
 
-class ExportedAxes:
-    """Grader side: one axes of a student's figure, as it crossed: its lines, nothing else."""
+def _offsets(collection: Any) -> np.ndarray | None:
+    """Kernel side: a scatter's points as an (n, 2) array of floats; None for other collections."""
+    try:
+        offsets = np.asarray(collection.get_offsets(), dtype=float)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return offsets if offsets.ndim == 2 and offsets.shape[1] == 2 else None
 
-    def __init__(self, lines: list) -> None:
+
+class ExportedPoints:
+    """Grader side: one scatter of a student's figure, as it crossed: its points' y values."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._values = np.asarray(values, dtype=float)
+
+    def get_offsets(self) -> np.ndarray:
+        return np.column_stack([np.arange(1, len(self._values) + 1), self._values])
+
+
+class ExportedAxes:
+    """Grader side: one axes of a student's figure, as it crossed: its lines and scattered points."""
+
+    def __init__(self, lines: list, points: list | None = None) -> None:
         self._lines = lines
+        self.collections = list(points or [])
 
     def get_lines(self) -> list:
         return list(self._lines)
@@ -475,14 +500,16 @@ class ExportedAxes:
         return f"<Axes with {len(self._lines)} lines>"
 
 
-def _figure(axes_values: list[list[np.ndarray]]) -> Any:
-    """Grader side: a matplotlib ``Figure`` holding what crossed, each axes' lines (y values over
-    epochs 1, 2, ...), without building matplotlib Axes (ticks, spines, text: 6 ms each)."""
+def _figure(axes_values: list[list[np.ndarray]], axes_points: list[list[np.ndarray]]) -> Any:
+    """Grader side: a matplotlib ``Figure`` holding what crossed, each axes' lines and scattered
+    points (y values over epochs 1, 2, ...), without building matplotlib Axes (ticks, spines, text:
+    6 ms each)."""
     from matplotlib.lines import Line2D
 
     figure = _exported_figure_class()()
-    figure.exported_axes = [ExportedAxes([Line2D(np.arange(1, len(values) + 1), values) for values in lines])
-                            for lines in axes_values]
+    figure.exported_axes = [ExportedAxes([Line2D(np.arange(1, len(values) + 1), values) for values in lines],
+                                         [ExportedPoints(values) for values in points])
+                            for lines, points in zip(axes_values, axes_points)]
     return figure
 
 

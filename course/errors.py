@@ -10,6 +10,7 @@ import difflib
 import os
 import re
 import sys
+import sysconfig
 import time
 import tomllib
 import traceback
@@ -128,7 +129,30 @@ def failing_line(error: BaseException) -> str:
     if isinstance(line, str):
         return line
     frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
-    return (frames[-1].line or "").strip() if frames else ""
+    for frame in reversed(frames):  # the deepest line the student wrote, not Keras's or NumPy's
+        if not _library_file(frame.filename):
+            return (frame.line or "").strip()
+    return ""
+
+
+def raised_in_library(error: BaseException) -> bool:
+    """Whether ``error`` was raised inside Keras, NumPy or Python's own code rather than on a line
+    the student wrote (a rebuilt error carries the answer as ``course_library``)."""
+    known = getattr(error, "course_library", None)
+    if isinstance(known, bool):
+        return known
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    return bool(frames) and _library_file(frames[-1].filename)
+
+
+#: Where library code lives: a frame from here is never the student's line.
+LIBRARY_DIRS = tuple({str(Path(path)) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+                      if (path := sysconfig.get_paths().get(key))} | {str(Path(__file__).parent)})
+
+
+def _library_file(filename: str) -> bool:
+    return (filename.startswith(LIBRARY_DIRS) or "site-packages" in filename
+            or "dist-packages" in filename or filename.startswith("<frozen"))
 
 
 def _unpack(match: re.Match, error: BaseException) -> str:
@@ -142,6 +166,112 @@ def _unpack(match: re.Match, error: BaseException) -> str:
     where = f" in `{line}`" if line and len(line) <= 80 else ""
     return (f"the right-hand side {gives}{where}: write one name on the left for each value it gives "
             "(in a loop, for each value an item of the loop holds).")
+
+
+def _in_line(error: BaseException) -> str:
+    """" in `the student's line`" when it is short enough to quote, else ""."""
+    line = failing_line(error)
+    return f" in `{line}`" if line and len(line) <= 80 else ""
+
+
+#: What an argument a call misses holds, where its name alone says little.
+ARGUMENT_ROLES = {"a": "the array", "inputs": "the data to pass through it", "data": "the data",
+                  "units": "the number of units", "features": "the features", "x": "the features"}
+
+
+def _called(match_name: str | None, error: BaseException) -> str:
+    """The call that misses an argument, as the student wrote it: an empty call on the failing line
+    (``np.asarray()``), else the function Python names (``Dense.__init__`` reads ``Dense``)."""
+    empty = re.findall(r"([A-Za-z_][\w.]*)\(\)", failing_line(error))
+    if empty:
+        return empty[-1]
+    name = (match_name or "").removesuffix(".__init__").removesuffix(".__call__")
+    return name or "this call"
+
+
+def _missing_argument(match: re.Match, error: BaseException) -> str:
+    argument = match.group(2) or match.group(3)
+    role = ARGUMENT_ROLES.get(argument)
+    what = f"`{argument}` ({role})" if role else f"`{argument}`"
+    return (f"{_called(match.group(1), error)}() is missing its argument {what}{_in_line(error)}: "
+            "put it inside the parentheses, as in the lesson's example.")
+
+
+def _no_argument(match: re.Match, error: BaseException) -> str:
+    function, count = match.group(1), match.group(2)
+    return (f"{_called(function, error)}() is missing its argument{_in_line(error)}: it takes {count}, "
+            "the value to work on, inside the parentheses.")
+
+
+def _invalid_keyword(match: re.Match, error: BaseException) -> str:
+    keyword, function = match.group(1), match.group(2)
+    if function == "enumerate":
+        return (f"enumerate() is missing what to number{_in_line(error)}: its first argument is the "
+                "sequence to count, then start=: enumerate(items, start=1).")
+    return f"{function}() takes no `{keyword}=`{_in_line(error)}: check the call against the lesson's example."
+
+
+def _none_value(match: re.Match, error: BaseException) -> str:
+    line = failing_line(error)
+    if ".fit(" in line:
+        return (f"model.fit() was given no labels{_in_line(error)}: it learns from the features and "
+                "the labels together, model.fit(x_normalized, y, epochs=..., batch_size=...).")
+    return (f"a value passed to Keras is None{_in_line(error)}: a function with no return statement "
+            "gives None, and so does a method that changes its object in place (such as .adapt()); "
+            "pass the value itself.")
+
+
+def _unbound_local(match: re.Match, error: BaseException) -> str:
+    name = match.group(1)
+    if raised_in_library(error):
+        return (f"Keras or NumPy stopped inside its own code{_in_line(error)}, which usually means what "
+                "this line gives it is empty or not what it expects: check the shape of each array it "
+                "passes (a slice such as x[i:i] holds no samples).")
+    return (f"`{name}` is used before anything was assigned to it{_in_line(error)}: it is set only "
+            "inside a loop or an if that did not run that far here; check the loop's range or the "
+            "condition that should set it.")
+
+
+def _no_samples(match: re.Match, error: BaseException) -> str:
+    return (f"predict() was given no samples{_in_line(error)}: a slice whose end is not after its start "
+            "(x[i:i], x[i:i - 1]) holds none. One sample, kept 2-D, is x[index:index + 1].")
+
+
+def _not_compiled(match: re.Match, error: BaseException) -> str:
+    if ".evaluate(" in failing_line(error):
+        return ("model.evaluate() scores a compiled model against labels and gives the loss, not the "
+                f"outputs{_in_line(error)}: to get a model's outputs for samples, use .predict(samples).")
+    return ("the model has not been compiled: call model.compile(optimizer=..., loss=..., "
+            "metrics=[...]) before fit() or evaluate().")
+
+
+def _unrecognized_keyword(match: re.Match, error: BaseException) -> str:
+    owner, keyword = match.group(1), match.group(2)
+    if owner in ("Model", "Functional") and keyword in ("inputs", "outputs"):
+        other = "outputs" if keyword == "inputs" else "inputs"
+        return (f"keras.Model(...) needs both inputs= and outputs=; only {keyword}= was given, so "
+                f"Keras could not place it: add {other}=.")
+    return (f"a {owner} takes no `{keyword}=`: check that this is the layer the exercise asks for "
+            f"({keyword}= belongs to another kind of layer).")
+
+
+#: What draws a matplotlib artist that has no such option, and what it draws.
+ARTISTS = {"Rectangle": ("bar()", "bars"), "PathCollection": ("scatter()", "separate points"),
+           "Line2D": ("plot()", "lines")}
+
+
+def _artist_option(match: re.Match, error: BaseException) -> str:
+    artist, keyword = match.group(1), match.group(2)
+    method, shapes = ARTISTS.get(artist, (f"the call making a {artist}", "shapes"))
+    return (f"{method} draws {shapes}, which have no `{keyword}=` option{_in_line(error)}: the curves "
+            "are lines, drawn with .plot(epochs, values, marker='o').")
+
+
+def _plot_lengths(match: re.Match, error: BaseException) -> str:
+    counts = (f" ({match.group(1)} x values, {match.group(2)} y values)" if match.group(1) else "")
+    return (f"the x values and the y values of a plot have different lengths{counts}{_in_line(error)}: "
+            "take as many epoch numbers as the History holds values (not a fixed number of epochs), "
+            "starting at 1: range(1, len(values) + 1).")
 
 
 def _layer_input_size(match: re.Match, error: BaseException) -> str:

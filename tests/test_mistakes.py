@@ -440,6 +440,17 @@ L05 = [
     ("val_loss plotted", "q3", CURVES.replace('values["loss"]', 'values["val_loss"]'), "validation"),
     ("returns plt", "q3", CURVES.replace("return figure", "return plt"), "Figure"),
     ("loss plotted twice", "q3", CURVES.replace('values["accuracy"]', 'values["loss"]'), "accuracy"),
+    # issue 22: causes the figure shows, named from it
+    ("accuracy plotted twice", "q3", CURVES.replace('values["loss"]', 'values["accuracy"]'),
+     "history.history['accuracy'] is drawn twice"),
+    ("loss as scattered points", "q3", CURVES.replace('left.plot(values["loss"])', 'left.scatter(range(1, 6), values["loss"])'),
+     "separate points (scatter)"),
+    ("only the epochs plotted", "q3", CURVES.replace('left.plot(values["loss"])', 'left.plot(range(1, 6))'),
+     "plot() is missing the values to draw"),
+    ("left axes left empty", "q3", CURVES.replace('    left.plot(values["loss"])\n', ''), "nothing is drawn on the left"),
+    ("accuracy read as the loss column", "q2", table().replace('values["loss"]', 'values["accuracy"]'),
+     "the loss column holds history.history['accuracy']"),
+    ("numbered from 0, told how", "q2", table(start=0), "start=1"),
 ]
 TRACE = "def make_trace_model(model):\n    return {body}\n\n\ntrace_model = make_trace_model(model)"
 SAMPLE = ("def trace_sample(model, x, index):\n    outputs = make_trace_model(model).predict({batch}, verbose=0)\n"

@@ -372,11 +372,13 @@ def checks() -> TrustedChecks:
 # ---------------------------------------------------------------- the trusted process
 
 def _rebuild_error(info: dict) -> BaseException:
-    """:func:`_rebuilt_error`, carrying the line of the student's code that raised it (``course_line``,
-    which the course's explanations read as they would the traceback in the kernel)."""
+    """:func:`_rebuilt_error`, carrying the line of the student's code that raised it (``course_line``)
+    and whether Keras's or NumPy's own code raised it (``course_library``), which the course's
+    explanations read as they would the traceback in the kernel."""
     error = _rebuilt_error(info)
     try:
         error.course_line = str(info.get("line") or "")  # type: ignore[attr-defined]
+        error.course_library = info.get("library") is True  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - an error type that takes no attributes: explained without it
         pass
     return error

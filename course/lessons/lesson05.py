@@ -81,7 +81,8 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
             return None
     numbers = [row[0] for row in rows]
     if numbers == list(range(epochs)):
-        problems.add("epochs are numbered from 0; the reference table numbers them 1 to 5.")
+        problems.add("epochs are numbered from 0; the reference table numbers them 1 to 5: count from 1, "
+                     "e.g. enumerate(..., start=1) or range(1, epochs + 1).")
     elif numbers != list(range(1, epochs + 1)):
         problems.add(f"the epoch column is {numbers}; it should count 1, 2, ... {epochs}.")
     if (not np.allclose([row[1] for row in rows], data["loss"])
@@ -89,11 +90,26 @@ def _table(problems, epoch_table, history=None, sample: dict | None = None):
             and np.allclose([row[2] for row in rows], data["loss"])):
         problems.add("the loss and accuracy columns are swapped: each row is (epoch, loss, accuracy).")
         return None
-    problems.expect(np.allclose([row[1] for row in rows], data["loss"]),
-                    "the loss column does not match history.history['loss'].")
-    problems.expect(np.allclose([row[2] for row in rows], data["accuracy"]),
-                    "the accuracy column does not match history.history['accuracy'].")
+    for column, key, other in ((1, "loss", "accuracy"), (2, "accuracy", "loss")):
+        values = [row[column] for row in rows]
+        if _same(values, data[key]):
+            continue
+        if _same(values, data[other]):
+            problems.add(f"the {key} column holds history.history['{other}']: read it from "
+                         f"history.history['{key}'].")
+        else:
+            problems.add(f"the {key} column does not match history.history['{key}'].")
     return None
+
+
+def _same(values, expected) -> bool:
+    """Whether ``values`` are ``expected``'s numbers, one per epoch."""
+    try:
+        values = np.asarray(values, float)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, float)
+    return values.shape == expected.shape and bool(np.allclose(values, expected))
 
 
 def _curves(problems, plot_curves, history=None, sample: dict | None = None):
@@ -129,10 +145,8 @@ def _check_curves(problems, plot_curves, history):
         return None
     drawn = [np.asarray(line.get_ydata(), float) for axes in figure.axes for line in axes.get_lines()]
     for key in ("loss", "accuracy"):
-        expected = np.asarray(data[key], float)
-        if not any(values.shape == expected.shape and np.allclose(values, expected) for values in drawn):
-            problems.add(f"no line in the figure shows history.history['{key}'] "
-                         f"({len(expected)} points).")
+        if not any(_same(values, data[key]) for values in drawn):
+            problems.add(_missing_curve(figure, data, key, drawn))
     if not problems.expect(len(figure.axes) == 2, f"the figure has {len(figure.axes)} axes; draw loss "
                                                   "and accuracy side by side (2 axes)."):
         return None
@@ -145,6 +159,32 @@ def _check_curves(problems, plot_curves, history):
             problems.add("each axes should show one curve: loss on the left (the first axes), accuracy "
                          "on the right (the second).")
     return None
+
+
+def _missing_curve(figure, data: dict, key: str, drawn: list) -> str:
+    """Why no line shows history.history[key], as far as the figure shows it; else the symptom."""
+    expected = np.asarray(data[key], float)
+    other = "accuracy" if key == "loss" else "loss"
+    side = "left (the first axes)" if key == "loss" else "right (the second axes)"
+    for axes in figure.axes:
+        for points in axes.collections:
+            offsets = np.asarray(points.get_offsets(), float)
+            if offsets.ndim == 2 and offsets.shape[1] == 2 and _same(offsets[:, 1], expected):
+                return (f"history.history['{key}'] is drawn as separate points (scatter), not as a line: "
+                        "draw it with .plot(epochs, values, marker='o').")
+    epochs = np.arange(1, len(expected) + 1, dtype=float)
+    if any(_same(values, epochs) for values in drawn):
+        return (f"plot() is missing the values to draw: a line shows the epoch numbers 1 to {len(expected)} "
+                f"as its values. plot(x, y) takes the epochs first, then history.history['{key}'].")
+    if sum(_same(values, data[other]) for values in drawn) >= 2:
+        return (f"history.history['{other}'] is drawn twice and history.history['{key}'] never: the "
+                f"{side} shows the {key}.")
+    empty = [index for index, axes in enumerate(figure.axes) if not axes.get_lines() and not axes.collections]
+    if len(figure.axes) == 2 and empty:
+        where = "left (the first axes)" if empty[0] == 0 else "right (the second axes)"
+        return (f"nothing is drawn on the {where}: plot history.history['{key}'] there, one point "
+                "per epoch.")
+    return f"no line in the figure shows history.history['{key}'] ({len(expected)} points)."
 
 
 def _drawn_on(axes, values) -> bool:

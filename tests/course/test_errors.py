@@ -90,3 +90,54 @@ def test_an_unpacking_error_names_shape_only_when_the_line_unpacks_a_shape():
     many = errors.explain(_raised("a, b = (1, 2, 3)\n", {}))
     assert "gives more values than the 2 names in `a, b = (1, 2, 3)`" in many and " value(s)" not in many
 
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@pytest.mark.parametrize("code, words", [
+    # class 6 of issue 22: a relayed Python error says what to change, in the student's terms
+    ("fig, (left, right) = plt.subplots(1)\n", "plt.subplots(1, 2)"),
+    ("fig, (left, right) = plt.subplots(2, 2)\nleft.plot([1, 2])\n", "an array of axes, not one axes"),
+    ("epochs = range(1, 6)\nplt.plot(epochs[..., None])\n", "a range is indexed with one whole number"),
+    ("plt.figure().add_subplot().bar([1, 2], [1, 2], marker='o')\n", "bar() draws bars"),
+    ("rows = list(enumerate(start=1))\n", "enumerate() is missing what to number"),
+    ("spread = np.std()\n", "np.std() is missing its argument `a` (the array)"),
+    ("layer = keras.layers.Dense(activation='relu')\n", "Dense() is missing its argument `units`"),
+    ("n = len()\n", "len() is missing its argument"),
+    ("m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])\nm.evaluate(np.zeros((2, 2)))\n",
+     "use .predict(samples)"),
+    ("m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])\nm[0]\n", "model.layers[index]"),
+    ("i = keras.Input(shape=(2,))\nkeras.Model(outputs=[i])\n", "add inputs="),
+    ("plt.plot(range(2, 6), [1, 2, 3, 4, 5])\n", "(4 x values, 5 y values) in `plt.plot(range(2, 6)"),
+    ("m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+     "m.compile(loss='binary_crossentropy')\nm.fit(np.zeros((4, 2)), epochs=1, verbose=0)\n",
+     "model.fit() was given no labels"),
+    ("m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])\ni = 2\n"
+     "m.predict(np.zeros((5, 2))[i:i - 1], verbose=0)\n", "predict() was given no samples in `m.predict("),
+    ("def last(values):\n    for value in values:\n        found = value\n    return found\nlast([])\n",
+     "`found` is used before anything was assigned to it in `return found`"),
+])
+def test_relayed_errors_say_what_to_change_on_the_students_line(code, words):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = errors.explain(_raised(code, {"np": np, "keras": keras, "plt": _plt()}))
+    assert words in text, text
+    assert "(Python said:" in text, text
+
+
+def test_the_students_line_is_the_deepest_one_they_wrote_not_keras():
+    """An error raised inside Keras is placed on the student's line that called Keras."""
+    error = _raised("layer = keras.layers.Dense(2)\nout = layer(np.zeros((3, 4)))\nagain = layer(np.zeros((3, 5)))\n",
+                    {"np": np, "keras": keras})
+    assert errors.failing_line(error) == "again = layer(np.zeros((3, 5)))"
+    assert errors.raised_in_library(error)
+    assert not errors.raised_in_library(_raised("a, b = 1, 2, 3\n", {}))

@@ -157,7 +157,7 @@ def _mutations_of(node: ast.AST, tree: ast.Module):
         if node.args:
             last = ast.unparse(node.args[-1])
             yield ("drop argument", f"{callee}: argument {last} dropped",
-                   [last, f"{callee}() missing", "missing 1 required", "missing a required"],
+                   [last, f"{callee}() is missing"],
                    lambda n, t: n.args.pop() and True)
             for position, argument in enumerate(node.args):
                 if isinstance(argument, ast.Name) and argument.id not in dir(builtins):

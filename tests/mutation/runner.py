@@ -123,10 +123,32 @@ def split_test(source: str) -> tuple[str, str]:
     return visible, hidden
 
 
+#: Where a message relays Python's own words: they name nothing on the course's behalf.
+RELAYED = re.compile(r"\(python said:|your code raised", re.IGNORECASE)
+
+
+def course_words(message: str) -> str:
+    """The problems a message lists, in the course's own words: the count line, each item's number
+    and the relayed Python error (from "(Python said:" or "your code raised" to the item's end) left out."""
+    kept, relaying = [], False
+    for line in message.splitlines():
+        if re.search(r"\d+ problems? to fix$", line):
+            continue
+        item = re.match(r"^\s*\d+\. ", line)
+        if item:
+            relaying, line = False, line[item.end():]
+        if relaying:
+            continue
+        relayed = RELAYED.search(line)
+        if relayed:
+            relaying, line = True, line[:relayed.start()]
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def judge(mutant: Mutant, message: str) -> str:
     """named / misleading / symptom for a failing visible test's message."""
-    text = "\n".join(re.sub(r"^\s*\d+\. ", "", line) for line in message.splitlines()
-                     if not re.search(r"\d+ problems? to fix$", line)).lower()
+    text = course_words(message).lower().replace("`", "")
     for word in mutant.names:
         word = word.lower()
         if re.fullmatch(r"[\d.\-]+", word):  # a number: whole, never inside "1 problem" or "1000"

@@ -36,6 +36,11 @@ def test_judge_tells_named_misleading_and_symptom_apart():
     assert judge(sample(["variance"]), "✘ E: 1 problem to fix\n  1. feature_spread returns variances") == "named"
     assert judge(sample(["variance"]), "✘ E: 1 problem to fix\n  1. use axis=0 instead of axis=1") == "misleading"
     assert judge(sample(["variance"]), "✘ E: 1 problem to fix\n  1. expected 3.2, found 10.1") == "symptom"
+    # Python's own words name nothing on the course's behalf: a relayed error is judged by the advice
+    relayed = "✘ E: 1 problem to fix\n  1. `s` is not defined. Your code raised TypeError: var() got 'variance'"
+    assert judge(sample(["variance"]), relayed) == "symptom"
+    advised = "✘ E: 1 problem to fix\n  1. np.var() gives the variance\n     (Python said: TypeError: x)"
+    assert judge(sample(["variance"]), advised) == "named"
     # a bare number names a constant only as a whole number, never inside "1 problem" or "1000"
     assert judge(sample(["1"]), "✘ E: 1 problem to fix\n  1. shape (1000,) expected (20,)") == "symptom"
 
