@@ -274,6 +274,17 @@ def _plot_lengths(match: re.Match, error: BaseException) -> str:
             "starting at 1: range(1, len(values) + 1).")
 
 
+def _unpack_number(match: re.Match, error: BaseException) -> str:
+    """One number on the right of ``a, b = ...``: .size (a count) is named when the line reads it."""
+    line = failing_line(error)
+    if ".size" in line:
+        return (f"x.size is one number, how many values the whole array holds{_in_line(error)}: "
+                "x.shape gives the (rows, columns) pair to unpack into two names.")
+    return (f"the right-hand side is a single number{_in_line(error)}, which cannot be unpacked into "
+            "several names: write one name on the left, or unpack something that holds several "
+            "values, such as x.shape.")
+
+
 def _layer_input_size(match: re.Match, error: BaseException) -> str:
     built, received = match.group(1), match.group(2)
     return (f"this layer was first called on data with {built} values per sample and now receives "

@@ -201,6 +201,33 @@ def _other_length(problems, positive_fraction, labels: np.ndarray) -> None:
                  f"{cause}. Divide by the number of labels it is given, len(labels) (or use np.mean).")
 
 
+#: The statistics beginners compute instead of each column's standard deviation, by what they are.
+CONFUSED_STATISTICS = {
+    "variances (the squared spread, np.var)": lambda x: x.var(axis=0),
+    "each column's range (max - min, np.ptp)": lambda x: np.ptp(x, axis=0),
+    "each column's mean": lambda x: x.mean(axis=0),
+    "each column's median": lambda x: np.median(x, axis=0),
+    "each column's largest value (max)": lambda x: x.max(axis=0),
+}
+
+
+def _ratio_cause(ratio: float, x: np.ndarray) -> str | None:
+    """What a wrong scale_ratio was computed from, when the course data confirms it; else None."""
+    if np.isclose(ratio, 1.0):
+        return ("`scale_ratio` is 1: one spread divided by itself (the same of .max() or .min() twice). "
+                "Divide the largest spread by the smallest, spread.max() / spread.min().")
+    rows = x.std(axis=1)
+    if np.isclose(ratio, rows.max() / rows.min(), rtol=1e-3):
+        return ("`scale_ratio` compares the spreads of the samples (rows), not of the features: the "
+                "spreads were taken along axis=1 or on x transposed (.T). Use feature_spread(x), one "
+                "spread per column.")
+    variances = x.var(axis=0)
+    if np.isclose(ratio, variances.max() / variances.min(), rtol=1e-3):
+        return ("`scale_ratio` compares variances (the squared spreads): use the standard deviations "
+                "feature_spread gives.")
+    return None
+
+
 def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
             samples: int | None = None, seed: int | None = None):
     data = data or (generate(samples, seed=seed) if samples else load_data())
@@ -213,13 +240,17 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
     expected = data.x.std(axis=0)
     if got.shape != expected.shape:
         hint = {(): " (one value per column: use axis=0)",
-                (data.x.shape[0],): (", one value per sample (row), where each spread is taken down one "
-                                     "column: along axis=0 of features as given")}.get(got.shape, "")
+                (data.x.shape[0],): (", but it gives one value per sample (row): the spread was taken "
+                                     "along each row, with axis=1 or on the features transposed (.T). "
+                                     "Take it down each column, np.std(features, axis=0) on features "
+                                     "as given")}.get(got.shape, "")
         problems.add(f"feature_spread returns shape {got.shape}; expected one spread per feature, "
                      f"shape {expected.shape}{hint}.")
         return None
-    if np.allclose(got, data.x.var(axis=0), rtol=1e-3):
-        problems.add("feature_spread returns variances; the spread here is the standard deviation (np.std).")
+    confused = next((name for name, statistic in CONFUSED_STATISTICS.items()
+                     if np.allclose(got, statistic(data.x), rtol=1e-3)), None)
+    if confused:
+        problems.add(f"feature_spread returns {confused}; the spread here is the standard deviation (np.std).")
     else:
         problems.expect(np.allclose(got, expected, rtol=1e-3)  # ddof=1 (sample std) is a standard deviation too
                         or np.allclose(got, data.x.std(axis=0, ddof=1), rtol=1e-3),
@@ -235,6 +266,11 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
             return None
     course_spread = load_data().x.std(axis=0)
     expected_ratio = course_spread.max() / course_spread.min()
+    if isinstance(scale_ratio, (float, int, np.number)):
+        cause = _ratio_cause(float(scale_ratio), load_data().x)
+        if cause:
+            problems.add(cause)
+            return None
     if isinstance(scale_ratio, (float, int, np.number)) and np.isclose(float(scale_ratio), 1 / expected_ratio, rtol=1e-2):
         problems.add("`scale_ratio` is the smallest spread divided by the largest, the other way "
                      "round: divide the largest by the smallest.")

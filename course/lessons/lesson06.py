@@ -106,8 +106,29 @@ def _all_zero(to_classes, probabilities: np.ndarray) -> str:
     if far is not None and far.size and not far.any():
         return ("to_classes gives 0 everywhere, even for scores far above 0.5: argmax over a single "
                 "column is always 0; compare the probability with 0.5 instead.")
+    switch = _switch_point(to_classes)
+    if switch is None:
+        return ("to_classes gives 0 for every probability from 0 to 1.0, so the value it compares with "
+                "is 1.0 or more: class 1 means a probability above 0.5.")
     return (f"to_classes gives 0 for every probability here, up to {float(np.max(probabilities)):.2f}: "
             "class 1 means a probability above 0.5; check the value it compares with.")
+
+
+def _switch_point(to_classes) -> float | None:
+    """The probability from which ``to_classes`` gives class 1, probed from 0 to 1 in steps of 0.01;
+    None when it never does. NaN when its answers do not switch once from 0 to 1 (no threshold)."""
+    probes = np.round(np.linspace(0.0, 1.0, 101), 2).reshape(-1, 1)
+    try:
+        got = np.asarray(call_student(q3.title, to_classes, probes)).reshape(-1)
+    except (CheckFailed, TypeError, ValueError):
+        return float("nan")
+    if got.shape != (len(probes),):
+        return float("nan")
+    ones = np.flatnonzero(got == 1)
+    if not ones.size:
+        return None
+    first = ones[0]
+    return float(probes[first, 0]) if (got[first:] == 1).all() and not got[:first].any() else float("nan")
 
 
 def _classes(problems, to_classes, probabilities=None):
@@ -127,8 +148,12 @@ def _classes(problems, to_classes, probabilities=None):
     elif not got.any() and expected.any() and np.asarray(probabilities).ndim == 2:
         problems.add(_all_zero(to_classes, probabilities))
     else:
-        problems.expect(np.array_equal(got, expected), "to_classes should give 1 where the probability "
-                                                       "is above 0.5 and 0 elsewhere.")
+        if not np.array_equal(got, expected):
+            switch = _switch_point(to_classes)
+            problems.add(f"to_classes gives 0 up to {switch - 0.01:.2f} and 1 from {switch:.2f}; class 1 means "
+                         "a probability above 0.5 (0 up to 0.50, 1 from 0.51): compare with 0.5."
+                         if switch is not None and not np.isnan(switch) and switch > 0
+                         else "to_classes should give 1 where the probability is above 0.5 and 0 elsewhere.")
     problems.expect(np.issubdtype(got.dtype, np.integer),
                     f"classes should be integers 0 and 1; got dtype {got.dtype}.")
     return None

@@ -108,6 +108,7 @@ def _plt():
     ("epochs = range(1, 6)\nplt.plot(epochs[..., None])\n", "a range is indexed with one whole number"),
     ("plt.figure().add_subplot().bar([1, 2], [1, 2], marker='o')\n", "bar() draws bars"),
     ("rows = list(enumerate(start=1))\n", "enumerate() is missing what to number"),
+    ("n_samples, n_features = x.size\n", "x.shape gives the (rows, columns) pair"),
     ("spread = np.std()\n", "np.std() is missing its argument `a` (the array)"),
     ("layer = keras.layers.Dense(activation='relu')\n", "Dense() is missing its argument `units`"),
     ("n = len()\n", "len() is missing its argument"),
@@ -129,7 +130,7 @@ def test_relayed_errors_say_what_to_change_on_the_students_line(code, words):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        text = errors.explain(_raised(code, {"np": np, "keras": keras, "plt": _plt()}))
+        text = errors.explain(_raised(code, {"np": np, "keras": keras, "plt": _plt(), "x": np.zeros((4, 2))}))
     assert words in text, text
     assert "(Python said:" in text, text
 
