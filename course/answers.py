@@ -262,11 +262,13 @@ def _is_figure(value: Any) -> bool:
 def _error(error: BaseException) -> dict:
     """An error as data; its arguments too when they are plain values, so the grader rebuilds it
     with the same text (a KeyError shows its key quoted once)."""
-    from course.errors import failing_line, raised_in_library
+    from course.errors import failing_line, failing_statement, line_values, raised_in_library
 
     data = {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
             "message": str(error)[:2000], "line": failing_line(error)[:200],
-            "library": raised_in_library(error)}
+            "statement": failing_statement(error)[:600],
+            "library": raised_in_library(error),
+            "values": {name[:40]: shown[:80] for name, shown in line_values(error).items()}}
     arguments = getattr(error, "args", ())
     if isinstance(arguments, tuple) and all(
             type(item) in (str, int, float, bool) or item is None for item in arguments) \

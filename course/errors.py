@@ -6,7 +6,9 @@ below it (whole sentences, never cut mid-word) for the curious.
 """
 from __future__ import annotations
 
+import ast
 import difflib
+import linecache
 import os
 import re
 import sys
@@ -135,6 +137,87 @@ def failing_line(error: BaseException) -> str:
     return ""
 
 
+def failing_statement(error: BaseException) -> str:
+    """The whole statement around the failing line (a comprehension or a call written over several
+    lines), as the student wrote it; the failing line alone when the cell cannot be read. A rebuilt
+    error carries it as ``course_statement``."""
+    known = getattr(error, "course_statement", None)
+    if isinstance(known, str):
+        return known
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    frame = next((f for f in reversed(frames) if not _library_file(f.filename)), None)
+    if frame is None:
+        return ""
+    source = "".join(linecache.getlines(frame.filename))
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # e.g. a cell with IPython magics
+        return (frame.line or "").strip()
+    around = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)
+              and node.lineno <= (frame.lineno or 0) <= (node.end_lineno or node.lineno)
+              and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With, ast.Try))]
+    if not around:
+        return (frame.line or "").strip()
+    innermost = max(around, key=lambda node: node.lineno)
+    return ast.get_source_segment(source, innermost) or (frame.line or "").strip()
+
+
+def _calls_with_one_argument(statement: str, function: str) -> bool:
+    """Whether ``statement`` calls ``function`` with a single positional argument (read with ast)."""
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == function
+               and len(node.args) == 1 and not node.keywords for node in ast.walk(tree))
+
+
+def line_values(error: BaseException) -> dict[str, str]:
+    """What the names on the failing line held when it failed, for the ones a message can show
+    short (a range, a number, an array's shape): {"epochs": "range(2, 6)"}. A rebuilt error carries
+    them as ``course_values``."""
+    known = getattr(error, "course_values", None)
+    if isinstance(known, dict):
+        return {str(k): str(v) for k, v in known.items()}
+    frame = None
+    for candidate, _ in traceback.walk_tb(error.__traceback__):
+        if not _library_file(candidate.f_code.co_filename):
+            frame = candidate
+    if frame is None:
+        return {}
+    line = failing_line(error)
+    found: dict[str, str] = {}
+    for name in dict.fromkeys(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()", line)):
+        if name in frame.f_locals:
+            shown = _short(frame.f_locals[name])
+        elif name in frame.f_globals:
+            shown = _short(frame.f_globals[name])
+        else:
+            continue
+        if shown:
+            found[name] = shown
+        if len(found) == 4:
+            break
+    return found
+
+
+def _short(value: Any) -> str | None:
+    """``value`` in a few characters when it is a kind worth showing; else None."""
+    if isinstance(value, range) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return repr(value)
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and all(isinstance(n, int) for n in shape):
+        return f"an array of shape {shape}"
+    return None
+
+
+def _with_values(error: BaseException, names: Iterable[str] | None = None) -> str:
+    """" (epochs = range(2, 6))" for the failing line's names that held a range or a number."""
+    values = {name: shown for name, shown in line_values(error).items()
+              if (names is None or name in names) and not shown.startswith("an array")}
+    return f" ({', '.join(f'{name} = {shown}' for name, shown in values.items())})" if values else ""
+
+
 def raised_in_library(error: BaseException) -> bool:
     """Whether ``error`` was raised inside Keras, NumPy or Python's own code rather than on a line
     the student wrote (a rebuilt error carries the answer as ``course_library``)."""
@@ -164,6 +247,9 @@ def _unpack(match: re.Match, error: BaseException) -> str:
         return (f"the right-hand side {gives}: an array's .shape has one number per axis, x.shape is "
                 "(1000, 20) and y.shape is (1000,).")
     where = f" in `{line}`" if line and len(line) <= 80 else ""
+    if got == "1" and _calls_with_one_argument(failing_statement(error), "zip"):
+        return (f"zip() is given one list{where}, so each item it gives holds one value, not {expected}: "
+                "zip(a, b) pairs each value of a with the value of b at the same place.")
     return (f"the right-hand side {gives}{where}: write one name on the left for each value it gives "
             "(in a loop, for each value an item of the loop holds).")
 
@@ -269,7 +355,8 @@ def _artist_option(match: re.Match, error: BaseException) -> str:
 
 def _plot_lengths(match: re.Match, error: BaseException) -> str:
     counts = (f" ({match.group(1)} x values, {match.group(2)} y values)" if match.group(1) else "")
-    return (f"the x values and the y values of a plot have different lengths{counts}{_in_line(error)}: "
+    return (f"the x values and the y values of a plot have different lengths{counts}{_in_line(error)}"
+            f"{_with_values(error)}: "
             "take as many epoch numbers as the History holds values (not a fixed number of epochs), "
             "starting at 1: range(1, len(values) + 1).")
 
@@ -283,6 +370,41 @@ def _unpack_number(match: re.Match, error: BaseException) -> str:
     return (f"the right-hand side is a single number{_in_line(error)}, which cannot be unpacked into "
             "several names: write one name on the left, or unpack something that holds several "
             "values, such as x.shape.")
+
+
+def _missing_key(match: re.Match, error: BaseException) -> str:
+    key = match.group(1)
+    return (f"there is no key '{key}' in the dictionary read{_in_line(error)}: history.history has one "
+            "key per number fit() recorded, the loss and the metrics given to compile(), here 'loss' "
+            "and 'accuracy'.")
+
+
+def _validation_key(match: re.Match, error: BaseException) -> str:
+    return (f"there is no '{match.group(1)}' key: fit() was not given validation data, so it recorded "
+            "no validation numbers. Read history.history['loss'] and history.history['accuracy'].")
+
+
+def _subplot_grid(match: re.Match, error: BaseException) -> str:
+    return (f"plt.subplots(rows, columns) needs at least one row and one column{_in_line(error)}: for "
+            "two plots side by side, plt.subplots(1, 2).")
+
+
+def _list_minus(match: re.Match, error: BaseException) -> str:
+    return (f"lists cannot be subtracted with -{_in_line(error)}: + joins two lists into one, "
+            "[first] + [others].")
+
+
+def _index_range(match: re.Match, error: BaseException) -> str:
+    index, axis, size = match.group(1), match.group(2), int(match.group(3))
+    last = f"the last is {size - 1}" if size > 1 else "the only one is 0"
+    return (f"index {index} does not exist{_in_line(error)}: along axis {axis} the array holds {size} "
+            f"item{'s' if size != 1 else ''}, counted from 0, so {last}.")
+
+
+def _reshape_size(match: re.Match, error: BaseException) -> str:
+    size, shape = match.group(1), match.group(2)
+    return (f"an array of {size} values cannot take the shape {shape}{_in_line(error)}: the sizes of a "
+            "shape multiply to the number of values; reshape(-1) makes one flat row of all of them.")
 
 
 def _layer_input_size(match: re.Match, error: BaseException) -> str:

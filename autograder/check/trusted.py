@@ -372,13 +372,18 @@ def checks() -> TrustedChecks:
 # ---------------------------------------------------------------- the trusted process
 
 def _rebuild_error(info: dict) -> BaseException:
-    """:func:`_rebuilt_error`, carrying the line of the student's code that raised it (``course_line``)
-    and whether Keras's or NumPy's own code raised it (``course_library``), which the course's
-    explanations read as they would the traceback in the kernel."""
+    """:func:`_rebuilt_error`, carrying the line of the student's code that raised it (``course_line``) and its
+    whole statement (``course_statement``),
+    whether Keras's or NumPy's own code raised it (``course_library``) and what that line's names held
+    (``course_values``): the course's explanations read them as they would the traceback in the kernel."""
     error = _rebuilt_error(info)
     try:
         error.course_line = str(info.get("line") or "")  # type: ignore[attr-defined]
         error.course_library = info.get("library") is True  # type: ignore[attr-defined]
+        error.course_statement = str(info.get("statement") or error.course_line)  # type: ignore[attr-defined]
+        values = info.get("values")
+        error.course_values = ({str(k)[:40]: str(v)[:80] for k, v in list(values.items())[:4]}  # type: ignore[attr-defined]
+                               if isinstance(values, dict) else {})
     except Exception:  # noqa: BLE001 - an error type that takes no attributes: explained without it
         pass
     return error

@@ -86,7 +86,9 @@ def test_an_unpacking_error_names_shape_only_when_the_line_unpacks_a_shape():
     shape = errors.explain(_raised("n_rows, n_features = y.shape\n", {"y": np.zeros(3)}))
     assert "x.shape is (1000, 20) and y.shape is (1000,)" in shape
     loop = errors.explain(_raised("rows = [(e, l, a) for e, (l, a) in enumerate(zip([0.5, 0.4]))]\n", {}))
-    assert ".shape" not in loop and "one name on the left for each value" in loop
+    assert ".shape" not in loop and "zip() is given one list" in loop
+    pairs = errors.explain(_raised("rows = [(l, a) for e, (l, a) in enumerate([(0.5,), (0.4,)])]\n", {}))
+    assert "zip()" not in pairs and "one name on the left for each value" in pairs
     many = errors.explain(_raised("a, b = (1, 2, 3)\n", {}))
     assert "gives more values than the 2 names in `a, b = (1, 2, 3)`" in many and " value(s)" not in many
 
@@ -109,6 +111,17 @@ def _plt():
     ("plt.figure().add_subplot().bar([1, 2], [1, 2], marker='o')\n", "bar() draws bars"),
     ("rows = list(enumerate(start=1))\n", "enumerate() is missing what to number"),
     ("n_samples, n_features = x.size\n", "x.shape gives the (rows, columns) pair"),
+    ("values = {'loss': [1.0]}\nvalues['mae']\n", "there is no key 'mae' in the dictionary read in `values['mae']`"),
+    ("values = {'loss': [1.0]}\nvalues['val_loss']\n", "there is no 'val_loss' key"),
+    ("(left, right), figure = plt.subplots(1, 2)\n", "returns the figure first, then the axes"),
+    ("figure, (left, right) = plt.subplots(0, 2)\n", "at least one row and one column in `figure, (left, right) = plt.subplots(0, 2)`"),
+    ("trace = [1] - [2, 3]\n", "lists cannot be subtracted"),
+    ("sample = np.zeros((1, 3))[1]\n", "along axis 0 the array holds 1 item, counted from 0, so the only one is 0"),
+    ("flat = np.zeros(6).reshape(0)\n", "an array of 6 values cannot take the shape (0,)"),
+    ("values = {'loss': [1.0, 0.5], 'accuracy': [0.6, 0.7]}\nrows = [(e, l, a) for e, (l, a)\n"
+     "        in enumerate(zip(values['loss']), start=1)]\n", "zip() is given one list"),
+    ("def curves(values):\n    epochs = range(2, len(values) + 1)\n    plt.plot(epochs, values)\ncurves([1, 2, 3])\n",
+     "in `plt.plot(epochs, values)` (epochs = range(2, 4))"),
     ("spread = np.std()\n", "np.std() is missing its argument `a` (the array)"),
     ("layer = keras.layers.Dense(activation='relu')\n", "Dense() is missing its argument `units`"),
     ("n = len()\n", "len() is missing its argument"),
@@ -142,3 +155,17 @@ def test_the_students_line_is_the_deepest_one_they_wrote_not_keras():
     assert errors.failing_line(error) == "again = layer(np.zeros((3, 5)))"
     assert errors.raised_in_library(error)
     assert not errors.raised_in_library(_raised("a, b = 1, 2, 3\n", {}))
+
+
+def test_what_the_failing_line_held_crosses_to_the_trusted_checks_with_the_error():
+    """The kernel exports the statement and the values a message quotes; the trusted process's
+    rebuilt error explains itself in the same words as the kernel's (autograder's _rebuild_error)."""
+    from autograder.check.trusted import _rebuild_error
+    from course.answers import _error
+
+    code = ("def curves(values):\n    epochs = range(2, len(values) + 1)\n    plt.plot(epochs, values)\n"
+            "curves([1, 2, 3])\n")
+    error = _raised(code, {"plt": _plt()})
+    data = _error(error)
+    assert data["values"] == {"epochs": "range(2, 4)"} and data["statement"] == "plt.plot(epochs, values)"
+    assert errors.explain(_rebuild_error(data)) == errors.explain(error)
