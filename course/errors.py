@@ -187,7 +187,8 @@ def line_values(error: BaseException) -> dict[str, str]:
         return {}
     line = failing_line(error)
     found: dict[str, str] = {}
-    for name in dict.fromkeys(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()", line)):
+    code = re.sub(r"(['\"]).*?\1", "''", line)  # names, not the words inside strings: values["loss"]
+    for name in dict.fromkeys(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()", code)):
         if name in frame.f_locals:
             shown = _short(frame.f_locals[name])
         elif name in frame.f_globals:
@@ -212,9 +213,9 @@ def _short(value: Any) -> str | None:
 
 
 def _with_values(error: BaseException, names: Iterable[str] | None = None) -> str:
-    """" (epochs = range(2, 6))" for the failing line's names that held a range or a number."""
+    """" (epochs = range(2, 6))" for the failing line's names that held a range or a whole number."""
     values = {name: shown for name, shown in line_values(error).items()
-              if (names is None or name in names) and not shown.startswith("an array")}
+              if (names is None or name in names) and re.fullmatch(r"range\(.*\)|-?\d+", shown)}
     return f" ({', '.join(f'{name} = {shown}' for name, shown in values.items())})" if values else ""
 
 

@@ -227,13 +227,28 @@ def _rename(tree: ast.Module, old: str, new: str, assign: ast.Assign) -> bool:
     return True
 
 
+def _moved_below(tree: ast.Module, lines: set[int]) -> Iterator[tuple[str, str, list[str], int, ast.Module]]:
+    """A top-level assignment of the solution moved to a cell below the test (a student who wrote
+    it in the next cell, or ran the cells out of order): the test runs without it."""
+    for index, statement in enumerate(tree.body):
+        if not (isinstance(statement, ast.Assign) and _in_solution(statement, lines)):
+            continue
+        names = [n.id for target in statement.targets for n in ast.walk(target) if isinstance(n, ast.Name)]
+        mutated = copy.deepcopy(tree)
+        del mutated.body[index]
+        if not mutated.body:
+            mutated.body.append(ast.Pass())
+        yield ("move to a later cell", f"{ast.unparse(statement).splitlines()[0]} moved below the test",
+               names, statement.lineno, mutated)
+
+
 def mutants(lesson: str, cell: str, source: str) -> list[Mutant]:
     """Every single-element mutant of one answer cell (deduplicated by resulting source)."""
     tree = ast.parse(source)
     lines = solution_lines(source)
     reference = ast.unparse(tree)
     seen, found = {reference}, []
-    for operator, element, names, line, mutated in _variants(tree, lines):
+    for operator, element, names, line, mutated in [*_variants(tree, lines), *_moved_below(tree, lines)]:
         text = ast.unparse(mutated)
         if text in seen:
             continue

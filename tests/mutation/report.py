@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 from tests.mutation.runner import ROOT, SOURCE, VERDICTS, LessonKernel, Outcome, answer_cells, run_mutants, try_answer
+from tests.mutation.graders import Graded, grade_variants
 from tests.mutation.variants import variants
 
 REPORTS = ROOT / "tests" / "mutation" / "results"
@@ -62,7 +65,8 @@ def _cell(text: str, limit: int = 260) -> str:
     return text.replace("|", "\\|")
 
 
-def render(lesson: str, outcomes: list[Outcome], checked: list[tuple[str, str, str]], seconds: float) -> str:
+def render(lesson: str, outcomes: list[Outcome], checked: list[tuple[str, str, str]], seconds: float,
+           graded: list[Graded] = ()) -> str:
     counts = Counter(verdict_of(lesson, o) for o in outcomes)
     judged = len(outcomes) - counts["equivalent"]
     named = counts["named"]
@@ -90,6 +94,15 @@ def render(lesson: str, outcomes: list[Outcome], checked: list[tuple[str, str, s
     lines += ["", "## Correct variants", "", "| cell | written as | result |", "|---|---|---|"]
     for grade_id, label, problem in checked:
         lines.append(f"| {grade_id} | {label} | {'accepted' if not problem else 'REJECTED: ' + _cell(problem)} |")
+    if graded:
+        full = sum(1 for g in graded if not g.lost)
+        lines += ["", "## Correct variants graded as submissions", "",
+                  f"Each submission holds one variant of every answer cell that has one; graded by stock "
+                  f"nbgrader and by autograder: {full} of {len(graded)} at full marks.", "",
+                  "| submission | grader | variants in it | cells below full marks |", "|---|---|---|---|"]
+        for g in graded:
+            lost = ", ".join(f"{cell} {score:g}/{top:g}" for cell, (score, top) in g.lost.items()) or "none"
+            lines.append(f"| {g.student} | {g.grader} | {_cell('; '.join(g.written_as), 400)} | {lost} |")
     return "\n".join(lines) + "\n"
 
 
@@ -108,11 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         outcomes, _ = run_mutants(lesson)
         checked = check_variants(lesson)
         seconds = time.monotonic() - started
-        (REPORTS / f"{lesson}.md").write_text(render(lesson, outcomes, checked, seconds))
+        with tempfile.TemporaryDirectory(prefix="variants-", dir=ROOT / "build") as workdir:
+            graded = grade_variants(lesson, Path(workdir))
+        (REPORTS / f"{lesson}.md").write_text(render(lesson, outcomes, checked, seconds, graded))
         counts = Counter(verdict_of(lesson, o) for o in outcomes)
         summary.append(f"{lesson}: " + ", ".join(f"{counts[v]} {v}" for v in
                                                  (*VERDICTS, "slipped (harmless)") if counts[v])
-                       + f"; variants {sum(1 for *_, p in checked if not p)}/{len(checked)} accepted")
+                       + f"; variants {sum(1 for *_, p in checked if not p)}/{len(checked)} accepted"
+                       + f"; graded submissions {sum(1 for g in graded if not g.lost)}/{len(graded)} full marks")
         print(summary[-1], f"({seconds:.0f} s) -> {(REPORTS / f'{lesson}.md').relative_to(ROOT)}", flush=True)
     return 0
 
