@@ -262,7 +262,7 @@ def _is_figure(value: Any) -> bool:
 def _error(error: BaseException) -> dict:
     """An error as data; its arguments too when they are plain values, so the grader rebuilds it
     with the same text (a KeyError shows its key quoted once)."""
-    from course.errors import failing_line, failing_statement, line_values, raised_in_library
+    from course.failing_code import failing_line, failing_statement, line_values, raised_in_library
 
     data = {"type": type(error).__name__, "builtin": type(error).__module__ == "builtins",
             "message": str(error)[:2000], "line": failing_line(error)[:200],

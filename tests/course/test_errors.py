@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from course import errors
+from tests.course.student_code import raised_by as _raised
 
 
 def raised(action):
@@ -65,19 +66,6 @@ def test_a_relayed_explanation_starts_a_sentence():
     assert errors.sentence("your code raised ValueError: x") == "Your code raised ValueError: x"
     assert errors.sentence("`x` is not defined") == "`x` is not defined"  # code stays as written
     assert errors.sentence("") == ""
-
-
-def _raised(code: str, namespace: dict) -> BaseException:
-    """The error ``code`` raises, run from a file so that its traceback has the line's text."""
-    import linecache
-
-    filename = f"<course-test-{abs(hash(code))}>"
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
-    try:
-        exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - a student's line, as a kernel runs it
-    except Exception as error:  # noqa: BLE001
-        return error
-    raise AssertionError(f"{code!r} raised nothing")
 
 
 def test_an_unpacking_error_names_shape_only_when_the_line_unpacks_a_shape():
@@ -146,26 +134,3 @@ def test_relayed_errors_say_what_to_change_on_the_students_line(code, words):
         text = errors.explain(_raised(code, {"np": np, "keras": keras, "plt": _plt(), "x": np.zeros((4, 2))}))
     assert words in text, text
     assert "(Python said:" in text, text
-
-
-def test_the_students_line_is_the_deepest_one_they_wrote_not_keras():
-    """An error raised inside Keras is placed on the student's line that called Keras."""
-    error = _raised("layer = keras.layers.Dense(2)\nout = layer(np.zeros((3, 4)))\nagain = layer(np.zeros((3, 5)))\n",
-                    {"np": np, "keras": keras})
-    assert errors.failing_line(error) == "again = layer(np.zeros((3, 5)))"
-    assert errors.raised_in_library(error)
-    assert not errors.raised_in_library(_raised("a, b = 1, 2, 3\n", {}))
-
-
-def test_what_the_failing_line_held_crosses_to_the_trusted_checks_with_the_error():
-    """The kernel exports the statement and the values a message quotes; the trusted process's
-    rebuilt error explains itself in the same words as the kernel's (autograder's _rebuild_error)."""
-    from autograder.check.trusted import _rebuild_error
-    from course.answers import _error
-
-    code = ("def curves(values):\n    epochs = range(2, len(values) + 1)\n    plt.plot(epochs, values)\n"
-            "curves([1, 2, 3])\n")
-    error = _raised(code, {"plt": _plt()})
-    data = _error(error)
-    assert data["values"] == {"epochs": "range(2, 4)"} and data["statement"] == "plt.plot(epochs, values)"
-    assert errors.explain(_rebuild_error(data)) == errors.explain(error)

@@ -17,8 +17,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.mutation.runner import ROOT, SOURCE, VERDICTS, LessonKernel, Outcome, answer_cells, run_mutants, try_answer
 from tests.mutation.graders import Graded, grade_variants
+from tests.mutation.runner import ROOT, SOURCE, VERDICTS, LessonKernel, Outcome, answer_cells, run_mutants, try_answer
 from tests.mutation.variants import variants
 
 REPORTS = ROOT / "tests" / "mutation" / "results"
