@@ -190,7 +190,8 @@ def check_model_layers(model, problems: Problems, x: np.ndarray) -> None:
     """The whole pipeline: Normalization (adapted on x), Dense 64, Dense 32, Dense 1."""
     layers = list(model.layers)
     if not layers:
-        problems.add(f"the model has no layers; the reference pipeline is {REFERENCE_ORDER}.")
+        problems.add("the model has no layers: keras.Sequential() is missing its list of layers (or "
+                     f"model.add() was never called); the reference pipeline is {REFERENCE_ORDER}.")
         return
     kinds = [type(layer).__name__ for layer in layers]
     normalizers = [layer for layer in layers if type(layer).__name__ == "Normalization"]

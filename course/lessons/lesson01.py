@@ -125,6 +125,10 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.add(_rounded(positive_fraction, got, expected))
     elif abs(got - expected * len(data.y)) < 1e-6:
         problems.add("positive_fraction returns a count; divide by the number of labels for a fraction.")
+    elif abs(got - expected) >= 1e-6 and _ignores_labels(positive_fraction, got, len(data.y)):
+        problems.add(f"positive_fraction gives {got:.4f} whatever the labels (all 0s or all 1s alike): its "
+                     "result does not depend on them. Compute it from the labels it is given, e.g. "
+                     "float(np.mean(labels)).")
     else:
         problems.expect(abs(got - expected) < 1e-6,
                         f"positive_fraction gives {got:.4f}; the fraction of labels equal to 1 is {expected:.4f}.")
@@ -137,6 +141,16 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.expect(isinstance(balance, (float, np.floating)) and abs(balance - float(np.mean(load_data().y))) < 1e-6,
                         "`balance` should be positive_fraction(y) for the course labels y.")
     return None
+
+
+def _ignores_labels(positive_fraction, got: float, length: int) -> bool:
+    """Whether positive_fraction gives ``got`` for all-0 and all-1 labels too (a probe that fails
+    confirms nothing)."""
+    try:
+        answers = [call_student(q3.title, positive_fraction, np.full(length, value)) for value in (0, 1)]
+        return all(float(answer) == got for answer in answers)
+    except (CheckFailed, TypeError, ValueError):
+        return False
 
 
 def _whole_number(positive_fraction, got) -> str:

@@ -52,6 +52,22 @@ _dense_2 = _hidden_layer(STAGES[3], "dense_2", "hidden_2", "Stage 4 maps 64 acti
                          input_name="hidden_1")
 
 
+def _confused_counts(inputs: int, units: int) -> dict[str, float]:
+    """The counts beginners compute instead of inputs * units + units, by the formula that gives them."""
+    return {f"{inputs} * {units} - {units}, the biases subtracted (-) instead of added": inputs * units - units,
+            f"{inputs} / {units} + {units}, a division (/) where the weights multiply": inputs / units + units,
+            f"{inputs} + {units}, a sum where the weights multiply (*)": inputs + units,
+            f"{inputs} * {units} + {inputs}, one bias per input instead of one per unit": inputs * units + inputs,
+            f"({inputs} + {units}) * {units}": (inputs + units) * units}
+
+
+def _equal(got, count: float) -> bool:
+    try:
+        return bool(np.isclose(float(got), count))
+    except (TypeError, ValueError):
+        return False
+
+
 def _params(problems, dense_params, cases=((20, 64), (64, 32))):
     if not callable(dense_params):
         problems.add(f"`dense_params` should be a function, `def dense_params(inputs, units): ...`, "
@@ -68,7 +84,10 @@ def _params(problems, dense_params, cases=((20, 64), (64, 32))):
             problems.add(f"dense_params({inputs}, {units}) = {got}: that counts the weights but not "
                          f"the {units} biases (one per unit).")
         elif got != expected:
-            problems.add(f"dense_params({inputs}, {units}) = {got}; a Dense layer has inputs x units "
+            formula = next((text for text, count in _confused_counts(inputs, units).items()
+                            if _equal(got, count)), None)
+            seen = f" = {formula}" if formula else ""
+            problems.add(f"dense_params({inputs}, {units}) = {got}{seen}; a Dense layer has inputs x units "
                          f"weights plus one bias per unit = {expected}.")
     return "20·64+64 = 1344 and 64·32+32 = 2080, as model.summary() shows."
 

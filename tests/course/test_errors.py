@@ -104,6 +104,7 @@ def _plt():
     ("(left, right), figure = plt.subplots(1, 2)\n", "returns the figure first, then the axes"),
     ("figure, (left, right) = plt.subplots(0, 2)\n", "at least one row and one column in `figure, (left, right) = plt.subplots(0, 2)`"),
     ("trace = [1] - [2, 3]\n", "lists cannot be subtracted"),
+    ("inputs = keras.Input()\n", "keras.Input() needs shape="),
     ("sample = np.zeros((1, 3))[1]\n", "along axis 0 the array holds 1 item, counted from 0, so the only one is 0"),
     ("flat = np.zeros(6).reshape(0)\n", "an array of 6 values cannot take the shape (0,)"),
     ("values = {'loss': [1.0, 0.5], 'accuracy': [0.6, 0.7]}\nrows = [(e, l, a) for e, (l, a)\n"
