@@ -145,8 +145,8 @@ def _unpack(match: re.Match, error: BaseException) -> str:
                 "(1000, 20) and y.shape is (1000,).")
     where = f" in `{line}`" if line and len(line) <= 80 else ""
     if got == "1" and calls_with_one_argument(failing_statement(error), "zip"):
-        return (f"zip() is given one list{where}, so each item it gives holds one value, not {expected}: "
-                "zip(a, b) pairs each value of a with the value of b at the same place.")
+        return (f"zip() is missing a second list{where}: given one, each item it gives holds one value, "
+                f"not {expected}. zip(a, b) pairs each value of a with the value of b at the same place.")
     return (f"the right-hand side {gives}{where}: write one name on the left for each value it gives "
             "(in a loop, for each value an item of the loop holds).")
 

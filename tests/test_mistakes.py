@@ -468,7 +468,7 @@ L05 = [
     ("accuracy read as the loss column", "q2", table().replace('values["loss"]', 'values["accuracy"]'),
      "the loss column holds history.history['accuracy']"),
     ("numbered from 0, told how", "q2", table(start=0), "start=1"),
-    ("zip of one list", "q2", table().replace(', values["accuracy"])', ')'), "zip() is given one list"),
+    ("zip of one list", "q2", table().replace(', values["accuracy"])', ')'), "zip() is missing a second list"),
     ("epochs counted from 2", "q3", CURVES.replace('left.plot(values["loss"])',
      'epochs = range(2, len(values["loss"]) + 1)\n    left.plot(epochs, values["loss"])'), "(epochs = range(2, 6))"),
 ]

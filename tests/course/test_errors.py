@@ -74,7 +74,7 @@ def test_an_unpacking_error_names_shape_only_when_the_line_unpacks_a_shape():
     shape = errors.explain(_raised("n_rows, n_features = y.shape\n", {"y": np.zeros(3)}))
     assert "x.shape is (1000, 20) and y.shape is (1000,)" in shape
     loop = errors.explain(_raised("rows = [(e, l, a) for e, (l, a) in enumerate(zip([0.5, 0.4]))]\n", {}))
-    assert ".shape" not in loop and "zip() is given one list" in loop
+    assert ".shape" not in loop and "zip() is missing a second list" in loop
     pairs = errors.explain(_raised("rows = [(l, a) for e, (l, a) in enumerate([(0.5,), (0.4,)])]\n", {}))
     assert "zip()" not in pairs and "one name on the left for each value" in pairs
     many = errors.explain(_raised("a, b = (1, 2, 3)\n", {}))
@@ -108,7 +108,7 @@ def _plt():
     ("sample = np.zeros((1, 3))[1]\n", "along axis 0 the array holds 1 item, counted from 0, so the only one is 0"),
     ("flat = np.zeros(6).reshape(0)\n", "an array of 6 values cannot take the shape (0,)"),
     ("values = {'loss': [1.0, 0.5], 'accuracy': [0.6, 0.7]}\nrows = [(e, l, a) for e, (l, a)\n"
-     "        in enumerate(zip(values['loss']), start=1)]\n", "zip() is given one list"),
+     "        in enumerate(zip(values['loss']), start=1)]\n", "zip() is missing a second list"),
     ("def curves(values):\n    epochs = range(2, len(values) + 1)\n    plt.plot(epochs, values)\ncurves([1, 2, 3])\n",
      "in `plt.plot(epochs, values)` (epochs = range(2, 4))"),
     ("spread = np.std()\n", "np.std() is missing its argument `a` (the array)"),

@@ -51,29 +51,41 @@ def variant_submissions(lesson: str) -> list[tuple[str, nbformat.NotebookNode, l
 def _autograder(course: Path, *args: str) -> subprocess.CompletedProcess:
     scripts = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}")
-    return subprocess.run([str(scripts / "autograder"), "grade", *args, "--workers", "2", "--no-progress"],
+    return subprocess.run([str(scripts / "autograder"), "grade", *args, "--workers", "1", "--no-progress"],
                           cwd=course, env=env, capture_output=True, text=True, timeout=1800)
 
 
 def grade_variants(lesson: str, workdir: Path) -> list[Graded]:
-    """Every variant submission of ``lesson`` graded by stock nbgrader and by autograder."""
+    """Every variant submission of ``lesson`` graded by stock nbgrader and by autograder, side by
+    side (threads: each waits on its own subprocess, in a course copy of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     submissions = variant_submissions(lesson)
     if not submissions:
         return []
-    results: list[Graded] = []
-    for grader in ("stock nbgrader", "autograder"):
-        course = copy_course(workdir / grader.replace(" ", "-"))
-        register(course, lesson)
-        for student, notebook, _ in submissions:
-            submit(course, student, lesson, notebook)
-        run = (nbgrader(course, "autograde", lesson, "--create", "--force") if grader == "stock nbgrader"
-               else _autograder(course, lesson))
-        if run.returncode != 0:
-            raise RuntimeError(f"{grader} failed on {lesson}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-        for student, _, labels in submissions:
-            scores = grades(course, student, lesson)
-            if not scores:
-                raise RuntimeError(f"{grader} recorded no grades for {student} in {lesson}")
-            lost = {cell: score for cell, score in scores.items() if score[0] != score[1]}
-            results.append(Graded(student, grader, labels, lost))
+    with ThreadPoolExecutor(max_workers=len(GRADERS)) as pool:
+        graded = pool.map(lambda grader: _grade(grader, lesson, submissions, workdir), GRADERS)
+        return [result for results in graded for result in results]
+
+
+#: The two graders a class's submissions may meet.
+GRADERS = ("stock nbgrader", "autograder")
+
+
+def _grade(grader: str, lesson: str, submissions: list, workdir: Path) -> list[Graded]:
+    course = copy_course(workdir / grader.replace(" ", "-"))
+    register(course, lesson)
+    for student, notebook, _ in submissions:
+        submit(course, student, lesson, notebook)
+    run = (nbgrader(course, "autograde", lesson, "--create", "--force") if grader == "stock nbgrader"
+           else _autograder(course, lesson))
+    if run.returncode != 0:
+        raise RuntimeError(f"{grader} failed on {lesson}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    results = []
+    for student, _, labels in submissions:
+        scores = grades(course, student, lesson)
+        if not scores:
+            raise RuntimeError(f"{grader} recorded no grades for {student} in {lesson}")
+        lost = {cell: score for cell, score in scores.items() if score[0] != score[1]}
+        results.append(Graded(student, grader, labels, lost))
     return results
