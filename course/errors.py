@@ -6,6 +6,7 @@ below it (whole sentences, never cut mid-word) for the curious.
 """
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import re
@@ -133,6 +134,30 @@ def _with_values(error: BaseException, names: Iterable[str] | None = None) -> st
     values = {name: shown for name, shown in line_values(error).items()
               if (names is None or name in names) and re.fullmatch(r"range\(.*\)|-?\d+", shown)}
     return f" ({', '.join(f'{name} = {shown}' for name, shown in values.items())})" if values else ""
+
+
+def compared_instead_of_assigned(error: BaseException) -> str | None:
+    """The name a NameError's statement compares with == as if assigning it (``n_samples == 5``);
+    None when the statement is anything else (read with ast)."""
+    if not isinstance(error, NameError):
+        return None
+    missing = str(error).split("'")[1] if str(error).count("'") >= 2 else ""
+    try:
+        tree = ast.parse(failing_statement(error))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Expr) else None
+        # `a == ...`, or `a, b == ...`, which Python reads as the pair (a, b == ...)
+        *before, last = value.elts if isinstance(value, ast.Tuple) and value.elts else [value]
+        if not (isinstance(last, ast.Compare) and isinstance(last.ops[0], ast.Eq)):
+            continue
+        left = last.left.elts if isinstance(last.left, ast.Tuple) else [last.left]  # (a, b) == ...
+        if all(isinstance(n, ast.Name) for n in [*before, *left]):
+            names = [n.id for n in [*before, *left]]
+            if missing in names:
+                return ", ".join(names)
+    return None
 
 
 def _unpack(match: re.Match, error: BaseException) -> str:

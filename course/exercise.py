@@ -107,6 +107,12 @@ def missing_answer(exercise: str, name: str, namespace: dict[str, Any] | None = 
                                       f"must assign it: `{name} = ...`.)")
     if isinstance(error, NameError) and "needs quotes" not in (errors.advice(error) or ""):
         missing = str(error).split("'")[1] if "'" in str(error) else ""
+        compared = errors.compared_instead_of_assigned(error)
+        if compared:
+            return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell compares "
+                                          f"`{compared}` with == (is it equal?) instead of assigning it. "
+                                          f"Write one =, `{compared} = ...`, and run the cell again.\n"
+                                          f"     (Python said: {errors.original(error)})"])
         near = near_name(missing, namespace)
         if near:
             return CheckFailed(exercise, [f"`{name}` is not defined: the answer cell stopped at "

@@ -277,6 +277,11 @@ def test_hints_are_tiered(capsys):
 #: (case id, exercise, answer cell that replaces the reference one, phrase the message must contain)
 L01 = [
     ("load without unpacking", "q1", "x = load_data()", "`y = ...`"),
+    # issue 22, class 3: written code is never "not attempted": a comparison meant as an assignment
+    ("compared, not assigned", "q2", "n_samples == x.shape[0]\nn_features = x.shape[1]",
+     "compares `n_samples` with == (is it equal?) instead of assigning it"),
+    ("a pair compared, not assigned", "q2", "n_samples, n_features == x.shape",
+     "compares `n_samples, n_features` with =="),
     ("x and y swapped", "q1", "y, x = load_data()", "swapped"),
     ("x transposed", "q1", "x, y = load_data()\nx = x.T", "transposed"),
     ("capitalised names", "q1", "X, Y = load_data()", "`X`"),

@@ -135,3 +135,15 @@ def test_relayed_errors_say_what_to_change_on_the_students_line(code, words):
         text = errors.explain(_raised(code, {"np": np, "keras": keras, "plt": _plt(), "x": np.zeros((4, 2))}))
     assert words in text, text
     assert "(Python said:" in text, text
+
+
+@pytest.mark.parametrize("code, compared", [
+    ("n_samples == 1000\n", "n_samples"),
+    ("n_samples, n_features == (1000, 20)\n", "n_samples, n_features"),
+    ("(n_samples, n_features) == (1000, 20)\n", "n_samples, n_features"),
+    ("total = n_samples + 1\n", None),  # a name used, not compared: no comparison to name
+    ("n_samples > 5\n", None),
+])
+def test_a_comparison_written_for_an_assignment_is_read_from_the_statement(code, compared):
+    """Class 3 of issue 22: written code is never 'not attempted'; `a == ...` names the == it used."""
+    assert errors.compared_instead_of_assigned(_raised(code, {})) == compared

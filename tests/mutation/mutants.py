@@ -242,13 +242,30 @@ def _moved_below(tree: ast.Module, lines: set[int]) -> Iterator[tuple[str, str, 
                names, statement.lineno, mutated)
 
 
+def _compared_not_assigned(tree: ast.Module, lines: set[int]) -> Iterator[tuple[str, str, list[str], int, ast.Module]]:
+    """A top-level assignment written with == (a comparison whose result is dropped)."""
+    for index, statement in enumerate(tree.body):
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and _in_solution(statement, lines)):
+            continue
+        target = copy.deepcopy(statement.targets[0])
+        for node in ast.walk(target):
+            if hasattr(node, "ctx"):
+                node.ctx = ast.Load()
+        mutated = copy.deepcopy(tree)
+        mutated.body[index] = ast.Expr(ast.Compare(target, [ast.Eq()], [copy.deepcopy(statement.value)]))
+        yield ("compare instead of assign", f"{ast.unparse(statement.targets[0])} = -> ==", ["=="],
+               statement.lineno, mutated)
+
+
 def mutants(lesson: str, cell: str, source: str) -> list[Mutant]:
     """Every single-element mutant of one answer cell (deduplicated by resulting source)."""
     tree = ast.parse(source)
     lines = solution_lines(source)
     reference = ast.unparse(tree)
     seen, found = {reference}, []
-    for operator, element, names, line, mutated in [*_variants(tree, lines), *_moved_below(tree, lines)]:
+    for operator, element, names, line, mutated in [*_variants(tree, lines), *_moved_below(tree, lines),
+                                                     *_compared_not_assigned(tree, lines)]:
         text = ast.unparse(mutated)
         if text in seen:
             continue
