@@ -161,36 +161,3 @@ def test_notebooks_are_stored_with_outputs_cleared(folder):
         dirty = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
                  and (cell.get("outputs") or cell.get("execution_count") is not None)]
         assert not dirty, f"{folder}/{assignment}: cells {dirty} keep outputs"
-
-
-@pytest.fixture(scope="module")
-def trusted_course(tmp_path_factory):
-    """The same submissions as ``graded_course``, graded by `autograder grade` (trusted checks)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    course = copy_course(tmp_path_factory.mktemp("trusted"))
-    register(course)
-    for assignment in ASSIGNMENTS:
-        for student in REFERENCE_RUNS[:1] + ["blank"]:
-            submit(course, student, assignment, notebook_of("source" if student != "blank" else "release",
-                                                            assignment))
-    scripts = str(Path(sys.executable).parent)
-    env = dict(os.environ, PATH=scripts + os.pathsep + os.environ.get("PATH", ""))
-    done = subprocess.run([os.path.join(scripts, "autograder"), "grade", *ASSIGNMENTS, "--workers", "2"],
-                          cwd=course, env=env, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return course
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_autograder_trusted_checks_score_like_stock_nbgrader(graded_course, trusted_course, assignment):
-    for student in REFERENCE_RUNS[:1] + ["blank"]:
-        assert grades(trusted_course, student, assignment) == grades(graded_course[assignment], student, assignment)
-    if assignment == "07_quiz":  # helper-owned quiz verdicts have their own wording
-        return
-    for cell, outputs in graded_cell_outputs(trusted_course, REFERENCE_RUNS[0], assignment).items():
-        text = "".join(o.get("text", "") for o in outputs)
-        assert text.count("✔") == 1, f"{cell}: one verdict expected, got {outputs}"
