@@ -8,8 +8,6 @@ carries the same facts as attributes (``course_line``, ``course_statement``, ``c
 from __future__ import annotations
 
 import ast
-import linecache
-import re
 import sysconfig
 import traceback
 from pathlib import Path
@@ -31,27 +29,37 @@ def failing_line(error: BaseException) -> str:
 
 def failing_statement(error: BaseException) -> str:
     """The whole statement around the failing line (a comprehension or a call written over several
-    lines), as the student wrote it; the failing line alone when the cell cannot be read. A rebuilt
-    error carries it as ``course_statement``."""
+    lines), as the student wrote it, found by ``executing``; the failing line alone when the cell
+    cannot be read. A rebuilt error carries it as ``course_statement``."""
     known = getattr(error, "course_statement", None)
     if isinstance(known, str):
         return known
-    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
-    frame = next((f for f in reversed(frames) if not library_file(f.filename)), None)
+    frame = _student_frame(error)
     if frame is None:
         return ""
-    source = "".join(linecache.getlines(frame.filename))
     try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):  # e.g. a cell with IPython magics
-        return (frame.line or "").strip()
-    around = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)
-              and node.lineno <= (frame.lineno or 0) <= (node.end_lineno or node.lineno)
-              and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With, ast.Try))]
-    if not around:
-        return (frame.line or "").strip()
-    innermost = max(around, key=lambda node: node.lineno)
-    return ast.get_source_segment(source, innermost) or (frame.line or "").strip()
+        node = frame.executing
+        statements = sorted(node.statements, key=lambda statement: statement.lineno)
+        text = node.source.text
+    except Exception:  # noqa: BLE001 - a cell executing cannot read (IPython magics): the line alone
+        statements, text = [], ""
+    if statements:
+        return ast.get_source_segment(text, statements[-1]) or failing_line(error)
+    return failing_line(error)
+
+
+def _student_frame(error: BaseException):
+    """The deepest frame of ``error`` in code the student wrote, as ``stack_data`` reads it; None if
+    every frame is a library's."""
+    import stack_data
+
+    found = None
+    traceback_entry = error.__traceback__
+    while traceback_entry is not None:
+        if not library_file(traceback_entry.tb_frame.f_code.co_filename):
+            found = traceback_entry
+        traceback_entry = traceback_entry.tb_next
+    return stack_data.FrameInfo(found) if found is not None else None
 
 
 def calls_with_one_argument(statement: str, function: str) -> bool:
@@ -65,32 +73,24 @@ def calls_with_one_argument(statement: str, function: str) -> bool:
 
 
 def line_values(error: BaseException) -> dict[str, str]:
-    """What the names on the failing line held when it failed, for the ones a message can show
-    short (a range, a number, an array's shape): {"epochs": "range(2, 6)"}. A rebuilt error carries
-    them as ``course_values``."""
+    """What the names in the failing statement held when it failed, for the ones a message can show
+    short (a range, a number, an array's shape): {"epochs": "range(2, 6)"}. Read by ``stack_data``
+    (names only, never the words inside a string). A rebuilt error carries them as ``course_values``."""
     known = getattr(error, "course_values", None)
     if isinstance(known, dict):
         return {str(k): str(v) for k, v in known.items()}
-    frame = None
-    for candidate, _ in traceback.walk_tb(error.__traceback__):
-        if not library_file(candidate.f_code.co_filename):
-            frame = candidate
+    frame = _student_frame(error)
     if frame is None:
         return {}
-    line = failing_line(error)
     found: dict[str, str] = {}
-    code = re.sub(r"(['\"]).*?\1", "''", line)  # names, not the words inside strings: values["loss"]
-    for name in dict.fromkeys(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()", code)):
-        if name in frame.f_locals:
-            shown = _short(frame.f_locals[name])
-        elif name in frame.f_globals:
-            shown = _short(frame.f_globals[name])
-        else:
-            continue
-        if shown:
-            found[name] = shown
-        if len(found) == 4:
-            break
+    try:
+        variables = frame.variables_in_executing_piece
+    except Exception:  # noqa: BLE001 - a cell stack_data cannot read: nothing to quote
+        return {}
+    for variable in variables:
+        shown = _short(variable.value) if variable.name.isidentifier() else None
+        if shown and len(found) < 4:
+            found[variable.name] = shown
     return found
 
 
