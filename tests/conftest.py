@@ -48,9 +48,11 @@ def free_port() -> int:
     return find_free_port()
 
 
-#: Run beside the rest (`tasks.py test` uses two pytest-xdist workers, one per core): test files
-#: that never grade as root in the sandbox. Tests that do (and the adversarial ones, which check
-#: that no sandboxed process, mount or temporary folder is left) stay in one group, one at a time.
+#: With two pytest-xdist workers (an option: ``tasks.py test -n 2 --dist loadgroup``; the plain run
+#: is sequential, as timing-sensitive comparisons with stock nbgrader failed under that load), the
+#: test files that never grade as root in the sandbox run beside the rest. Tests that do (and the
+#: adversarial ones, which check that no sandboxed process, mount or temporary folder is left) stay
+#: in one group, one at a time.
 SIDE_GROUP = ("hub/", "course/", "mutation/test_mutation.py", "test_browser_student.py", "test_lab_command.py",
               "test_mistakes.py", "test_calibration.py", "test_training_checks.py", "test_widgets.py",
               "test_quiet.py", "test_runtime.py", "test_packaging.py", "test_types.py", "test_student_text.py",
