@@ -280,7 +280,7 @@ def _plot_lengths(match: re.Match, error: BaseException) -> str:
     return (f"the x values and the y values of a plot have different lengths{counts}{_in_line(error)}"
             f"{_with_values(error)}: "
             "take as many epoch numbers as the History holds values (not a fixed number of epochs), "
-            "starting at 1: range(1, len(values) + 1).")
+            "starting at 1.")
 
 
 def _unpack_number(match: re.Match, error: BaseException) -> str:

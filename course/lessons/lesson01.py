@@ -127,8 +127,8 @@ def _balance(problems, positive_fraction, balance, data: Dataset | None = None,
         problems.add("positive_fraction returns a count; divide by the number of labels for a fraction.")
     elif abs(got - expected) >= 1e-6 and _ignores_labels(positive_fraction, got, len(data.y)):
         problems.add(f"positive_fraction gives {got:.4f} whatever the labels (all 0s or all 1s alike): its "
-                     "result does not depend on them. Compute it from the labels it is given, e.g. "
-                     "float(np.mean(labels)).")
+                     "result does not depend on them. Compute it from the labels it is given, the "
+                     "function's argument.")
     else:
         problems.expect(abs(got - expected) < 1e-6,
                         f"positive_fraction gives {got:.4f}; the fraction of labels equal to 1 is {expected:.4f}.")
@@ -256,8 +256,7 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
         hint = {(): " (one value per column: use axis=0)",
                 (data.x.shape[0],): (", but it gives one value per sample (row): the spread was taken "
                                      "along each row, with axis=1 or on the features transposed (.T). "
-                                     "Take it down each column, np.std(features, axis=0) on features "
-                                     "as given")}.get(got.shape, "")
+                                     "Take it down each column (axis 0) of features as given")}.get(got.shape, "")
         problems.add(f"feature_spread returns shape {got.shape}; expected one spread per feature, "
                      f"shape {expected.shape}{hint}.")
         return None
