@@ -256,7 +256,7 @@ def _spread(problems, feature_spread, scale_ratio, data: Dataset | None = None,
         hint = {(): " (one value per column: use axis=0)",
                 (data.x.shape[0],): (", but it gives one value per sample (row): the spread was taken "
                                      "along each row, with axis=1 or on the features transposed (.T). "
-                                     "Take it down each column (axis 0) of features as given")}.get(got.shape, "")
+                                     "Take it down each column (axis=0) of features as given")}.get(got.shape, "")
         problems.add(f"feature_spread returns shape {got.shape}; expected one spread per feature, "
                      f"shape {expected.shape}{hint}.")
         return None
