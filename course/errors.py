@@ -129,10 +129,10 @@ def _axis(match: re.Match, error: BaseException) -> str:
             "(one number per sample) and x has two (rows = samples, columns = features).")
 
 
-def _with_values(error: BaseException, names: Iterable[str] | None = None) -> str:
+def _with_values(error: BaseException) -> str:
     """" (epochs = range(2, 6))" for the failing line's names that held a range or a whole number."""
     values = {name: shown for name, shown in line_values(error).items()
-              if (names is None or name in names) and re.fullmatch(r"range\(.*\)|-?\d+", shown)}
+              if re.fullmatch(r"range\(.*\)|-?\d+", shown)}
     return f" ({', '.join(f'{name} = {shown}' for name, shown in values.items())})" if values else ""
 
 
@@ -168,7 +168,7 @@ def _unpack(match: re.Match, error: BaseException) -> str:
     if ".shape" in line:
         return (f"the right-hand side {gives}: an array's .shape has one number per axis, x.shape is "
                 "(1000, 20) and y.shape is (1000,).")
-    where = f" in `{line}`" if line and len(line) <= 80 else ""
+    where = _in_line(error)
     if got == "1" and calls_with_one_argument(failing_statement(error), "zip"):
         return (f"zip() is missing a second list{where}: given one, each item it gives holds one value, "
                 f"not {expected}. zip(a, b) pairs each value of a with the value of b at the same place.")

@@ -189,10 +189,7 @@ def _missing_curve(figure, data: dict, key: str, drawn: list) -> str:
 
 def _drawn_on(axes, values) -> bool:
     """Whether one of the lines on ``axes`` shows ``values`` (one point per epoch)."""
-    expected = np.asarray(values, float)
-    return any(np.asarray(line.get_ydata(), float).shape == expected.shape
-               and np.allclose(np.asarray(line.get_ydata(), float), expected)
-               for line in axes.get_lines())
+    return any(_same(line.get_ydata(), values) for line in axes.get_lines())
 
 
 q1 = Exercise(notebook, "Exercise 1 · Train for 5 epochs", ["history"], _fit, optional=["model"], hints=[
